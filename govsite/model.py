@@ -1,0 +1,133 @@
+"""The report model: what one agency-year file holds once loaded, and the metadata schema.
+
+Table values are kept per field as ``"table.field" → list`` in column order: ``int`` for counts,
+``str`` for exact decimal amounts, ``None`` for a cell left blank in the source (counts as 0 in the
+rules, spec §7 "Blank cells").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .formats import Format, Kind
+
+Value = int | str | None
+
+
+@dataclass(frozen=True)
+class MetaKey:
+    """One metadata key of the front matter."""
+
+    key: str
+    label: str  # Chinese name, for messages and the README
+    types: tuple[type, ...]
+    required: bool = False
+
+
+#: Front-matter metadata (issue 2 "Content model"). Table data lives in TOML tables named after the
+#: format description's tables (``[active]``, ``[applications]``, ``[reviews]``).
+META_KEYS: tuple[MetaKey, ...] = (
+    MetaKey("agency", "机关全称", (str,), required=True),
+    MetaKey("year", "报告年度", (int,), required=True),
+    MetaKey("format", "报告格式版本", (str, int)),
+    MetaKey("region", "行政区划", (list,)),
+    MetaKey("level", "机关层级", (str,)),
+    MetaKey("published", "发布日期", (dt.date,)),
+    MetaKey("title", "标题", (str,)),
+    MetaKey("source_url", "原文链接", (str,)),
+    MetaKey("index_no", "索引号", (str,)),
+    MetaKey("doc_no", "文号", (str,)),
+    MetaKey("missing", "缺失的表格或行", (list,)),
+)
+
+#: Agency levels (spec §7 R11: who can make 规章; 条例第四十九条: deadlines of 部门 and 人民政府).
+LEVELS: dict[str, bool] = {
+    "国务院部门": True,
+    "省级人民政府": True,
+    "省级部门": False,
+    "设区的市人民政府": True,
+    "设区的市部门": False,
+    "县级人民政府": False,
+    "县级部门": False,
+    "乡镇人民政府": False,
+    "其他": False,
+}
+
+
+def is_government(level: str) -> bool:
+    """True for 人民政府 (reports due 31 March), False for 部门 (due 31 January), 条例第四十九条."""
+    return level.endswith("人民政府")
+
+
+@dataclass
+class Report:
+    """One agency-year report, loaded and structurally valid."""
+
+    path: str  # as shown in messages: relative to the site root
+    slug: str
+    year: int
+    agency: str
+    format: Format
+    title: str
+    region: tuple[str, ...] = ()
+    level: str = ""
+    published: dt.date | None = None
+    source_url: str = ""
+    index_no: str = ""
+    doc_no: str = ""
+    missing: tuple[str, ...] = ()  # tables or "table.field" the source did not give (issue 5)
+    values: dict[str, list[Value]] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1
+    lines: dict[str, int] = field(default_factory=dict)  # "agency", "applications.total" → file line
+
+    @property
+    def url(self) -> str:
+        """The report's path below the site root: ``2022/weihui-shangwu/``."""
+        return f"{self.year}/{self.slug}/"
+
+    def line_of(self, key: str) -> int:
+        """The file line of a key (``table.field`` or a metadata key), falling back to its table."""
+        return self.lines.get(key) or self.lines.get(key.partition(".")[0]) or 1
+
+    def number(self, key: str, index: int) -> int | Decimal | None:
+        """A cell as a number for the rules: blank → 0; None when the cell is missing."""
+        vals = self.values.get(key)
+        if vals is None:
+            return None
+        v = vals[index]
+        if v is None:
+            return 0
+        if isinstance(v, str):
+            return parse_amount(v)
+        return v
+
+    def is_missing(self, key: str) -> bool:
+        """True when the field (or its whole table) is declared missing."""
+        return key in self.missing or key.partition(".")[0] in self.missing
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """An amount string as a Decimal, without its unit (``"251000元"`` → 251000); None if not one."""
+    for unit in ("万元", "元"):
+        if text.endswith(unit):
+            text = text[: -len(unit)]
+            break
+    try:
+        d = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None
+
+
+def kind_of(fmt: Format, key: str, index: int) -> Kind:
+    """The value kind of cell ``index`` of field ``key``."""
+    return fmt.field(key).value_columns[index].kind
+
+
+def meta_value(report: Report, key: str) -> Any:
+    """A metadata value by key (for templates and export)."""
+    return getattr(report, key)
