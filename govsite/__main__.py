@@ -1,0 +1,7 @@
+"""``python -m govsite``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the ``govsite`` CLI, one module each (see :mod:`govsite.cli`)."""
