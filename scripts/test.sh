@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install everything the tests need, then run every test (README: "运行全部测试").
+# Python packages from pyproject's [test] extra; Debian's chromium for the browser tests
+# (never `playwright install`: it cannot download here); axe-core from npm for accessibility.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  elif command -v sudo >/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "scripts/test.sh: /usr/bin/chromium is missing and cannot be installed (not root)" >&2
+    exit 1
+  fi
+fi
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  npm install --silent --no-audit --no-fund --no-package-lock
+fi
+exec python3 -m pytest -q "$@"
