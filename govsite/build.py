@@ -70,7 +70,13 @@ def load_site(root: Path, paths: list[Path] | None = None, config: Config | None
         whole = [r for p in select_files(cfg, None) if (r := load_report(p, root)[0])]
         named = {r.path for r in reports}
         diags += [d for d in check_site(whole) if d.path in named]
-    return Site(cfg, reports, sorted(set(diags)), len(files))
+    return Site(cfg, reports, ordered(diags), len(files))
+
+
+def ordered(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics by file and line, duplicates dropped, rule order kept within a line."""
+    unique = list(dict.fromkeys(diags))
+    return sorted(unique, key=lambda d: (d.path, d.line))
 
 
 def select_files(cfg: Config, paths: list[Path] | None) -> list[Path]:

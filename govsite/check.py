@@ -46,8 +46,7 @@ def check_equation(report: Report, eq: Equation) -> Diagnostic | None:
     if ls == rs:
         return None
     message = f"{eq.context}：{_terms(eq.left, left)}={ls}，但{_terms(eq.right, right)}={rs}"
-    return error(report.path, report.line_of(eq.right[0].key if eq.rule in ("R1", "R3") else eq.left[0].key),
-                 eq.rule, message)
+    return error(report.path, report.line_of(eq.anchor or eq.left[0].key), eq.rule, message)
 
 
 def _terms(refs, values) -> str:

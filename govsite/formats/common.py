@@ -131,8 +131,9 @@ def _ref(table: Table, key: str, index: int, label: str | None = None) -> CellRe
     return CellRef(f"{table.key}.{key}", index, label if label is not None else f.short)
 
 
-def column_equations(rule: str, table: Table, left: tuple[str, ...], right: tuple[str, ...]) -> tuple[Equation, ...]:
-    """For every column c: Σ left[c] = Σ right[c] (R1, R3)."""
+def column_equations(rule: str, table: Table, left: tuple[str, ...], right: tuple[str, ...],
+                     anchor: str) -> tuple[Equation, ...]:
+    """For every column c: Σ left[c] = Σ right[c] (R1, R3); failures point at field ``anchor``."""
     out = []
     for i, col in enumerate(table.columns):
         out.append(Equation(
@@ -140,6 +141,7 @@ def column_equations(rule: str, table: Table, left: tuple[str, ...], right: tupl
             f"{table.title} · {col.label}",
             tuple(_ref(table, k, i) for k in left),
             tuple(_ref(table, k, i) for k in right),
+            f"{table.key}.{anchor}",
         ))
     return tuple(out)
 
@@ -157,6 +159,7 @@ def row_total_equations(rule: str, table: Table, keys: tuple[str, ...], total_in
             f"{table.title} · {where}",
             (_ref(table, key, total_index, labels[total_index]),),
             tuple(_ref(table, key, i, labels[i]) for i in range(total_index)),
+            f"{table.key}.{key}",
         ))
     return tuple(out)
 
@@ -166,8 +169,9 @@ def standard_equations(applications: Table) -> tuple[Equation, ...]:
     keys = tuple(f.key for f in applications.fields())
     outcome_keys = tuple(k for k in keys if k not in ("new_requests", "carried_over", "total", "carried_forward"))
     return (
-        column_equations("R1", applications, ("new_requests", "carried_over"), ("total", "carried_forward"))
+        column_equations("R1", applications, ("new_requests", "carried_over"), ("total", "carried_forward"),
+                           "total")
         + row_total_equations("R2", applications, keys, 6)
-        + column_equations("R3", applications, ("total",), outcome_keys)
+        + column_equations("R3", applications, ("total",), outcome_keys, "total")
         + row_total_equations("R4", REVIEWS_TABLE, tuple(f.key for f in REVIEWS_TABLE.fields()), 4)
     )

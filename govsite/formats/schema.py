@@ -107,6 +107,7 @@ class Equation:
     context: str  # "收到和处理政府信息公开申请情况 · 自然人"
     left: tuple[CellRef, ...]
     right: tuple[CellRef, ...]
+    anchor: str = ""  # "table.field" whose line a failure is reported at: the total being checked
 
 
 @dataclass(frozen=True)
