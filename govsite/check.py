@@ -115,13 +115,13 @@ def check_site(reports: Iterable[Report]) -> list[Diagnostic]:
     for r in reports:
         folder = PurePosixPath(r.path).parent.name
         if folder.isdigit() and int(folder) != r.year:
-            diags.append(error(r.path, r.line_of("year"), "year", f"year = {r.year} 与所在目录 {folder}/ 不一致"))
+            diags.append(error(r.path, r.line_of("year"), "year", f"year = {r.year} 与所在目录 {folder}/ 不一致：请改正 year，或把文件移到 content/{r.year}/ 目录"))
         by_key[(r.agency, r.year)].append(r)
     for (agency, year), group in by_key.items():
         if len(group) > 1:
             others = "、".join(g.path for g in group[1:])
             diags.append(error(group[0].path, group[0].line_of("agency"), "duplicate",
-                               f"{agency} {year} 年度的报告重复：另见 {others}"))
+                               f"{agency} {year} 年度的报告重复：另见 {others}。一个机关每年只能有一份报告，请删除或合并重复的文件"))
     diags += check_carry_over(by_key)
     return diags
 

@@ -47,9 +47,11 @@ class SplitFile:
 def decode(path: str, data: bytes) -> tuple[str | None, list[Diagnostic]]:
     """Decode a report file: UTF-8 (a BOM is tolerated), CRLF accepted; GBK is detected, not guessed."""
     if len(data) > MAX_BYTES:
-        return None, [error(path, 0, "size", f"文件过大（{len(data) // 1024 // 1024} MB），单篇报告不应超过 {MAX_BYTES // 1024 // 1024} MB")]
+        return None, [too_big(path, len(data))]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [error(path, 1, "encoding", "文件是 UTF-16 编码（记事本的“Unicode”）：请用编辑器另存为 UTF-8 编码后再试")]
     if b"\x00" in data[:4096]:
-        return None, [error(path, 0, "encoding", "这不是文本文件（含二进制内容），请提供 UTF-8 编码的 Markdown 文件")]
+        return None, [error(path, 1, "encoding", "这不是文本文件（含二进制内容）：报告应是 UTF-8 编码的 Markdown 文本文件，请检查是否放错了文件")]
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -58,11 +60,18 @@ def decode(path: str, data: bytes) -> tuple[str | None, list[Diagnostic]]:
         line = data[: exc.start].count(b"\n") + 1
         try:
             data.decode("gb18030")
-            hint = "看起来是 GBK/GB18030 编码，请用编辑器另存为 UTF-8"
+            hint = "看起来是 GBK/GB18030 编码（Windows 记事本、WPS 的常见保存方式），请用编辑器“另存为”UTF-8 编码后再试"
         except UnicodeDecodeError:
-            hint = "请另存为 UTF-8 编码"
+            hint = "无法识别其编码，请用编辑器“另存为”UTF-8 编码后再试"
         return None, [error(path, line, "encoding", f"文件不是 UTF-8 编码：{hint}")]
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def too_big(path: str, size: int) -> Diagnostic:
+    """The message for a file beyond :data:`MAX_BYTES` (checked before reading it, too)."""
+    return error(path, 0, "size",
+                 f"文件过大（{size / 1024 / 1024:.1f} MB，上限 {MAX_BYTES // 1024 // 1024} MB）：一份年度报告通常只有几十 KB，"
+                 "请检查是否把图片、表格截图或附件的内容粘贴进了正文；图片请放入 static/ 目录，正文中用链接引用")
 
 
 def split(path: str, text: str) -> tuple[SplitFile | None, list[Diagnostic]]:
@@ -75,13 +84,13 @@ def split(path: str, text: str) -> tuple[SplitFile | None, list[Diagnostic]]:
     if head == "---":
         return None, [error(path, first + 1, "front-matter", "检测到 YAML 元数据（---）：govsite 使用 TOML，请把首尾的 --- 改为 +++，并把 key: value 改写为 key = value")]
     if head != FENCE:
-        return None, [error(path, first + 1, "front-matter", "缺少 TOML 元数据：文件第一行应为 +++")]
+        return None, [error(path, first + 1, "front-matter", "缺少 TOML 元数据：文件应以一行 +++ 开始，接着写元数据（agency = \"…\" 等），再以一行 +++ 结束（可用 govsite new 生成模板）")]
     for j in range(first + 1, len(lines)):
         if lines[j].strip() == FENCE:
             front = "\n".join(lines[first + 1 : j])
             body = "\n".join(lines[j + 1 :])
             return SplitFile(front, first + 2, body, j + 2), []
-    return None, [error(path, first + 1, "front-matter", "TOML 元数据没有结束：缺少第二个 +++ 行")]
+    return None, [error(path, first + 1, "front-matter", "TOML 元数据没有结束：缺少第二个 +++ 行，请在元数据之后、正文之前加一行 +++")]
 
 
 def parse_toml(path: str, sf: SplitFile) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
@@ -89,20 +98,117 @@ def parse_toml(path: str, sf: SplitFile) -> tuple[dict[str, Any] | None, list[Di
     try:
         return tomllib.loads(sf.front), []
     except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = _TOML_POS.search(msg)
-        front_lines = sf.front.split("\n")
+        return None, [toml_error(path, sf, str(exc))]
+    except RecursionError:
+        # tomllib recurses on nested arrays; ``a = [[[[…`` thousands deep is not a report.
+        return None, [error(path, sf.front_line, "toml", "TOML 语法错误：数组或内联表嵌套过深，请检查方括号 [ ] 与花括号 { } 是否成对")]
+
+
+def toml_error(path: str, sf: SplitFile, msg: str) -> Diagnostic:
+    """A tomllib error message → a Chinese diagnostic at the file line, with a hint for the likely cause.
+
+    tomllib only puts the position into the message text (engineering notes), as ``(at line L,
+    column C)`` or ``(at end of document)``; the end of the document is reported at its last line.
+    """
+    front_lines = sf.front.split("\n")
+    m = _TOML_POS.search(msg)
+    if m:
+        line, col = int(m.group(1)), int(m.group(2))
+    else:
+        line = len(front_lines)
+        while line > 1 and not front_lines[line - 1].strip():
+            line -= 1  # the error is on the last line with text, not on trailing blank lines
+        col = 0
+    reason = _TOML_POS.sub("", _TOML_EOF.sub("", msg)).strip()
+    what = _translate(reason)
+    if reason.startswith("Cannot overwrite a value"):
+        dup = _duplicate_key(front_lines)
+        if dup:
+            key, first, second = dup
+            line, col = second, 0
+            what = f"键 {key} 重复赋值（第 {sf.front_line + first - 1} 行已经写过），请删去其中一行"
+    if reason == "Unclosed array" or (reason == "Invalid value" and col == 1):
+        opened = _unclosed_array(front_lines, line)
+        if opened:
+            line, col = opened, 0
+            what = "数组缺少右方括号 ]，一行数值应写成 [1, 2, 3]"
+    text_line = front_lines[line - 1] if 0 < line <= len(front_lines) else ""
+    hint = _hint(text_line, col)
+    message = f"TOML 语法错误：{what}"
+    if hint:
+        message += f"。可能原因：{hint}"
+    return error(path, sf.front_line + line - 1, "toml", message, col)
+
+
+#: tomllib's messages (Python 3.11–3.13) in Chinese, each saying what to do. Unknown ones pass through.
+_TOML_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), zh) for p, zh in (
+    (r"^Invalid value$", "值的写法不对：文字要用英文双引号括起来（如 \"卫辉市\"），数字用半角数字，数组写成 [1, 2, 3]"),
+    (r"^Expected '=' after a key in a key/value pair$", "键后面应是等号 =（每行写成 键 = 值）"),
+    (r"^Invalid statement$", "无法识别这一行：每行应是 键 = 值、[表名] 或以 # 开头的注释"),
+    (r"^Invalid initial character for a key part$", "键名写法不对：键名只能用英文字母、数字、下划线和连字符"),
+    (r"^Expected newline or end of document after a statement$",
+     "值后面有多余的内容：一行只写一个 键 = 值；数字不能以 0 开头，日期须写成 2023-01-20 这样的有效日期"),
+    (r"^Unclosed array$", "数组没有正确结束：数值之间用英文逗号 , 分隔，最后以 ] 结束"),
+    (r"^Unclosed inline table$", "内联表缺少右花括号 }"),
+    (r"^Unterminated string$", "字符串缺少结束的引号"),
+    (r"^Expected '\"'$|^Expected \"'\"$", "字符串缺少结束的引号"),
+    (r"^Expected ']' at the end of a table declaration$", "表名缺少右方括号 ]，应写成 [applications] 这样"),
+    (r"^Expected ']]' at the end of an array declaration$", "数组表名缺少 ]]"),
+    (r"^Unescaped '\\' in a string$", "字符串中的反斜杠 \\ 要写成 \\\\，或改用单引号 '…'"),
+    (r"^Illegal character '\\n'$", "字符串缺少结束的引号（引号要成对，并在同一行内）"),
+    (r"^Illegal character", "字符串中有不允许的控制字符（常见于从网页或 Word 复制的文字），请删除后重新输入"),
+    (r"^Invalid date or datetime$", "日期无效，应写成 2023-01-20 这样的有效日期"),
+    (r"^Cannot overwrite a value$", "同一个键赋值了两次，请删去其中一处"),
+    (r"^Duplicate inline table key", "内联表中有重复的键"),
+    (r"^Cannot (mutate immutable|redefine) namespace", "与前面已定义的键或表冲突，请检查是否重复定义"),
+    (r"^(Invalid hex value|Escaped character is not a Unicode scalar value)$", "字符串中的转义序列 \\u… 无效"),
+    (r"^Found invalid character", "有不允许出现在这里的字符"),
+    (r"^Expected ", "缺少应有的符号"),
+))
+
+
+def _translate(reason: str) -> str:
+    if reason.startswith("Cannot declare ("):
+        name = ".".join(re.findall(r"'([^']*)'", reason))
+        return f"表 [{name}] 声明了两次，请把两处的内容合并到一个 [{name}] 下"
+    for pattern, zh in _TOML_REASONS:
+        m = pattern.search(reason)
         if m:
-            line, col = int(m.group(1)), int(m.group(2))
-        else:
-            line, col = len(front_lines), 0
-        reason = _TOML_POS.sub("", _TOML_EOF.sub("", msg)).strip()
-        text_line = front_lines[line - 1] if 0 < line <= len(front_lines) else ""
-        hint = _hint(text_line, col)
-        message = f"TOML 语法错误：{reason}"
-        if hint:
-            message += f"。可能原因：{hint}"
-        return None, [error(path, sf.front_line + line - 1, "toml", message, col)]
+            return m.expand(zh)
+    return f"无法解析（{reason}）"
+
+
+def _unclosed_array(lines: list[str], line: int) -> int | None:
+    """The line (1-based, at or above ``line``) that opens an array it never closes, if any."""
+    for i in range(min(line, len(lines)), 0, -1):
+        text = lines[i - 1].split("#", 1)[0]
+        if i < line and _TABLE_HDR.match(text):
+            return None
+        if "=" in text and text.count("[") > text.count("]"):
+            return i
+    return None
+
+
+def _duplicate_key(lines: list[str]) -> tuple[str, int, int] | None:
+    """The first key assigned twice in the same table: (dotted key, first line, second line), 1-based."""
+    seen: dict[str, int] = {}
+    table = ""
+    for i, text in enumerate(lines, 1):
+        m = _TABLE_HDR.match(text)
+        if m:
+            table = m.group(1).strip()
+            continue
+        m = _KEY_ASSIGN.match(text)
+        if m:
+            key = f"{table}.{m.group(1)}" if table else m.group(1)
+            if key in seen:
+                return key, seen[key], i
+            seen[key] = i
+    return None
+
+
+_TABLE_HDR = re.compile(r"^\s*\[\s*([A-Za-z0-9_\-.]+)\s*\]")
+_KEY_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
 
 
 def _hint(line: str, col: int) -> str:
@@ -115,4 +221,16 @@ def _hint(line: str, col: int) -> str:
             return f"第 {i + 1} 列是{_FULLWIDTH_HINTS[ch]}"
         if ch in _FULLWIDTH_DIGITS:
             return f"第 {i + 1} 列是全角数字 {ch}，请改为半角数字"
+        if "\uff01" <= ch <= "\uff5e":
+            return f"第 {i + 1} 列是全角字符 {ch}，请改为半角的 {chr(ord(ch) - 0xFEE0)}"
+    if 0 < col <= len(line) and _CJK_START.match(line[col - 1]):
+        before = line[: col - 1].rstrip()
+        if before[-1:].isdigit():
+            return f"第 {col} 列的“{line[col - 1]}”跟在数字后面：数值只写数字，不要带单位或文字"
+        key = _KEY_ASSIGN.match(line)
+        example = f"{key.group(1)} = \"{line[col - 1:].strip()}\"" if key else "agency = \"卫辉市商务局\""
+        return f"文字没有加引号，请用英文双引号括起来，例如 {example}"
     return ""
+
+
+_CJK_START = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

@@ -10,35 +10,53 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from .diagnostics import Diagnostic, error
+from .diagnostics import Diagnostic, error, warning
 from .formats import FORMATS, Field, Format, Kind, format_for_year
-from .frontmatter import decode, parse_toml, split
+from .frontmatter import MAX_BYTES, decode, parse_toml, split, too_big
 from .model import LEVELS, META_KEYS, Report, Value, parse_amount
 
 MAX_COUNT = 10**15  # a count beyond this is a typo, not a statistic (issue 8)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _KEY_LINE = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
 _TABLE_LINE = re.compile(r"^\s*\[\s*([A-Za-z0-9_\-.]+)\s*\]\s*(#.*)?$")
-_AMOUNT_RE = re.compile(r"^\d+(\.\d+)?$")
+_AMOUNT_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$")  # ASCII only: \d would take full-width digits
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+MIN_YEAR, MAX_YEAR = 2008, 2100  # 条例 took effect on 1 May 2008; beyond 2100 is a typo
+
+#: How each metadata key is written, for messages that say what to do.
+META_EXAMPLES: dict[str, str] = {
+    "agency": 'agency = "卫辉市商务局"',
+    "year": "year = 2022",
+    "format": 'format = "2021"',
+    "region": 'region = ["河南省", "新乡市", "卫辉市"]',
+    "level": 'level = "县级部门"',
+    "published": "published = 2023-01-20（不加引号）",
+    "title": 'title = "卫辉市商务局2022年政府信息公开工作年度报告"',
+    "source_url": 'source_url = "https://www.example.gov.cn/…"',
+    "index_no": 'index_no = "11410781MB1A23456X/2023-00012"',
+    "doc_no": 'doc_no = "卫商〔2023〕1号"',
+    "missing": 'missing = ["reviews"]',
+}
 
 
 def content_files(content_dir: Path) -> list[Path]:
-    """Every report file below ``content/<year>/``, sorted, symlinks that leave the folder excluded."""
+    """Every report file below ``content/<year>/``, sorted.
+
+    Symlinks that lead out of the site are listed too: :func:`load_report` refuses to read them and
+    says so, rather than the file silently vanishing from the portal (issue 8).
+    """
     if not content_dir.is_dir():
         return []
-    root = content_dir.resolve()
-    out = []
-    for p in sorted(content_dir.glob("*/*.md")):
-        if p.name.startswith((".", "_")):
-            continue
-        if not p.resolve().is_relative_to(root):
-            continue  # reported by load_report when named explicitly; never followed (issue 8)
-        out.append(p)
-    return out
+    # Every .md below content/, also misplaced ones: load_report says where they belong instead of
+    # the file silently missing from the portal.
+    return [p for p in sorted(content_dir.rglob("*.md"))
+            if not any(part.startswith((".", "_")) for part in p.relative_to(content_dir).parts)]
 
 
 def key_lines(front: str, first_line: int) -> dict[str, int]:
@@ -61,12 +79,26 @@ def key_lines(front: str, first_line: int) -> dict[str, int]:
 def load_report(path: Path, root: Path) -> tuple[Report | None, list[Diagnostic]]:
     """Read and validate one report file. Returns ``None`` as the report when it cannot be built."""
     shown = display_path(path, root)
+    content = Path(os.path.abspath(root)) / "content"
+    if Path(os.path.abspath(path)).is_relative_to(content):
+        parts = Path(os.path.abspath(path)).relative_to(content).parts
+        if len(parts) != 2:
+            return None, [warning(shown, 0, "file", "不在 content/<年度>/ 目录下，不会发布："
+                                                    "报告应放在 content/<年度>/<文件名>.md，例如 content/2022/weihui-shangwu.md")]
     try:
-        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
-            return None, [error(shown, 0, "file", "符号链接指向站点目录之外，已拒绝读取")]
-        data = path.read_bytes()
+        target = path.resolve()
+        if _inside(path, root) and not target.is_relative_to(root.resolve()):
+            # A link (of the file or of a folder on its way) out of the site: a portal built from a
+            # shared folder must not publish whatever the link points at (issue 8).
+            return None, [error(shown, 0, "file", f"是指向站点目录之外（{target}）的符号链接，已拒绝读取：请把报告文件本身复制到 content/ 中")]
+        if not target.is_file():
+            return None, [error(shown, 0, "file", "不是普通文件（可能是失效的符号链接或目录），已跳过")]
+        size = target.stat().st_size
+        if size > MAX_BYTES:
+            return None, [too_big(shown, size)]  # never read a huge file into memory
+        data = target.read_bytes()
     except OSError as exc:
-        return None, [error(shown, 0, "file", f"无法读取文件：{exc.strerror}")]
+        return None, [error(shown, 0, "file", f"无法读取文件：{exc.strerror or exc}")]
     text, diags = decode(shown, data)
     if text is None:
         return None, diags
@@ -80,11 +112,23 @@ def load_report(path: Path, root: Path) -> tuple[Report | None, list[Diagnostic]
 
 
 def display_path(path: Path, root: Path) -> str:
-    """The path as messages show it: relative to the site root when inside it."""
+    """The path as messages show it: relative to the site root when inside it.
+
+    Symlinks are not followed here: a message names the file the user sees in ``content/``.
+    """
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        pass
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """True when ``path`` is below ``root`` as written (symlinks not followed)."""
+    return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(root))
 
 
 def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_line: int,
@@ -101,27 +145,44 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
     for m in META_KEYS:
         if m.key not in doc:
             if m.required:
-                diags.append(error(shown, front_line, "key", f"缺少必填项 {m.key}（{m.label}）"))
+                diags.append(error(shown, front_line, "key", f"缺少必填项 {m.key}（{m.label}），请在元数据中加上一行，例如 {META_EXAMPLES[m.key]}"))
             continue
         v = doc[m.key]
         if isinstance(v, bool) or not isinstance(v, m.types):
-            diags.append(error(shown, at(m.key), "type", f"{m.key}（{m.label}）的类型不对：{_describe(v)}"))
+            diags.append(error(shown, at(m.key), "type", f"{m.key}（{m.label}）的类型不对：{_describe(v)}，应写成 {META_EXAMPLES[m.key]}"))
             continue
+        if isinstance(v, str) and m.key in ("agency", "title", "level", "index_no", "doc_no", "source_url"):
+            if m.key in ("agency", "title") and "\n" in v:
+                diags.append(error(shown, at(m.key), "value", f"{m.key}（{m.label}）不能跨行，请写在一行内"))
+                continue
+            if _CONTROL.search(v):
+                diags.append(error(shown, at(m.key), "value", f"{m.key}（{m.label}）中有不可见的控制字符（常见于从网页复制的文字），请删除后重新输入"))
+                continue
         meta[m.key] = v
 
-    if not SLUG_RE.match(slug):
-        diags.append(error(shown, 0, "slug", f"文件名 {slug!r} 不能用作网址：只能用小写字母、数字和连字符（例如 weihui-shangwu.md）"))
+    if "agency" in meta and not meta["agency"].strip():
+        diags.append(error(shown, at("agency"), "value", f"agency（机关全称）不能为空，应写成 {META_EXAMPLES['agency']}"))
+        del meta["agency"]
+    year = meta.get("year")
+    if isinstance(year, int) and not MIN_YEAR <= year <= MAX_YEAR:
+        diags.append(error(shown, at("year"), "value", f"year（报告年度）{year} 不是合理的年份：应为 {MIN_YEAR}–{MAX_YEAR} 之间的四位数年份，例如 year = 2022"))
+        del meta["year"]
+
+    if not SLUG_RE.fullmatch(slug):
+        diags.append(error(shown, 0, "slug", f"文件名 {slug!r} 不能用作网址：只能用小写字母、数字和连字符，且以字母或数字开头"
+                                             f"（{_slug_suggestion(slug)}），文件名即报告网址 /年度/文件名/"))
 
     fmt = _resolve_format(shown, meta, at, diags)
-    table_keys = {t.key for t in fmt.tables} if fmt else set()
+    # Without a format (year missing or wrong) the tables are still known keys, not "unknown" ones.
+    table_keys = {t.key for t in fmt.tables} if fmt else {t.key for f in FORMATS.values() for t in f.tables}
     for key in doc:
         if key in known or key in table_keys:
             continue
         diags.append(error(shown, at(key), "key", f"未知的键 {key}{_did_you_mean(key, list(known) + sorted(table_keys))}"))
 
     region = tuple(meta.get("region", ()))
-    if any(not isinstance(r, str) or not r.strip() for r in region):
-        diags.append(error(shown, at("region"), "type", "region（行政区划）应为字符串列表，例如 [\"河南省\", \"新乡市\", \"卫辉市\"]"))
+    if any(not isinstance(r, str) or not r.strip() or _CONTROL.search(r) or "\n" in r for r in region):
+        diags.append(error(shown, at("region"), "type", f"region（行政区划）应为非空字符串的列表，例如 {META_EXAMPLES['region']}"))
         region = ()
     level = meta.get("level", "")
     if level and level not in LEVELS:
@@ -131,8 +192,11 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
         if not isinstance(item, str) or (fmt and not _names_table_or_field(fmt, item)):
             diags.append(error(shown, at("missing"), "value", f"missing 中的 {item!r} 不是表格或行的键（例如 \"reviews\" 或 \"applications.total\"）"))
     source_url = meta.get("source_url", "")
-    if source_url and not re.match(r"^https?://", source_url, re.I):
-        diags.append(error(shown, at("source_url"), "value", "source_url（原文链接）必须以 http:// 或 https:// 开头"))
+    if source_url and not _safe_url(source_url):
+        diags.append(error(shown, at("source_url"), "value",
+                           "source_url（原文链接）必须是以 http:// 或 https:// 开头、含网站域名、不含空格和引号的网址，"
+                           "例如 source_url = \"https://www.weihui.gov.cn/…\"；其他链接（如 javascript:）一律拒绝"))
+        source_url = ""
 
     values: dict[str, list[Value]] = {}
     if fmt:
@@ -151,6 +215,24 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
         missing=missing, values=values, body=body, body_line=body_line, lines=lines,
     )
     return report, diags
+
+
+def _safe_url(url: str) -> bool:
+    """An http(s) URL with a host and nothing that could leave an attribute or hide a scheme."""
+    if not re.match(r"^https?://[^/\s?#]+", url, re.I) or re.search(r"[\s\"'<>`\\]", url) or _CONTROL.search(url):
+        return False
+    try:
+        return bool(urlsplit(url).hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+
+
+def _slug_suggestion(slug: str) -> str:
+    """A suggested file name for a slug that cannot be a URL."""
+    fixed = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")
+    if fixed:
+        return f"例如改名为 {fixed}.md"
+    return "中文机关名请用拼音或英文缩写，例如 weihui-shangwu.md"
 
 
 def _resolve_format(shown: str, meta: dict[str, Any], at, diags: list[Diagnostic]) -> Format | None:
@@ -184,10 +266,10 @@ def _load_table(shown: str, doc: dict[str, Any], table, fmt: Format, missing: se
         return out
     data = doc.get(table.key)
     if data is None:
-        diags.append(error(shown, at(table.key), "key", f"缺少表格 [{table.key}]（{table.title}）"))
+        diags.append(error(shown, at(table.key), "key", f"缺少表格 [{table.key}]（{table.title}）：请补上这张表；原文确实没有时，在元数据中写 missing = [\"{table.key}\"]"))
         return out
     if not isinstance(data, dict):
-        diags.append(error(shown, at(table.key), "type", f"{table.key}（{table.title}）应为 TOML 表 [{table.key}]"))
+        diags.append(error(shown, at(table.key), "type", f"{table.key}（{table.title}）应为 TOML 表：单独一行写 [{table.key}]，下面每行一个 键 = [数值…]"))
         return out
     fields = {f.key: f for f in table.fields()}
     for key in data:
@@ -200,7 +282,9 @@ def _load_table(shown: str, doc: dict[str, Any], table, fmt: Format, missing: se
         if q in missing:
             continue
         if f.key not in data:
-            diags.append(error(shown, at(table.key), "key", f"[{table.key}] 缺少 {f.key}（{_field_label(table, f)}）"))
+            diags.append(error(shown, at(table.key), "key",
+                               f"[{table.key}] 缺少 {f.key}（{table.title} · {_field_label(table, f)}）：请补上一行 "
+                               f"{f.key} = {_example(f)}；原文确实没有这一行时，在 missing 中写 \"{table.key}.{f.key}\""))
             continue
         vals = _load_field(shown, at(q), table, f, data[f.key], diags)
         if vals is not None:
@@ -219,10 +303,11 @@ def _load_field(shown: str, line: int, table, f: Field, raw: Any, diags: list[Di
     if f.scalar and not isinstance(raw, list):
         raw = [raw]
     if not isinstance(raw, list):
-        diags.append(error(shown, line, "type", f"{where}：应为 {f.width} 个数值的数组（{'、'.join(c.label for c in cols)}），而不是{_describe(raw)}"))
+        diags.append(error(shown, line, "type", f"{where}：应为 {f.width} 个数值的数组（{'、'.join(c.label for c in cols)}），而不是{_describe(raw)}，例如 {f.key} = {_example(f)}"))
         return None
     if len(raw) != len(cols):
-        diags.append(error(shown, line, "shape", f"{where}：应有 {len(cols)} 个数值（{'、'.join(c.label for c in cols)}），实际有 {len(raw)} 个"))
+        fix = "请补上漏填的数值" if len(raw) < len(cols) else "请删去多填的数值"
+        diags.append(error(shown, line, "shape", f"{where}：应有 {len(cols)} 个数值（依次为{'、'.join(c.label for c in cols)}），实际有 {len(raw)} 个，{fix}（空白的格子填 0）"))
         return None
     vals: list[Value] = []
     ok = True
@@ -241,39 +326,61 @@ def _cell_value(kind: Kind, units: tuple[str, ...], v: Any) -> tuple[Value, str]
     if isinstance(v, str) and v.strip() == "":
         return None, ""  # blank in the source: counts as 0 (spec §7 "Blank cells")
     if kind is Kind.AMOUNT:
-        if isinstance(v, bool):
-            return None, f"金额应为数字字符串（如 \"26.55\"），而不是{_describe(v)}"
-        if isinstance(v, int):
-            return (str(v), "") if v >= 0 else (None, f"金额不能为负数（{v}）")
-        if isinstance(v, float):
-            if not math.isfinite(v):
-                return None, f"金额不能是 {v}"
-            return None, f"金额请写成带引号的字符串以保留原样的小数位，例如 \"{v}\""
-        if isinstance(v, str):
-            text = v.strip()
-            number = text
-            for unit in units:
-                if number.endswith(unit):
-                    number = number[: -len(unit)]
-                    break
-            if _AMOUNT_RE.match(number) and parse_amount(text) is not None:
-                return text, ""
-            return None, f"{v!r} 不是金额（应为非负的十进制数，如 \"26.55\"{'，可带单位' + '或'.join(units) if units else ''}）"
-        return None, f"金额应为数字字符串，而不是{_describe(v)}"
+        return _amount_value(units, v)
     if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-        return None, f"应为整数，而不是{_describe(v)}"
+        return None, f"应为整数，而不是{_describe(v)}，请填写数字（如 0、12）"
     if isinstance(v, str):
-        hint = "，请去掉引号" if re.fullmatch(r"-?\d+", v.strip()) else ""
-        return None, f"应为整数，而不是字符串 {v!r}{hint}"
+        text = v.strip()
+        if re.fullmatch(r"-?[0-9]+", text):
+            return None, f"应为整数，而不是字符串 {v!r}，请去掉引号"
+        if re.fullmatch(r"[０-９]+", text):
+            return None, f"应为整数，而不是字符串 {v!r}（全角数字），请改为不带引号的半角数字"
+        return None, f"应为整数，而不是字符串 {v!r}，请填写不带引号的数字（没有数据时填 0）"
     if isinstance(v, float):
         if not math.isfinite(v):
-            return None, f"应为整数，而不是 {v}"
-        return None, f"应为整数，而不是小数 {v}"
+            return None, f"应为整数，而不是 {v}，请填写实际数字"
+        return None, f"应为整数，而不是小数 {v}，件数、条数只能是整数"
     if abs(v) > MAX_COUNT:
-        return None, f"数值 {v} 大得不合理（超过 10^15），请检查"
+        return None, f"数值 {v} 大得不合理（超过 10^15），请核对原文"
     if v < 0 and kind is not Kind.SIGNED:
-        return None, f"不能为负数（{v}）"
+        return None, f"不能为负数（{v}），请填写 0 或正整数"
     return v, ""
+
+
+def _amount_value(units: tuple[str, ...], v: Any) -> tuple[Value, str]:
+    """An amount cell: a decimal string kept exactly as written (spec §3.1), never a float or NaN."""
+    example = "如 \"26.55\"" + (f"，可带单位{'或'.join(units)}" if units else "")
+    if isinstance(v, bool):
+        return None, f"金额应为带引号的数字（{example}），而不是{_describe(v)}"
+    if isinstance(v, int):
+        if v < 0:
+            return None, f"金额不能为负数（{v}），请填写 0 或正数"
+        if v > MAX_COUNT:
+            return None, f"金额 {v} 大得不合理（超过 10^15），请核对原文"
+        return str(v), ""
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return None, f"金额不能是 {v}，请填写实际金额（{example}，没有收费填 \"0\"）"
+        return None, f"金额请写成带引号的字符串以保留原样的小数位，例如 \"{v}\""
+    if isinstance(v, str):
+        text = v.strip()
+        number = text
+        for unit in units:
+            if number.endswith(unit):
+                number = number[: -len(unit)]
+                break
+        if _AMOUNT_RE.match(number) and len(number) <= 40 and parse_amount(text) is not None:
+            return text, ""
+        if re.search(r"[０-９．]", text):
+            return None, f"{v!r} 含全角数字或小数点，请改为半角（如 \"26.55\"）"
+        return None, f"{v!r} 不是金额：应为非负的十进制数（{example}），没有收费填 \"0\""
+    return None, f"金额应为带引号的数字（{example}），而不是{_describe(v)}"
+
+
+def _example(f: Field) -> str:
+    """How a field is written with all cells zero: ``[0, 0, 0, 0, 0, 0, 0]`` or ``0``."""
+    zeros = ['"0"' if c.kind is Kind.AMOUNT else "0" for c in f.value_columns]
+    return zeros[0] if f.scalar else "[" + ", ".join(zeros) + "]"
 
 
 def _describe(v: Any) -> str:

@@ -5,18 +5,42 @@ is there (issue 2: a failed or interrupted build leaves the previous ``public/``
 build wrote are listed in ``.govsite-manifest`` inside the output; a file in the output that is not
 in the manifest belongs to somebody else, and the build refuses to replace the folder unless told
 ``--clean`` (issue 8). Files meant to be published as they are go in ``static/``.
+
+Every operating-system failure (a full disk, a read-only folder, no permission) becomes a
+:class:`GovsiteError` naming the file, in Chinese, after the staging folder has been removed; the
+CLI prints it without a traceback.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .diagnostics import GovsiteError
 
 MANIFEST = ".govsite-manifest"
+
+#: What to tell a person for the errno values a build meets in practice.
+_ERRNO_ZH = {
+    errno.ENOSPC: "磁盘空间不足，请清理磁盘后重新构建",
+    errno.EDQUOT: "磁盘配额已用完，请清理空间后重新构建",
+    errno.EACCES: "没有写入权限，请检查目录权限或换一个输出目录（--output）",
+    errno.EPERM: "操作不被允许，请检查目录权限或换一个输出目录（--output）",
+    errno.EROFS: "文件系统是只读的，请换一个输出目录（--output）",
+    errno.ENAMETOOLONG: "文件名过长，请缩短文件名",
+    errno.EMFILE: "打开的文件过多，请稍后重试",
+    errno.EIO: "磁盘读写错误，请检查磁盘",
+}
+
+
+def os_error_message(exc: OSError, action: str, name: str) -> str:
+    """``写入 public/2022/x/index.html 失败：磁盘空间不足…`` for an OSError met while doing ``action``."""
+    what = _ERRNO_ZH.get(exc.errno or 0) or (exc.strerror or str(exc))
+    return f"{action} {name} 失败：{what}。输出目录没有改动"
 
 
 def check_output_dir(output: Path, root: Path) -> None:
@@ -29,6 +53,11 @@ def check_output_dir(output: Path, root: Path) -> None:
         raise GovsiteError(f"输出目录 {output} 中有 content/ 或 site.toml，看起来是站点源文件，拒绝覆盖")
     if out == Path(out.anchor) or out == Path.home().resolve():
         raise GovsiteError(f"拒绝把 {output} 用作输出目录")
+    if output.is_symlink():
+        # Swapping would replace the link itself and leave its target stale: say which path to use.
+        raise GovsiteError(f"输出目录 {output} 是符号链接（指向 {out}）：请用 --output {out} 直接指定实际目录")
+    if output.exists() and not output.is_dir():
+        raise GovsiteError(f"输出路径 {output} 是一个文件而不是目录，拒绝覆盖：请换一个输出目录（--output）")
 
 
 def foreign_files(output: Path) -> list[str]:
@@ -36,33 +65,111 @@ def foreign_files(output: Path) -> list[str]:
     if not output.is_dir():
         return []
     manifest = output / MANIFEST
-    ours = set(manifest.read_text(encoding="utf-8").splitlines()) if manifest.is_file() else set()
+    try:
+        ours = set(manifest.read_text(encoding="utf-8").splitlines()) if manifest.is_file() else set()
+    except (OSError, UnicodeDecodeError):
+        ours = set()  # an unreadable manifest proves nothing: every file counts as somebody else's
     ours.add(MANIFEST)
     found = []
-    for dirpath, _, files in os.walk(output):
-        for name in files:
+    for dirpath, dirnames, files in os.walk(output):
+        for name in files + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
             rel = (Path(dirpath) / name).relative_to(output).as_posix()
             if rel not in ours:
                 found.append(rel)
     return sorted(found)
 
 
-class Staging:
-    """A build's output under construction: write files, then :meth:`commit` or :meth:`abort`."""
+def refuse_foreign(output: Path, clean: bool) -> None:
+    """Raise unless ``output`` holds only files of earlier builds (or ``clean`` allows replacing them)."""
+    foreign = foreign_files(output)
+    if foreign and not clean:
+        listed = "、".join(foreign[:5]) + ("等" if len(foreign) > 5 else "")
+        raise GovsiteError(
+            f"输出目录 {output} 中有 {len(foreign)} 个不是 govsite 生成的文件（{listed}）。"
+            "为免丢失，本次构建没有替换它。需要随网站发布的文件请放入 static/ 目录；"
+            "确认可以删除时，使用 --clean 重新构建")
 
-    def __init__(self, output: Path) -> None:
+
+def safe_relpath(rel: str) -> str:
+    """``rel`` as a normalised POSIX path that stays inside the output folder, or GovsiteError."""
+    p = PurePosixPath(rel)
+    if (not rel or "\x00" in rel or "\\" in rel or p.is_absolute() or ".." in p.parts
+            or any(part in ("", ".") for part in rel.split("/"))):
+        raise GovsiteError(f"拒绝写入输出目录之外或不合规的路径：{rel!r}")
+    return p.as_posix()
+
+
+_STALE = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, but not ours
+    return True
+
+
+def recover(output: Path) -> None:
+    """Tidy what a killed build (SIGKILL, power cut) left beside ``output``.
+
+    A build killed between the two renames of :meth:`Staging.commit` leaves the previous site in
+    ``.<name>.old-<pid>-…/site`` and no output folder: it is put back. Staging folders of builds
+    that are no longer running are removed. Folders of a live build are left alone.
+    """
+    parent = output.parent
+    if not parent.is_dir():
+        return
+    for entry in sorted(parent.iterdir()):
+        m = _STALE.match(entry.name)
+        if not m or m.group("name") != output.name or not entry.is_dir() or _alive(int(m.group("pid"))):
+            continue
+        if m.group("kind") == "old" and (entry / "site").is_dir() and not output.exists():
+            os.rename(entry / "site", output)
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+class Staging:
+    """A build's output under construction: write files, then :meth:`commit` or :meth:`abort`.
+
+    Also a context manager: leaving the ``with`` block by an exception (including Ctrl-C) aborts.
+    """
+
+    def __init__(self, output: Path, clean: bool | None = None) -> None:
         self.output = output
-        output.parent.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
-        os.chmod(self.dir, 0o755)  # mkdtemp makes it private; a web server must read it
         self.written: list[str] = []
         self.bytes = 0
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            recover(output)
+            if clean is not None:
+                refuse_foreign(output, clean)  # before any work, when the caller says how
+            self.dir = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-{os.getpid()}-", dir=output.parent))
+            os.chmod(self.dir, 0o755)  # mkdtemp makes it private; a web server must read it
+        except OSError as exc:
+            raise GovsiteError(os_error_message(exc, "创建临时目录于", str(output.parent))) from None
+
+    def __enter__(self) -> "Staging":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()
 
     def write(self, rel: str, data: bytes) -> None:
         """Store one file at ``rel`` (a POSIX path below the output)."""
+        rel = safe_relpath(rel)
         path = self.dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        except OSError as exc:
+            self.abort()
+            raise GovsiteError(os_error_message(exc, "写入", f"{self.output / rel}")) from None
         self.written.append(rel)
         self.bytes += len(data)
 
@@ -70,28 +177,48 @@ class Staging:
         """Copy a folder's files (theme assets, the site's ``static/``) below ``dest``."""
         if not src.is_dir():
             return
+        root = src.resolve()
         for path in sorted(src.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                if not path.resolve().is_relative_to(src.resolve()):
+            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(src).parts):
+                if not path.resolve().is_relative_to(root):
                     continue  # a symlink out of the folder is never published (issue 8)
                 rel = (Path(dest) / path.relative_to(src)).as_posix()
-                self.write(rel, path.read_bytes())
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    self.abort()
+                    raise GovsiteError(os_error_message(exc, "读取", str(path))) from None
+                self.write(rel, data)
 
     def commit(self, clean: bool = False) -> None:
-        """Swap the staged site in for the output folder."""
-        foreign = foreign_files(self.output)
-        if foreign and not clean:
-            listed = "、".join(foreign[:5]) + ("等" if len(foreign) > 5 else "")
-            raise GovsiteError(
-                f"输出目录 {self.output} 中有 {len(foreign)} 个不是 govsite 生成的文件（{listed}）。"
-                "为免丢失，本次构建没有替换它。需要随网站发布的文件请放入 static/ 目录；"
-                "确认可以删除时，使用 --clean 重新构建")
+        """Swap the staged site in for the output folder.
+
+        Two renames (output → beside, staging → output); if the second fails or is interrupted,
+        the first is undone, so the previous site is never lost.
+        """
+        try:
+            refuse_foreign(self.output, clean)
+        except BaseException:
+            self.abort()
+            raise
         self.write(MANIFEST, ("\n".join(sorted(self.written)) + "\n").encode("utf-8"))
-        old = None
-        if self.output.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.output.parent))
-            os.rename(self.output, old / "site")
-        os.rename(self.dir, self.output)
+        old: Path | None = None
+        moved = False
+        try:
+            if self.output.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-{os.getpid()}-", dir=self.output.parent))
+                os.rename(self.output, old / "site")
+                moved = True
+            os.rename(self.dir, self.output)
+        except BaseException as exc:
+            if moved and old is not None and not self.output.exists():
+                os.rename(old / "site", self.output)
+            if old is not None and not (old / "site").exists():
+                shutil.rmtree(old, ignore_errors=True)  # else recover() puts it back next time
+            self.abort()
+            if isinstance(exc, OSError):
+                raise GovsiteError(os_error_message(exc, "替换输出目录", str(self.output))) from None
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
 

@@ -140,8 +140,8 @@ def test_duplicate_agency_year_and_year_folder(tmp_path, capsys) -> None:
     code, lines = run_check(tmp_path, files, capsys=capsys)
     assert code == 1
     assert lines == [
-        "content/2023/wrong.md:3: 错误 [year] year = 2024 与所在目录 2023/ 不一致",
-        "content/2024/huaian-copy.md:2: 错误 [duplicate] 淮安市人民政府 2024 年度的报告重复：另见 content/2024/huaian.md",
+        "content/2023/wrong.md:3: 错误 [year] year = 2024 与所在目录 2023/ 不一致：请改正 year，或把文件移到 content/2024/ 目录",
+        "content/2024/huaian-copy.md:2: 错误 [duplicate] 淮安市人民政府 2024 年度的报告重复：另见 content/2024/huaian.md。一个机关每年只能有一份报告，请删除或合并重复的文件",
     ]
 
 
@@ -154,9 +154,9 @@ def test_structural_errors_all_reported(tmp_path, capsys) -> None:
     assert lines == [
         f"{PATH}:4: 错误 [key] 未知的键 agnecy_name",
         f"{PATH}:15: 错误 [value] 主动公开政府信息情况 · 行政事业性收费 · 本年收费金额（单位：万元）：金额请写成带引号的字符串以保留原样的小数位，例如 \"1.5\"",
-        f"{PATH}:18: 错误 [shape] 收到和处理政府信息公开申请情况 · 一、本年新收政府信息公开申请数量：应有 7 个数值（自然人、商业企业、科研机构、社会公益组织、法律服务机构、其他、总计），实际有 6 个",
-        f"{PATH}:19: 错误 [value] 收到和处理政府信息公开申请情况 · 二、上年结转政府信息公开申请数量 · 自然人：不能为负数（-34）",
-        f"{PATH}:20: 错误 [value] 收到和处理政府信息公开申请情况 · （一）予以公开 · 自然人：应为整数，而不是小数 1288.5",
+        f"{PATH}:18: 错误 [shape] 收到和处理政府信息公开申请情况 · 一、本年新收政府信息公开申请数量：应有 7 个数值（依次为自然人、商业企业、科研机构、社会公益组织、法律服务机构、其他、总计），实际有 6 个，请补上漏填的数值（空白的格子填 0）",
+        f"{PATH}:19: 错误 [value] 收到和处理政府信息公开申请情况 · 二、上年结转政府信息公开申请数量 · 自然人：不能为负数（-34），请填写 0 或正整数",
+        f"{PATH}:20: 错误 [value] 收到和处理政府信息公开申请情况 · （一）予以公开 · 自然人：应为整数，而不是小数 1288.5，件数、条数只能是整数",
     ]
 
 
@@ -165,7 +165,7 @@ def test_unknown_table_key_suggests(tmp_path, capsys) -> None:
     code, lines = run_check(tmp_path, {PATH: text}, capsys=capsys)
     assert code == 1
     assert lines == [
-        f"{PATH}:16: 错误 [key] [applications] 缺少 granted（（一）予以公开）",
+        f"{PATH}:16: 错误 [key] [applications] 缺少 granted（收到和处理政府信息公开申请情况 · （一）予以公开）：请补上一行 granted = [0, 0, 0, 0, 0, 0, 0]；原文确实没有这一行时，在 missing 中写 \"applications.granted\"",
         f"{PATH}:19: 错误 [key] [applications] 中未知的键 grnted，是不是 granted？（2021 年版格式的收到和处理政府信息公开申请情况）",
     ]
 
@@ -174,7 +174,7 @@ def test_toml_syntax_error_with_fullwidth_hint(tmp_path, capsys) -> None:
     text = report_text().replace('agency = "淮安市人民政府"', "agency ＝ “淮安市人民政府”")
     code, lines = run_check(tmp_path, {PATH: text}, capsys=capsys)
     assert code == 1
-    assert lines == [f"{PATH}:2:8: 错误 [toml] TOML 语法错误：Expected '=' after a key in a key/value pair。可能原因：第 8 列是全角等号 ＝，请改为 ="]
+    assert lines == [f"{PATH}:2:8: 错误 [toml] TOML 语法错误：键后面应是等号 =（每行写成 键 = 值）。可能原因：第 8 列是全角等号 ＝，请改为 ="]
 
 
 def test_json_output(tmp_path, capsys) -> None:
