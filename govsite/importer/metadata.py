@@ -1,0 +1,140 @@
+"""Agency, year, region, level and publication date, from the report's title and text.
+
+The title is ``<agency><year>年政府信息公开工作年度报告``, on one line or two (pdftotext puts the
+agency on the line above). A shortened agency name in the title (``洪泽区人民政府``) is completed
+from the text when the text names the same agency with its city (``淮安市洪泽区人民政府办公室``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from ..agency import infer_level, split_agency
+from .document import Document
+from .labels import to_simplified
+
+_TITLE = re.compile(r"^(?P<agency>.*?)(?P<year>(?:19|20)\d{2})年度?(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?报告")
+_PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日(?:起)?至(?:(?:19|20)\d{2}年)?12月31日")
+_DATE = re.compile(r"^((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日$")
+_ISO_DATE = re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
+
+
+@dataclass
+class Metadata:
+    """What the source says about itself, and how each item was found."""
+
+    agency: str = ""
+    year: int | None = None
+    region: list[str] = field(default_factory=list)
+    level: str = ""
+    published: dt.date | None = None
+    title_blocks: set[int] = field(default_factory=set)  # block indices of the title (not prose)
+    notes: list[str] = field(default_factory=list)
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", to_simplified(s))
+
+
+def read_metadata(doc: Document, first_heading: int | None) -> Metadata:
+    """Agency and year from the title (HTML ``<title>``/ArticleTitle, or the first lines)."""
+    md = Metadata()
+    limit = first_heading if first_heading is not None else min(len(doc.blocks), 8)
+    candidates: list[tuple[str, set[int]]] = []
+    if doc.title:
+        candidates.append((doc.title, set()))
+    for i in range(min(limit, 12)):
+        b = doc.blocks[i]
+        text = _squash(b.text)
+        m = _TITLE.match(text)
+        if m:
+            idx = {i}
+            agency = m.group("agency")
+            if not agency and i > 0:
+                above = _squash(doc.blocks[i - 1].text)
+                if 2 <= len(above) <= 40 and not re.search(r"[。，：]", above):
+                    candidates.append((above + text, {i - 1, i}))
+                    continue
+            candidates.append((text, idx))
+    for text, idx in candidates:
+        m = _TITLE.match(_squash(text))
+        if not m:
+            continue
+        md.title_blocks |= idx
+        if md.year is None:
+            md.year = int(m.group("year"))
+        if not md.agency and m.group("agency"):
+            md.agency = m.group("agency").strip("：: ")
+    full_text = _squash("".join(b.text for b in doc.blocks))
+    if md.year is None:
+        m = _PERIOD.search(full_text)
+        if m:
+            md.year = int(m.group(1))
+            md.notes.append(f"报告年度取自统计期限（{m.group(0)}）")
+    if md.agency:
+        md.agency = _complete_agency(md.agency, full_text, md.notes)
+    md.published = _published(doc, first_heading)
+    return md
+
+
+# Characters that end a walk back from an agency name: words before a name, not part of it.
+_NAME_STOPS = set("由与和向请在是对为据以及经按将于受同告报即至的、，。：；（）《》“”")
+
+
+def _complete_agency(agency: str, text: str, notes: list[str]) -> str:
+    """``洪泽区人民政府`` → ``淮安市洪泽区人民政府`` when the text names it so.
+
+    For each mention of the agency in the text, the characters just before it are read back to
+    the previous function word or punctuation (本报告由|淮安市|洪泽区…); when they form a city or
+    province name, it is the missing part of the name.
+    """
+    units = split_agency(agency).units
+    if not units or units[0].endswith(("省", "自治区")):
+        return agency
+    pos = text.find(agency)
+    while pos >= 0:
+        k = pos
+        while k > 0 and pos - k < 8 and "\u4e00" <= text[k - 1] <= "\u9fff" and text[k - 1] not in _NAME_STOPS:
+            k -= 1
+        prefix = text[k:pos]
+        pre_units = split_agency(prefix + "机关").units if len(prefix) >= 2 else ()
+        if pre_units and "".join(pre_units) == prefix and prefix.endswith(("省", "自治区", "市", "自治州", "州", "盟", "地区")):
+            notes.append(f"标题中的机关名称“{agency}”按正文补全为“{prefix}{agency}”")
+            return prefix + agency
+        pos = text.find(agency, pos + 1)
+    return agency
+
+
+def _published(doc: Document, first_heading: int | None) -> dt.date | None:
+    for key in ("PubDate", "pubdate", "firstpublishedtime", "publishdate", "article:published_time"):
+        if key in doc.meta:
+            m = _ISO_DATE.search(doc.meta[key])
+            if m:
+                try:
+                    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                except ValueError:
+                    pass
+    # a signature date on its own line near the end (年 月 日)
+    for b in reversed(doc.blocks[-6:]):
+        m = _DATE.match(_squash(b.text))
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def region_and_level(agency: str) -> tuple[list[str], str, list[str]]:
+    """The region path and level presumed from the agency name, with notes saying so."""
+    notes = []
+    a = split_agency(agency)
+    region = list(a.units)
+    if region:
+        notes.append(f"行政区划按机关名称推定为 {'/'.join(region)}" + ("" if region[0].endswith(("省", "自治区")) or region[0] in ("北京市", "天津市", "上海市", "重庆市") else "（未含省级，可用 --region 补全）"))
+    level, why = infer_level(agency)
+    if level:
+        notes.append(f"机关层级推定为“{level}”：{why}")
+    return region, level, notes
