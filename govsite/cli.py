@@ -55,8 +55,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"govsite: 错误：{exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("govsite: 已中断", file=sys.stderr)
+        print("govsite: 已中断（Ctrl-C）。构建是先写入临时目录再替换的，输出目录保持原样", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # A full disk, a read-only folder, no permission: one Chinese line naming the file (issue 8).
+        from .write import os_error_message
+
+        name = exc.filename or "文件"
+        message = os_error_message(exc, "读写", str(name), unchanged=args.command == "build")
+        print(f"govsite: 错误：{message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

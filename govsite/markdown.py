@@ -79,6 +79,11 @@ def is_external(url: str) -> bool:
     return bool(parts.netloc) or parts.scheme.lower() in ("http", "https", "ftp")
 
 
+def _absolute(url: str) -> str:
+    """A protocol-relative ``//host/x`` as ``https://host/x``: every link off the site names its scheme."""
+    return "https:" + url if url.startswith("//") else url
+
+
 def _external_resources(state: StateCore) -> None:
     """No page makes a request to another host (issue 8): an image from elsewhere becomes a plain
     link to it (its alt text, marked 图片), and every link off the site gets :data:`EXTERNAL_REL`."""
@@ -89,13 +94,14 @@ def _external_resources(state: StateCore) -> None:
         for tok in block.children:
             if tok.type == "image" and is_external(str(tok.attrGet("src") or "")):
                 link = Token("link_open", "a", 1)
-                link.attrs = {"href": str(tok.attrGet("src")), "rel": EXTERNAL_REL, "class": "external-image"}
+                link.attrs = {"href": _absolute(str(tok.attrGet("src"))), "rel": EXTERNAL_REL, "class": "external-image"}
                 text = Token("text", "", 0)
                 alt = "".join(c.content for c in (tok.children or []) if c.type in ("text", "code_inline"))
                 text.content = f"[图片：{alt}]" if alt else "[图片]"
                 out += [link, text, Token("link_close", "a", -1)]
                 continue
             if tok.type == "link_open" and is_external(str(tok.attrGet("href") or "")):
+                tok.attrSet("href", _absolute(str(tok.attrGet("href"))))
                 tok.attrSet("rel", EXTERNAL_REL)
             out.append(tok)
         block.children = out

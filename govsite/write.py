@@ -37,10 +37,11 @@ _ERRNO_ZH = {
 }
 
 
-def os_error_message(exc: OSError, action: str, name: str) -> str:
-    """``写入 public/2022/x/index.html 失败：磁盘空间不足…`` for an OSError met while doing ``action``."""
+def os_error_message(exc: OSError, action: str, name: str, unchanged: bool = True) -> str:
+    """``写入 public/2022/x/index.html 失败：磁盘空间不足…`` for an OSError met while doing ``action``;
+    ``unchanged`` adds that the output folder was left as it was (true of every build failure)."""
     what = _ERRNO_ZH.get(exc.errno or 0) or (exc.strerror or str(exc))
-    return f"{action} {name} 失败：{what}。输出目录没有改动"
+    return f"{action} {name} 失败：{what}" + ("。输出目录没有改动" if unchanged else "")
 
 
 def check_output_dir(output: Path, root: Path) -> None:
@@ -79,9 +80,13 @@ def foreign_files(output: Path) -> list[str]:
     return sorted(found)
 
 
-def refuse_foreign(output: Path, clean: bool) -> None:
-    """Raise unless ``output`` holds only files of earlier builds (or ``clean`` allows replacing them)."""
-    foreign = foreign_files(output)
+def refuse_foreign(output: Path, clean: bool, staged: Path | None = None) -> None:
+    """Raise unless ``output`` holds only files of earlier builds (or ``clean`` allows replacing them).
+
+    A foreign file that the new build publishes again byte for byte (it was moved into ``static/``,
+    as the message advises) is not lost, so it does not count.
+    """
+    foreign = [f for f in foreign_files(output) if not (staged and _same_file(output / f, staged / f))]
     if foreign and not clean:
         listed = "、".join(foreign[:5]) + ("等" if len(foreign) > 5 else "")
         raise GovsiteError(
@@ -97,6 +102,13 @@ def safe_relpath(rel: str) -> str:
             or any(part in ("", ".") for part in rel.split("/"))):
         raise GovsiteError(f"拒绝写入输出目录之外或不合规的路径：{rel!r}")
     return p.as_posix()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return b.is_file() and not a.is_symlink() and a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 _STALE = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-")
@@ -197,7 +209,7 @@ class Staging:
         the first is undone, so the previous site is never lost.
         """
         try:
-            refuse_foreign(self.output, clean)
+            refuse_foreign(self.output, clean, self.dir)
         except BaseException:
             self.abort()
             raise
