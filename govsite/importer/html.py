@@ -278,10 +278,13 @@ def table_rows(table: Node) -> list[tuple[int, list[str]]]:
 def _article(blocks: list[tuple[Block, tuple[int, ...]]]) -> list[Block]:
     """Keep the blocks inside the smallest element that holds the report (drops the page chrome).
 
-    The anchors are the section headings ``一、`` … ``六、`` and the table rows; their deepest common
+    The anchors are the section headings ``一、总体情况`` … ``六、…`` and the table rows; their deepest common
     ancestor is the article. Without anchors everything is kept.
     """
-    anchors = [path for b, path in blocks if b.table is not None or _SECTION_START.match(b.text)]
+    from .sections import heading_of
+
+    anchors = [path for b, path in blocks
+               if b.table is not None or any(heading_of(b, n) is not None for n in range(6))]
     if len(anchors) < 2:
         return [b for b, _ in blocks]
     common = list(anchors[0])
@@ -294,5 +297,3 @@ def _article(blocks: list[tuple[Block, tuple[int, ...]]]) -> list[Block]:
     kept = [b for b, path in blocks if path[: len(prefix)] == prefix]
     return kept or [b for b, _ in blocks]
 
-
-_SECTION_START = re.compile(r"^\s*[一二三四五六]\s*[、.．]\s*\S")
