@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Iterator
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -19,37 +19,43 @@ from . import __version__
 from .config import META_SETTINGS, Config
 from .diagnostics import Diagnostic
 from .formats import SECTIONS
-from .formats.figures import INDEX_FIGURES, KEY_FIGURES, KeyFigure, figure_by_key, figure_cells
+from .aggregate import Aggregate, sum_by_format
+from .charts import Bar, chart_figure
+from .feed import atom
+from .formats import FORMATS
+from .formats.figures import (
+    AGENCY_FIGURES, INDEX_FIGURES, KEY_FIGURES, OUTCOME_FIGURES, REVIEW_GROUPS, REVIEW_OUTCOMES, figure_by_key,
+    review_figure,
+)
+from .opendata import (
+    LONG_COLUMNS, META_COLUMNS, archive, format_columns, readme_text, report_csv, report_json, year_csv,
+)
+from .portal import (
+    AgencyEntry, RegionNode, build_agencies, build_regions, carry_chain, completeness, deadline, figure_value,
+    ranking,
+)
 from .markdown import plain_text, render as render_markdown
 from .model import Report
 from .sections import split_sections
-from .tables import render_table
+from .tables import fill, render_table, skeleton
 from .templates import make_environment
 
 #: Which standard table belongs under which section heading (spec §2).
 TABLE_OF_SECTION = {"s2": "active", "s3": "applications", "s4": "reviews"}
 
 
-def figure_value(report: Report, figure: KeyFigure) -> int | Decimal | None:
-    """The value of a key figure for ``report``; ``None`` when a cell of it is missing."""
-    total = 0
-    for key, index in figure_cells(report.format, figure):
-        v = report.number(key, index)
-        if v is None:
-            return None
-        total += v
-    return total
-
-
 @dataclass
 class SiteIndex:
-    """What every page may need to know about the whole site: years, reports by year and agency."""
+    """What every page may need to know about the whole site: years, reports by year and agency,
+    and (issue 6) the agencies with their registry entries and the region hierarchy."""
 
     config: Config
     reports: list[Report]
     problems: dict[str, list[Diagnostic]] = field(default_factory=dict)  # path → diagnostics
     by_year: dict[int, list[Report]] = field(default_factory=dict)
     by_agency: dict[str, list[Report]] = field(default_factory=dict)
+    agencies: list[AgencyEntry] = field(default_factory=list)
+    regions: dict[tuple[str, ...], RegionNode] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         by_year: dict[int, list[Report]] = defaultdict(list)
@@ -59,18 +65,33 @@ class SiteIndex:
             by_agency[r.agency].append(r)
         self.by_year = dict(sorted(by_year.items(), reverse=True))
         self.by_agency = {a: sorted(rs, key=lambda r: r.year) for a, rs in sorted(by_agency.items())}
+        self.agencies = build_agencies(self.reports, self.config.agencies)
+        self._agency_of = {id(r): a for a in self.agencies for r in a.reports}
+        self.regions = build_regions(self.agencies)
 
     def neighbours(self, report: Report) -> tuple[Report | None, Report | None]:
         """The same agency's previous and next report."""
-        rs = self.by_agency[report.agency]
+        rs = self.agency_of(report).reports
         i = rs.index(report)
         return (rs[i - 1] if i > 0 else None), (rs[i + 1] if i + 1 < len(rs) else None)
+
+    def agency_of(self, report: Report) -> AgencyEntry:
+        """The agency (with its history) a report belongs to."""
+        return self._agency_of[id(report)]
 
     def latest(self) -> list[Report]:
         """The newest reports: by publication date when known, then year."""
         def key(r: Report) -> tuple:
             return (r.published or dt.date(r.year + 1, 1, 1), r.year, r.agency)
         return sorted(self.reports, key=key, reverse=True)[: self.config.latest]
+
+    def errors_of(self, report: Report) -> list[Diagnostic]:
+        """The errors found in a report (its failed rules)."""
+        return [d for d in self.problems.get(report.path, []) if d.is_error]
+
+    def has_regions(self) -> bool:
+        """True when reports or registry give regions (so region pages are worth building)."""
+        return len(self.regions) > 1
 
 
 def report_order(r: Report) -> tuple:
@@ -95,25 +116,69 @@ class Renderer:
             sections=SECTIONS,
             key_figures=KEY_FIGURES,
             index_figures=[figure_by_key(k) for k in INDEX_FIGURES],
+            agency_figures=[figure_by_key(k) for k in AGENCY_FIGURES],
+            has_regions=site.has_regions(),
+            page_meta=self.meta(),
         )
         self.env.filters["figure"] = figure_value
         self.env.filters["region"] = lambda region: " / ".join(region)
+        self.env.filters["zhdate"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
+        self.env.filters["agency"] = site.agency_of
+
+    # --- metadata of 政府网站发展指引 (国办发〔2017〕47号) ---------------------------------------
+
+    def meta(self, column: str = "", title: str = "", published: dt.date | None = None, source: str = "",
+             keywords: str = "", description: str = "") -> list[tuple[str, str]]:
+        """The ``<meta name=…>`` pairs of a page, site settings first, then the page's own."""
+        m = self.config.meta
+        domain = m.get("site_domain") or urlsplit(self.config.base_url).netloc
+        pairs = [
+            ("SiteName", m.get("site_name") or self.config.title),
+            ("SiteDomain", domain),
+            ("SiteIDCode", m.get("site_id_code", "")),
+            ("ColumnName", column or m.get("column_name", "")),
+            ("ColumnDescription", m.get("column_description", "") or self.config.description),
+            ("ColumnKeywords", m.get("column_keywords", "")),
+            ("ColumnType", m.get("column_type", "")),
+            ("ArticleTitle", title),
+            ("PubDate", f"{published.isoformat()} 00:00" if published else ""),
+            ("ContentSource", source or m.get("content_source", "")),
+            ("Keywords", keywords),
+            ("Description", description),
+        ]
+        return [(k, v) for k, v in pairs if v]
 
     def page(self, template: str, **context) -> bytes:
         """One page as UTF-8 bytes."""
         return self.env.get_template(template).render(**context).encode("utf-8")
 
     def pages(self) -> Iterator[tuple[str, bytes]]:
-        """Every page of the site, one at a time."""
-        for year, reports in self.site.by_year.items():
+        """Every page and data file of the site, one at a time."""
+        site = self.site
+        for year, reports in site.by_year.items():
             for r in reports:
                 yield f"{r.url}index.html", self.report_page(r)
-            yield f"{year}/index.html", self.year_page(year, reports)
-        yield "index.html", self.page("home.html", latest=self.site.latest(), by_year=self.site.by_year,
-                                      problems=self.site.problems)
+                yield f"{r.url}report.json", report_json(r, self.config.base_path + r.url,
+                                                         site.problems.get(r.path, []))
+                yield f"{r.url}report.csv", report_csv(r)
+            yield from self.year_pages(year, reports)
+        yield "agency/index.html", self.page("agencies.html", agencies=site.agencies,
+                                             page_meta=self.meta("机关", "机关名录"))
+        for a in site.agencies:
+            yield f"{a.url}index.html", self.agency_page(a)
+        if site.has_regions():
+            for node in site.regions.values():
+                yield f"{node.file_path}index.html", self.region_page(node)
+        yield from self.data_files()
+        yield "feed.xml", self.feed()
+        yield "index.html", self.page("home.html", latest=site.latest(), by_year=site.by_year,
+                                      problems=site.problems, agencies=site.agencies,
+                                      page_meta=self.meta(description=self.config.description))
         yield "404.html", self.page("404.html")
-        yield "search/index.html", self.page("search.html")
+        yield "search/index.html", self.page("search.html", page_meta=self.meta("搜索"))
         yield "sitemap.xml", self.sitemap()
+
+    # --- reports --------------------------------------------------------------------------------
 
     def report_page(self, report: Report) -> bytes:
         """The page of one report: metadata, the six sections, the three tables."""
@@ -127,24 +192,196 @@ class Renderer:
                 "html": Markup(render_markdown(p.text)),
                 "table": Markup(render_table(report, table_key)) if table_key else None,
             })
-        problems = [d for d in self.site.problems.get(report.path, []) if d.is_error]
+        problems = self.site.errors_of(report)
         prev, nxt = self.site.neighbours(report)
+        agency = self.site.agency_of(report)
+        limit = deadline(report.year, agency.level_of(report))
+        late = limit if (limit and report.published and report.published > limit) else None
+        meta = self.meta(f"{report.year}年度", report.title, report.published, report.agency,
+                         f"{report.agency},{report.year}年,政府信息公开工作年度报告", report.title)
         return self.page("report.html", report=report, preface=Markup(render_markdown(preface)),
-                         sections=sections, problems=problems, prev=prev, next=nxt)
+                         sections=sections, problems=problems, prev=prev, next=nxt, agency=agency,
+                         late=late, page_meta=meta)
 
-    def year_page(self, year: int, reports: list[Report]) -> bytes:
-        """The index of a year: every report, grouped by region, with key figures and problem counts."""
+    # --- years ----------------------------------------------------------------------------------
+
+    def year_pages(self, year: int, reports: list[Report]) -> Iterator[tuple[str, bytes]]:
+        """The year overview and its pre-rendered ranking views (sortable without JavaScript)."""
+        entries = [(self.site.agency_of(r), r) for r in reports]
+        yield f"{year}/index.html", self.year_page(year, reports, entries)
+        for f in AGENCY_FIGURES:
+            fig = figure_by_key(f)
+            yield f"{year}/ranking/{f}/index.html", self.page(
+                "ranking.html", year=year, figure=fig, ranking=ranking(entries, fig),
+                page_meta=self.meta(f"{year}年度", f"{year}年度各机关{fig.label}排名"))
+
+    def year_page(self, year: int, reports: list[Report], entries) -> bytes:
+        """The overview of a year: the summed tables, charts, ranking, failures, completeness."""
         groups: dict[str, list[Report]] = defaultdict(list)
         for r in reports:
             groups[" / ".join(r.region) or "未注明地区"].append(r)
         counts = {r.path: _counts(self.site.problems.get(r.path, [])) for r in reports}
-        return self.page("year.html", year=year, groups=dict(sorted(groups.items())), reports=reports,
-                         counts=counts)
+        sums = sum_by_format(reports)
+        failing = [(r, [d for d in self.site.problems.get(r.path, [])]) for r in reports]
+        failing = [(r, ds) for r, ds in failing if ds]
+        fig = figure_by_key(AGENCY_FIGURES[0])
+        published = max((r.published for r in reports if r.published), default=None)
+        return self.page(
+            "year.html", year=year, groups=dict(sorted(groups.items())), reports=reports, counts=counts,
+            sums=[self.summary(f"y{year}-{i}", agg, f"{year}年度") for i, agg in enumerate(sums)],
+            ranking=ranking(entries, fig), rank_figure=fig, failing=failing,
+            complete=completeness(year, self.site.agencies),
+            page_meta=self.meta(f"{year}年度", f"{year}年度政府信息公开工作年度报告", published,
+                                description=f"{year}年度各机关政府信息公开工作年度报告、合计数据与完整性"))
+
+    def summary(self, ident: str, agg: Aggregate, label: str = "") -> dict:
+        """An aggregate ready for a template: its official tables, key figures and two charts."""
+        tables = {t.key: Markup(_prefixed(fill(skeleton(agg.format, t.key), agg), t.key, ident))
+                  for t in agg.format.tables}
+        figures = {k: figure_value(agg, figure_by_key(k)) for k in AGENCY_FIGURES + OUTCOME_FIGURES}
+        outcomes = [Bar(figure_by_key(k).label, figures[k]) for k in OUTCOME_FIGURES]
+        reviews = [Bar(o, figure_value(agg, review_figure(path, o)), group)
+                   for group, path in REVIEW_GROUPS for o in REVIEW_OUTCOMES]
+        n = agg.count
+        return {
+            "agg": agg,
+            "ident": ident,
+            "label": label,
+            "tables": tables,
+            "figures": figures,
+            "incomplete": {_field_name(agg.format, k): v for k, v in agg.incomplete.items()},
+            "outcome_chart": chart_figure(f"{ident}-out", f"申请办理结果（{n} 份报告合计）", outcomes),
+            "review_chart": chart_figure(f"{ident}-rev", f"行政复议、行政诉讼结果（{n} 份报告合计）", reviews),
+        }
+
+    # --- agencies and regions -------------------------------------------------------------------
+
+    def agency_page(self, agency: AgencyEntry) -> bytes:
+        """One agency across years: reports, key figures by year, trend chart, R6 chain."""
+        figs = [figure_by_key(k) for k in AGENCY_FIGURES]
+        rows = [(r, [figure_value(r, f) for f in figs]) for r in agency.reports]
+        trend = chart_figure(
+            f"ag-trend", f"{agency.name}：历年新收政府信息公开申请数量",
+            [Bar(f"{r.year}", figure_value(r, figure_by_key("new"))) for r in agency.reports], kind="column")
+        chain = carry_chain(agency)
+        years_all = sorted(self.site.by_year)
+        gaps = [y for y in years_all if agency.registered and agency.report_for(y) is None]
+        lates = {}
+        for r in agency.reports:
+            limit = deadline(r.year, agency.level_of(r))
+            lates[r.path] = limit if (limit and r.published and r.published > limit) else None
+        region = self.site.regions.get(agency.region) if self.site.has_regions() else None
+        return self.page("agency.html", agency=agency, rows=rows, figs=figs, trend=trend, chain=chain,
+                         gaps=gaps, lates=lates, region_node=region, counts={
+                             r.path: _counts(self.site.problems.get(r.path, [])) for r in agency.reports},
+                         page_meta=self.meta("机关", f"{agency.name}历年政府信息公开工作年度报告",
+                                             source=agency.name, keywords=agency.name))
+
+    def region_page(self, node: RegionNode) -> bytes:
+        """A region: the sum of its agencies' reports year by year, its sub-regions and agencies."""
+        agencies = node.all_agencies()
+        members = {id(a) for a in agencies}
+        per_year = []
+        for year, reports in self.site.by_year.items():
+            rs = [r for r in reports if id(self.site.agency_of(r)) in members]
+            if rs:
+                per_year.append((year, rs, [self.summary(f"rg{year}-{i}", agg, f"{year}年度{agg.format.version}年版")
+                                            for i, agg in enumerate(sum_by_format(rs))]))
+        figs = [figure_by_key(k) for k in AGENCY_FIGURES]
+        trend = chart_figure("rg-trend", f"{node.name}：历年新收政府信息公开申请数量（合计）",
+                             [Bar(str(y), sum_figure(sums, "new")) for y, _, sums in reversed(per_year)],
+                             kind="column") if per_year else None
+        crumbs = [self.site.regions[node.path[:i]] for i in range(len(node.path))]
+        return self.page("region.html", node=node, agencies=agencies, per_year=per_year, figs=figs,
+                         trend=trend, crumbs=crumbs, sum_figure=sum_figure,
+                         page_meta=self.meta("地区", f"{node.name}政府信息公开工作年度报告合计"))
+
+    # --- open data and feed ---------------------------------------------------------------------
+
+    def data_files(self) -> Iterator[tuple[str, bytes]]:
+        """Yearly wide CSVs, the whole-archive zip and the data page documenting them."""
+        year_files: dict[str, bytes] = {}
+        for year, reports in sorted(self.site.by_year.items()):
+            year_files[f"{year}.csv"] = year_csv(reports)
+        for name, data in year_files.items():
+            yield f"data/{name}", data
+        ordered = sorted(self.site.reports, key=report_order)
+        readme = readme_text(self.config.title, {y: len(rs) for y, rs in self.site.by_year.items()}, len(ordered))
+        zipped = archive(readme, year_files, ordered)
+        yield f"data/{ARCHIVE_NAME}", zipped
+        formats = sorted({r.format for r in self.site.reports} | set(FORMATS.values()), key=lambda f: f.version)
+        yield "data/index.html", self.page(
+            "data.html", year_files=[(y, f"data/{y}.csv", len(year_files[f"{y}.csv"]))
+                                     for y in sorted(self.site.by_year, reverse=True)],
+            archive=(f"data/{ARCHIVE_NAME}", len(zipped)), formats=formats,
+            format_columns={f.version: format_columns(f) for f in formats},
+            by_year_reports=self.site.by_year, meta_columns=META_COLUMNS, long_columns=LONG_COLUMNS, rules=RULES,
+            equations={f.version: _equation_summary(f) for f in formats},
+            page_meta=self.meta("开放数据", "开放数据说明"))
+
+    def feed(self) -> bytes:
+        """The Atom feed of the newest reports."""
+        origin = self.config.origin
+        base = self.config.base_path
+        feed_id = f"{origin}{base}" if origin else f"urn:govsite:{base}"
+        return atom(self.site.reports, self.config.title, f"{origin}{base}", f"{origin}{base}feed.xml", feed_id,
+                    lambda r: f"{origin}{base}{r.url}",
+                    (lambda r: f"{origin}{base}{r.url}") if origin else (lambda r: f"urn:govsite:report:{r.year}:{r.slug}"))
 
     def sitemap(self) -> bytes:
-        """``sitemap.xml`` listing the home page, year indexes and reports."""
+        """``sitemap.xml`` listing the home page, year indexes, reports, agencies, regions and data."""
         urls = [""] + [f"{y}/" for y in self.site.by_year] + [r.url for rs in self.site.by_year.values() for r in rs]
+        urls += ["agency/"] + [a.url for a in self.site.agencies]
+        if self.site.has_regions():
+            urls += [n.url for n in self.site.regions.values()]
+        urls += ["data/", "search/"]
         return self.page("sitemap.xml", urls=urls, origin=self.config.origin)
+
+
+ARCHIVE_NAME = "govsite-data.zip"
+
+#: The rules of spec §7 that govsite checks, as the data page explains them.
+RULES: tuple[tuple[str, str, str], ...] = (
+    ("R1", "错误", "表二每一列：一、本年新收 + 二、上年结转 = （七）总计 + 四、结转下年度继续办理（表头所印勾稽关系）"),
+    ("R2", "错误", "表二每一行：总计 = 自然人 + 法人或其他组织各列之和"),
+    ("R3", "错误", "表二每一列：（七）总计 = （一）至（六）各项之和"),
+    ("R4", "错误", "表三行政复议、未经复议直接起诉、复议后起诉各组：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结"),
+    ("R6", "警告", "同一机关相邻年度：本年“二、上年结转”应等于上年“四、结转下年度继续办理”（机构改革等情况可能合理不一致）"),
+    ("R11", "警告", "只有国务院部门和省、设区的市、自治州人民政府可以制定规章，其他机关的规章行应为 0"),
+    ("R13", "警告", "2019、2020 年度报告使用 2019 年版（试行）格式，2021 年度起使用 2021 年版格式"),
+)
+
+
+def _equation_summary(fmt) -> dict[str, int]:
+    """How many checked equations each rule expands to in ``fmt``."""
+    counts: dict[str, int] = defaultdict(int)
+    for eq in fmt.equations:
+        counts[eq.rule] += 1
+    return dict(sorted(counts.items()))
+
+
+def sum_figure(sums: list[dict], key: str):
+    """A figure summed over the per-format aggregates of one year (``None`` if any is unknown)."""
+    total = 0
+    for s in sums:
+        v = s["figures"][key]
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def _field_name(fmt, key: str) -> str:
+    """``applications.granted`` as its official labels: ``收到和处理政府信息公开申请情况 · （一）予以公开``."""
+    tkey, _, fkey = key.partition(".")
+    table = fmt.table(tkey)
+    row = table.row_of(fkey)
+    return f"{table.title} · {row.label or fmt.field(key).short}"
+
+
+def _prefixed(html: str, table_key: str, ident: str) -> str:
+    """A table whose header ids are unique in a page holding several tables of the same kind."""
+    return html.replace(f'"t-{table_key}-', f'"{ident}-{table_key}-').replace(f' t-{table_key}-', f' {ident}-{table_key}-')
 
 
 def _counts(diags: list[Diagnostic]) -> tuple[int, int]:

@@ -35,10 +35,35 @@ KEY_FIGURES: tuple[KeyFigure, ...] = (
     KeyFigure("litigation", "行政诉讼", "reviews", None, ("行政诉讼", "总计")),
     KeyFigure("litigation_corrected", "诉讼纠正", "reviews", None, ("行政诉讼", "结果纠正")),
     KeyFigure("carried_forward", "结转下年", "applications", "四、结转下年度继续办理", ("总计",)),
+    # Issue 6 charts: the other outcome groups of 三、本年度办理结果 and the inputs of R1.
+    KeyFigure("rejected", "不予处理", "applications", "（五）不予处理", ("总计",)),
+    KeyFigure("other", "其他处理", "applications", "（六）其他处理", ("总计",)),
+    KeyFigure("carried_over", "上年结转", "applications", "二、上年结转政府信息公开申请数量", ("总计",)),
+    KeyFigure("total", "办理总计", "applications", "（七）总计", ("总计",)),
 )
 
 #: The figures a year index shows for each report (issue 2).
 INDEX_FIGURES = ("new", "granted", "review", "litigation")
+
+#: The figures of an agency's history and of the rankings (issue 6), in this order.
+AGENCY_FIGURES = ("new", "granted", "partly", "withheld", "unavailable", "review", "review_corrected",
+                  "litigation", "litigation_corrected", "carried_forward")
+
+#: The outcome groups of 三、本年度办理结果 (whose sum is （七）总计, spec §7 R3), for the outcome charts.
+OUTCOME_FIGURES = ("granted", "partly", "withheld", "unavailable", "rejected", "other")
+
+#: Table 3's groups and outcomes, as label paths (spec §5), for the review/litigation charts.
+REVIEW_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("行政复议", ("行政复议",)),
+    ("行政诉讼（未经复议直接起诉）", ("未经复议直接起诉",)),
+    ("行政诉讼（复议后起诉）", ("复议后起诉",)),
+)
+REVIEW_OUTCOMES = ("结果维持", "结果纠正", "其他结果", "尚未审结")
+
+
+def review_figure(group: tuple[str, ...], outcome: str) -> KeyFigure:
+    """The cell of Table 3 for one group and one outcome, as a figure chosen by its labels."""
+    return KeyFigure(f"reviews-{'-'.join(group)}-{outcome}", outcome, "reviews", None, group + (outcome,))
 
 
 @lru_cache(maxsize=None)
