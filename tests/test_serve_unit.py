@@ -1,0 +1,253 @@
+"""``govsite serve`` pieces in-process (issue 4): the watcher's debouncing, routing under the base
+path, the error page, the private build folder. The end-to-end behaviour is in test_serve.py."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from govsite.build import build
+from govsite.diagnostics import GovsiteError
+from govsite.serve import Preview, Problem, Served, Watcher, changed_files, snapshot, watched_paths
+
+REPO = Path(__file__).resolve().parents[1]
+REPORT = "content/2022/weihui-shangwu.md"
+
+
+def copy_site(dest: Path) -> Path:
+    """A private copy of the example site (the repo root) to edit."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "site.toml", dest / "site.toml")
+    for name in ("content", "layouts", "static"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, dest / name)
+    return dest
+
+
+def wait_until(predicate, timeout: float = 5.0, step: float = 0.02) -> bool:
+    """Poll ``predicate`` until true or ``timeout`` seconds have passed."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+# --- watcher ---------------------------------------------------------------------------------
+
+
+class Calls:
+    """Records the watcher's callbacks."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, changed: list[str]) -> None:
+        with self.lock:
+            self.calls.append(changed)
+
+
+def make_watcher(site: Path, calls: Calls) -> Watcher:
+    w = Watcher(watched_paths(site), calls, interval=0.05, quiet=0.15, max_wait=3.0)
+    w.start()
+    return w
+
+
+def test_burst_of_200_files_is_one_change(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    (site / "static").mkdir(exist_ok=True)
+    calls = Calls()
+    w = make_watcher(site, calls)
+    try:
+        # Like a git checkout: 200 files over ~0.2 s, in small groups with pauses shorter than `quiet`.
+        for i in range(200):
+            (site / "static" / f"f{i:03d}.txt").write_text(str(i), encoding="utf-8")
+            if i % 20 == 19:
+                time.sleep(0.02)
+        assert wait_until(lambda: calls.calls, timeout=5)
+        time.sleep(0.5)  # longer than quiet + interval: a second call would have come by now
+        assert len(calls.calls) == 1
+        assert len(calls.calls[0]) == 200
+    finally:
+        w.stop()
+
+
+def test_two_edits_a_second_apart_are_two_changes(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    report = site / REPORT
+    calls = Calls()
+    w = make_watcher(site, calls)
+    try:
+        report.write_text(report.read_text(encoding="utf-8") + "\n甲\n", encoding="utf-8")
+        assert wait_until(lambda: len(calls.calls) == 1)
+        time.sleep(1.0)
+        report.write_text(report.read_text(encoding="utf-8") + "\n乙\n", encoding="utf-8")
+        assert wait_until(lambda: len(calls.calls) == 2)
+        assert calls.calls == [[str(report)], [str(report)]]
+    finally:
+        w.stop()
+
+
+def test_watcher_sees_config_and_deletions_but_not_editor_files_or_output(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    (site / "public").mkdir()
+    before = snapshot(watched_paths(site))
+    (site / "content" / "2022" / ".weihui-shangwu.md.swp").write_text("x")
+    (site / "content" / "2022" / "weihui-shangwu.md~").write_text("x")
+    (site / "public" / "index.html").write_text("x")
+    assert snapshot(watched_paths(site)) == before
+    (site / "site.toml").write_text((site / "site.toml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    report = site / REPORT
+    report.unlink()
+    assert changed_files(before, snapshot(watched_paths(site))) == sorted([str(report), str(site / "site.toml")])
+
+
+# --- preview: building and routing -----------------------------------------------------------
+
+
+def built_preview(tmp: Path) -> Preview:
+    site = copy_site(tmp / "site")
+    (tmp / "work").mkdir()
+    p = Preview(site, "/xxgk/ndbg/", workdir=tmp / "work")
+    assert not p.rebuild().served.broken
+    return p
+
+
+@pytest.fixture(scope="module")
+def shared_preview(tmp_path_factory: pytest.TempPathFactory) -> Preview:
+    """One build for the read-only routing tests."""
+    return built_preview(tmp_path_factory.mktemp("serve"))
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Preview:
+    """A build of one's own, to edit."""
+    return built_preview(tmp_path)
+
+
+@pytest.mark.parametrize("path", [
+    "/../site.toml", "/xxgk/ndbg/../site.toml", "/xxgk/ndbg/%2e%2e/site.toml", "/xxgk/ndbg/%2E%2E/site.toml",
+    "/xxgk/ndbg/..%2fsite.toml", "/xxgk/ndbg/%2e%2e%2f%2e%2e%2fsite.toml", "/xxgk/ndbg/%252e%252e/site.toml",
+    "/xxgk/ndbg/..\\site.toml", "/xxgk/ndbg/%5c..%5csite.toml", "/xxgk/ndbg/.govsite-manifest",
+    "/xxgk/ndbg//etc/passwd", "/xxgk/ndbg/2022/%00", "/site.toml", "/content/2022/weihui-shangwu.md",
+    "/xxgk/ndbgx/", "//evil.example/", "/xxgk/ndbg/%ff", "/xxgk/ndbg/nope/",
+])
+def test_nothing_outside_the_build_is_routed(shared_preview: Preview, path: str) -> None:
+    assert shared_preview.route(path).kind == "not_found"
+
+
+def test_routes_under_the_base_path(shared_preview: Preview) -> None:
+    preview = shared_preview
+    r = preview.route("/xxgk/ndbg/2022/weihui-shangwu/")
+    assert (r.kind, r.rel) == ("file", "2022/weihui-shangwu/index.html")
+    assert preview.route("/xxgk/ndbg/assets/style.css").kind == "file"
+    assert preview.route("/xxgk/ndbg/?q=1").rel == "index.html"
+    for path, location in [("/", "/xxgk/ndbg/"), ("/xxgk/ndbg", "/xxgk/ndbg/"),
+                           ("/xxgk/ndbg/2022", "/xxgk/ndbg/2022/")]:
+        r = preview.route(path)
+        assert (r.kind, r.location) == ("redirect", location)
+    assert b"/xxgk/ndbg/" in preview.not_found_page()  # the site's own 404.html, links with the base
+
+
+def test_broken_content_turns_every_page_into_the_error_page(preview: Preview) -> None:
+    report = preview.root / REPORT
+    text = report.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    n = next(i for i, ln in enumerate(lines) if ln.startswith("licensing"))
+    lines[n] = "licensing = = 0"
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    good_root = preview.served.root
+    served = preview.rebuild().served
+    assert served.broken and served.root == good_root  # the last good build is kept, not served as pages
+    for path in ("/xxgk/ndbg/", "/xxgk/ndbg/2022/weihui-shangwu/", "/xxgk/ndbg/nope/"):
+        assert preview.route(path).kind == "error"
+    assert preview.route("/xxgk/ndbg/assets/style.css").kind == "file"  # assets of the last good build
+    page = preview.error_page().decode("utf-8")
+    assert f"{REPORT}:{n + 1}" in page
+    report.write_text(text, encoding="utf-8")
+    assert not preview.rebuild().served.broken
+    assert preview.route("/xxgk/ndbg/2022/weihui-shangwu/").kind == "file"
+
+
+def test_error_page_escapes_everything(tmp_path: Path) -> None:
+    p = Preview(tmp_path, workdir=tmp_path)
+    p.served = Served(3, "/", None, (Problem("content/<b>.md:1", "<script>alert(1)</script> & \"x\""),))
+    page = p.error_page().decode("utf-8")
+    assert "<script>alert" not in page and "<b>.md" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;" in page
+    assert "content/&lt;b&gt;.md:1" in page and "</head>" in page
+
+
+def test_rebuild_never_raises(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def config_error(root, output, base_url):
+        raise GovsiteError("site.toml 有误：\nsite.toml:3: 错误 [config] 未知的设置 titel，是不是 title？")
+
+    def bug(root, output, base_url):
+        raise ZeroDivisionError("division by zero")
+
+    p = Preview(tmp_path, builder=config_error, workdir=tmp_path)
+    assert [x.message for x in p.rebuild().served.problems][1].startswith("site.toml:3:")
+    p.builder = bug
+    assert "ZeroDivisionError" in p.rebuild().served.problems[0].message
+    assert "Traceback" in capsys.readouterr().err  # a bug is shown in the page and logged in full
+
+
+def test_preview_equals_a_full_build_and_stays_in_its_folder(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    def files() -> list[Path]:  # the build cache of issue 7 is build()'s own business
+        return sorted(p.relative_to(site) for p in site.rglob("*") if ".govsite-cache" not in p.parts)
+
+    before = files()
+    with Preview(site) as p:
+        work = p.workdir
+        first = p.rebuild().served.root
+        second = p.rebuild().served.root
+        root = p.rebuild().served.root
+        assert root is not None and first is not None and not first.exists()  # earlier builds removed
+        assert sorted(work.iterdir()) == [second, root]  # the previous one only until the next rebuild
+        full = build(site, output=tmp_path / "full")
+        assert full.pages
+        ours = sorted(q.relative_to(root) for q in root.rglob("*") if q.is_file())
+        theirs = sorted(q.relative_to(full.output) for q in full.output.rglob("*") if q.is_file())
+        assert ours == theirs
+        assert all((root / q).read_bytes() == (full.output / q).read_bytes() for q in ours)
+    assert not work.exists()
+    assert files() == before  # nothing written in the site
+
+
+# --- the livereload adapter -------------------------------------------------------------------
+
+
+def test_livereload_is_configured_not_to_drop_reloads() -> None:
+    from livereload.handlers import LiveReloadHandler
+
+    from govsite.livereload_server import LIVERELOAD_VERSION, configure_livereload
+
+    import livereload
+    assert livereload.__version__ == LIVERELOAD_VERSION  # the pinned version these tests verified
+    configure_livereload()
+    assert LiveReloadHandler.DEFAULT_RELOAD_TIME == 0
+
+
+def test_stamp_goes_before_head_end() -> None:
+    from govsite.livereload_server import GENERATION_HEADER, stamp
+
+    page = stamp(b"<html><head><title>x</title></head><body></body></html>", 7)
+    head, _, rest = page.partition(b"</head>")
+    assert b'var g="7"' in head and GENERATION_HEADER.encode() in head and rest == b"<body></body></html>"
+    assert stamp(b"no head", 1) == b"no head"
+
+
+def test_loopback_detection() -> None:
+    from govsite.commands.serve import browse_url, is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("192.168.1.10")
+    assert browse_url("0.0.0.0", 1313, "/xxgk/ndbg/") == "http://127.0.0.1:1313/xxgk/ndbg/"
+    assert browse_url("::1", 80, "/") == "http://[::1]:80/"
