@@ -12,6 +12,7 @@ source as blocks), :mod:`.sections` (headings and regions), :mod:`.metadata`, :m
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from ..content_file import dumps_report
 from ..diagnostics import Diagnostic, warning
 from ..formats import FORMATS, Format, format_for_year
-from ..model import Value
+from ..model import LEVELS, Value
 from .detect import UnreadableInput, decode_text, detect_kind, read_input
 from .document import Document
 from .metadata import read_metadata, region_and_level
@@ -98,7 +99,7 @@ def import_file(path: Path | str, *, year: int | None = None, agency: str | None
     if md.year and year and md.year != year:
         notes.append(warning(shown, 0, "year", f"原文标题中的年度为 {md.year}，按 --year 使用 {year}"))
     year = year or md.year
-    agency = (agency or md.agency or "").strip()
+    agency = (agency or md.agency or md.labelled.get("agency", "")).strip()
     # Without a year the tables are still read (their layout tells the version) to tell a report
     # from garbage; the year is then demanded below.
     year_format = format_for_year(year) if year else FORMATS["2021"]
@@ -113,6 +114,10 @@ def import_file(path: Path | str, *, year: int | None = None, agency: str | None
         raise UnreadableInput(f"{shown}：无法从标题确定机关名称，请用 --agency 指定")
 
     notes += [warning(shown, 0, "metadata", n) for n in md.notes]
+    if region is None and md.labelled.get("region"):
+        region = [p.strip() for p in re.split(r"[/／、]", md.labelled["region"]) if p.strip()]
+    if level is None and md.labelled.get("level") in LEVELS:
+        level = md.labelled["level"]
     if region is None or level is None:
         r, lv, why = region_and_level(agency)
         if region is None and r:
@@ -131,6 +136,9 @@ def import_file(path: Path | str, *, year: int | None = None, agency: str | None
         "region": list(region or []),
         "level": level or "",
         "published": md.published,
+        "index_no": md.index_no,
+        "doc_no": md.doc_no,
+        "source_url": md.source_url if re.match(r"^https?://", md.source_url or "") else "",
         "missing": tables.missing,
     }
     return ImportResult(shown, doc.kind, tables.format, meta, tables.values, body, notes, sections)

@@ -29,6 +29,11 @@ _CLOSES = {
     "tr": {"tr", "td", "th"}, "td": {"td", "th"}, "th": {"td", "th"},
     "thead": {"thead", "tbody", "tfoot", "tr", "td", "th"}, "tbody": {"thead", "tbody", "tfoot", "tr", "td", "th"},
 }
+# Class/id words of page chrome inside an article (share and print bars, notices added by the
+# portal, breadcrumbs): not part of the report.
+_CHROME_WORDS = {"nav", "navbar", "menu", "breadcrumb", "crumb", "share", "print", "toolbar", "notice",
+                 "sidebar", "related", "footer", "copyright", "pager", "pagination"}
+_ROLE_CHROME = {"navigation", "banner", "contentinfo", "search", "note", "alert"}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
@@ -152,7 +157,7 @@ class _Walker:
                 self.buf.append(child.data.replace("\n", " "))
                 continue
             tag = child.tag
-            if tag in _SKIP or _HIDDEN_STYLE.search(child.attrs.get("style", "")) or "hidden" in child.attrs:
+            if tag in _SKIP or _is_chrome(child):
                 continue
             if tag == "br":
                 self.buf.append("\n")
@@ -175,6 +180,17 @@ class _Walker:
             if block:
                 self.flush()
             self.path.pop()
+
+
+def _is_chrome(node: Node) -> bool:
+    """Hidden elements, navigation and similar page furniture (by tag, role, class or id words)."""
+    a = node.attrs
+    if "hidden" in a or _HIDDEN_STYLE.search(a.get("style", "")) or node.tag in ("nav", "aside"):
+        return True
+    if a.get("role", "").lower() in _ROLE_CHROME:
+        return True
+    words = set(re.split(r"[\s_\-]+", (a.get("class", "") + " " + a.get("id", "")).lower()))
+    return bool(words & _CHROME_WORDS)
 
 
 def _text_of(node: Node) -> str:

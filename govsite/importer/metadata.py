@@ -18,7 +18,18 @@ from .labels import to_simplified
 _TITLE = re.compile(r"^(?P<agency>.*?)(?P<year>(?:19|20)\d{2})年度?(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?报告")
 _PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日(?:起)?至(?:(?:19|20)\d{2}年)?12月31日")
 _DATE = re.compile(r"^((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日$")
-_ISO_DATE = re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
+_ISO_DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+
+#: Labels of the information lines portals print above an article (索引号、发布机构 …) and of
+#: govsite's own report pages (发布机关、行政区划 …): label → metadata key ("" = not metadata).
+INFO_LABELS = {
+    "索引号": "index_no", "文号": "doc_no", "发文字号": "doc_no",
+    "发布日期": "published", "发布时间": "published", "成文日期": "published", "公开日期": "published",
+    "发布机关": "agency", "发布机构": "agency", "发文机关": "agency",
+    "行政区划": "region", "机关层级": "level", "报告年度": "year", "原文链接": "source_url",
+    "报告格式": "", "数据下载": "", "信息来源": "", "来源": "", "浏览次数": "", "字号": "", "分类": "", "主题分类": "",
+}
+_INFO_INLINE = re.compile(r"^(" + "|".join(sorted(INFO_LABELS, key=len, reverse=True)) + r")\s*[:：]\s*(.*)$")
 
 
 @dataclass
@@ -30,7 +41,11 @@ class Metadata:
     region: list[str] = field(default_factory=list)
     level: str = ""
     published: dt.date | None = None
-    title_blocks: set[int] = field(default_factory=set)  # block indices of the title (not prose)
+    index_no: str = ""
+    doc_no: str = ""
+    source_url: str = ""
+    labelled: dict[str, str] = field(default_factory=dict)  # "agency"/"region"/"level" from label pairs
+    title_blocks: set[int] = field(default_factory=set)  # block indices of the title and info lines (not prose)
     notes: list[str] = field(default_factory=list)
 
 
@@ -67,6 +82,7 @@ def read_metadata(doc: Document, first_heading: int | None) -> Metadata:
             md.year = int(m.group("year"))
         if not md.agency and m.group("agency"):
             md.agency = m.group("agency").strip("：: ")
+    _info_lines(doc, limit, md)
     full_text = _squash("".join(b.text for b in doc.blocks))
     if md.year is None:
         m = _PERIOD.search(full_text)
@@ -75,12 +91,46 @@ def read_metadata(doc: Document, first_heading: int | None) -> Metadata:
             md.notes.append(f"报告年度取自统计期限（{m.group(0)}）")
     if md.agency:
         md.agency = _complete_agency(md.agency, full_text, md.notes)
-    md.published = _published(doc, first_heading)
+    md.published = md.published or _published(doc, first_heading)
     return md
 
 
 # Characters that end a walk back from an agency name: words before a name, not part of it.
 _NAME_STOPS = set("由与和向请在是对为据以及经按将于受同告报即至的、，。：；（）《》“”")
+
+
+def _info_lines(doc: Document, limit: int, md: Metadata) -> None:
+    """Label/value pairs above the first section: ``<dt>索引号</dt><dd>…</dd>`` or ``索引号：…``."""
+    i = 0
+    while i < limit:
+        text = " ".join(doc.blocks[i].text.split())
+        label, value, used = "", "", {i}
+        key = re.sub(r"[\s:：]", "", text)
+        if key in INFO_LABELS and i + 1 < limit:
+            label, value, used = key, " ".join(doc.blocks[i + 1].text.split()), {i, i + 1}
+        else:
+            m = _INFO_INLINE.match(text)
+            if m:
+                label, value = m.group(1), m.group(2).strip()
+        if not label:
+            i += 1
+            continue
+        md.title_blocks |= used
+        i = max(used) + 1
+        target = INFO_LABELS[label]
+        if target in ("index_no", "doc_no", "source_url"):
+            setattr(md, target, value)
+        elif target == "published":
+            m = _ISO_DATE.search(value)
+            if m and md.published is None:
+                try:
+                    md.published = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                except ValueError:
+                    pass
+        elif target == "year" and re.fullmatch(r"(?:19|20)\d{2}", value) and md.year is None:
+            md.year = int(value)
+        elif target:
+            md.labelled[target] = value
 
 
 def _complete_agency(agency: str, text: str, notes: list[str]) -> str:
