@@ -251,3 +251,42 @@ def test_loopback_detection() -> None:
     assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("192.168.1.10")
     assert browse_url("0.0.0.0", 1313, "/xxgk/ndbg/") == "http://127.0.0.1:1313/xxgk/ndbg/"
     assert browse_url("::1", 80, "/") == "http://[::1]:80/"
+
+
+def test_non_loopback_bind_warns_and_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The command's console output, without binding a public address: the server is replaced by
+    one that reports ready and returns as after Ctrl-C."""
+    import tempfile
+
+    from govsite import cli, livereload_server
+
+    def fake_serve(self, on_ready=None, on_reload=None) -> None:
+        assert self.host == "0.0.0.0" and self.port == 1313
+        on_ready()
+
+    monkeypatch.setattr(livereload_server.LiveReloadServer, "serve_forever", fake_serve)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    site = copy_site(tmp_path / "site")
+    assert cli.main(["-C", str(site), "serve", "--host", "0.0.0.0", "--base-url", "/xxgk/ndbg/"]) == 0
+    out = capsys.readouterr()
+    assert "警告" in out.err and "0.0.0.0" in out.err
+    assert "预览地址：http://127.0.0.1:1313/xxgk/ndbg/" in out.out and "预览已停止" in out.out
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_broken_site_toml_is_shown_then_recovered(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    toml = site / "site.toml"
+    good = toml.read_text(encoding="utf-8")
+    toml.write_text(good + "\ntitel = \"错拼的键\"\n", encoding="utf-8")
+    with Preview(site, "/xxgk/ndbg/") as p:
+        served = p.rebuild().served
+        assert served.broken and served.root is None and served.base_path == "/xxgk/ndbg/"
+        assert p.route("/xxgk/ndbg/2022/weihui-shangwu/").kind == "error"
+        page = p.error_page().decode("utf-8")
+        assert "site.toml:" in page and "titel" in page and "title" in page
+        toml.write_text(good, encoding="utf-8")
+        assert not p.rebuild().served.broken
+        assert p.route("/xxgk/ndbg/2022/weihui-shangwu/").kind == "file"
