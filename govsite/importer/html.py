@@ -118,7 +118,11 @@ class _TreeBuilder(HTMLParser):
 
 
 def read_html(path: str, text: str) -> Document:
-    """Parse an HTML page into blocks: paragraphs as one-cell blocks, table rows as grids."""
+    """Parse an HTML page into blocks: paragraphs as one-cell blocks, table rows as grids.
+
+    Some portals put the article into a JavaScript string (spec §9: ``\\"`` escapes); when the page
+    itself has no table, such a string is unescaped and read instead.
+    """
     builder = _TreeBuilder()
     builder.feed(text)
     builder.close()
@@ -127,7 +131,48 @@ def read_html(path: str, text: str) -> Document:
     walker.flush()
     blocks = _article(walker.blocks)
     title = builder.meta.get("ArticleTitle") or builder.title
-    return Document(path, "html", blocks, title=" ".join(title.split()), meta=builder.meta)
+    doc = Document(path, "html", blocks, title=" ".join(title.split()), meta=builder.meta)
+    if not any(b.table is not None for b in blocks):
+        embedded = _script_html(builder.root)
+        if embedded:
+            inner = read_html(path, embedded)
+            if any(b.table is not None for b in inner.blocks):
+                inner.title = inner.title or doc.title
+                inner.meta = {**doc.meta, **inner.meta}
+                inner.notes.append("正文位于网页脚本的字符串中，已按转义规则还原后读取")
+                return inner
+    return doc
+
+
+_JS_ESCAPE = re.compile(r"""\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|["'/\\nrt])""")
+
+
+def _script_html(root: Node) -> str:
+    """The longest JavaScript string holding a ``<table``, unescaped; "" when there is none."""
+    best = ""
+
+    def rec(n: Node) -> None:
+        nonlocal best
+        for c in n.children:
+            if isinstance(c, Node):
+                if c.tag == "script":
+                    code = "".join(t.data for t in c.children if isinstance(t, Text))
+                    if re.search(r"<\s*table", code, re.I) and len(code) > len(best):
+                        best = code
+                else:
+                    rec(c)
+
+    rec(root)
+    if not best:
+        return ""
+
+    def unescape(m: re.Match) -> str:
+        e = m.group(1)
+        if e[0] in "ux":
+            return chr(int(e[1:], 16))
+        return {"n": "\n", "r": "", "t": "\t"}.get(e, e)
+
+    return _JS_ESCAPE.sub(unescape, best)
 
 
 class _Walker:
