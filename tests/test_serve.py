@@ -213,6 +213,14 @@ def test_sub_path_serves_only_the_site(site: Path, tmp_path: Path) -> None:
             assert secret not in body and "+++" not in body, path
         status, _, body = s.get("/xxgk/ndbg/nope/")
         assert status == 404 and 'href="/xxgk/ndbg/' in body and "livereload.js" in body
+        # The reload WebSocket only accepts pages of the preview itself (livereload 2.7.1 takes any).
+        for origin, expected in ((f"http://127.0.0.1:{s.port}", 101), ("http://evil.example", 403)):
+            conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+            conn.request("GET", "/livereload", headers={
+                "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Origin": origin})
+            assert conn.getresponse().status == expected, origin
+            conn.close()
     finally:
         s.stop()
 
