@@ -19,7 +19,6 @@ _WEAK_UNIT = re.compile(r"^(.{1,7}?(?:州|镇|乡|街道))")
 #: Municipalities directly under the central government: provincial level (R11).
 _MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 _GOVERNMENT = "人民政府"
-_DEPARTMENT_ENDINGS = ("局", "厅", "委员会", "委", "办公室", "办", "中心", "署", "院", "部", "处", "站", "所")
 # Units that are never the first word of a department name, so a name like "市场监督管理局"
 # is not split into a unit "市" and a body "场监督管理局".
 _NOT_UNIT_STARTS = ("市场", "区域", "县域", "州府")

@@ -11,6 +11,7 @@ exactly one — the importer never guesses a number.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -248,9 +249,7 @@ def _cuts(digits: str, parts: int) -> Iterator[list[str]]:
 
 
 def _choose(n: int, k: int) -> int:
-    from math import comb
-
-    return comb(n, k)
+    return math.comb(n, k)
 
 
 # --- Deciding between candidates with the format's arithmetic ----------------------------------

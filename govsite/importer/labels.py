@@ -90,9 +90,10 @@ def best_match(text: str, candidates: dict[str, str]) -> tuple[str | None, float
     for key, label in candidates.items():
         if text == label:
             return key, 1.0
-        if label and text and (label in text or text in label):
-            s = 0.9 * min(len(label), len(text)) / max(len(label), len(text)) + 0.1
-            s = max(s, 0.85 if len(text) >= 2 and len(label) >= 2 else 0.0)
+        if len(label) >= 2 and len(text) >= 2 and (label in text or text in label):
+            # one contains the other (a local addition such as “，保留4位小数”): close, and
+            # closer the less is added
+            s = 0.85 + 0.15 * min(len(label), len(text)) / max(len(label), len(text))
         else:
             s = similarity(text, label)
         if s > score:

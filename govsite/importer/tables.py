@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic, warning
-from ..formats import FORMATS, Field, Format, Kind, Table
+from ..formats import FORMATS, Field, Format, Table
 from ..model import Value
 from .cells import Fit, Pending, fit_row, is_blank, is_value_token, resolve
 from .document import Block, Document
@@ -75,7 +75,7 @@ def explode(cells: list[str]) -> list[str]:
     return out
 
 
-def read_line(index: int, block: Block, kind: str) -> Line:
+def read_line(index: int, block: Block) -> Line:
     """Split a block's cells into label cells and the value cells after the last label cell."""
     cells = explode(block.cells)
     last_text = -1
@@ -98,7 +98,7 @@ def read_line(index: int, block: Block, kind: str) -> Line:
 
 def lines_of(doc: Document, span: tuple[int, int]) -> list[Line]:
     """The blocks of ``span`` as lines, each value line given its neighbours' label text."""
-    lines = [read_line(i, doc.blocks[i], doc.kind) for i in range(*span)]
+    lines = [read_line(i, doc.blocks[i]) for i in range(*span)]
     value_pos = [k for k, ln in enumerate(lines) if ln.has_values]
     for n, k in enumerate(value_pos):
         prev_k = value_pos[n - 1] if n else -1
@@ -152,7 +152,7 @@ def _row_candidates(table: Table) -> dict[str, str]:
     return out
 
 
-def detect_active_version(lines: list[Line], preferred: str) -> tuple[str | None, list[str]]:
+def detect_active_version(lines: list[Line], preferred: str) -> str | None:
     """Which format's Table 1 the source prints, by its column headers, rows and cell counts."""
     votes = {v: 0 for v in FORMATS}
     cols = {v: {normalize(c.label): c for s in f.table("active").sections for c in s.columns if c.label}
@@ -182,11 +182,10 @@ def detect_active_version(lines: list[Line], preferred: str) -> tuple[str | None
                 if score >= 0.99 and all(best_match(ln.label, rows[w])[1] < 0.99 for w in FORMATS if w != v):
                     votes[v] += 2
     if not seen_any and not any(ln.has_values for ln in lines):
-        return None, []
+        return None
     best = max(votes.values())
     winners = [v for v, n in votes.items() if n == best]
-    version = preferred if preferred in winners else winners[0]
-    return version, [f"{v} 年版 {n} 票" for v, n in votes.items()]
+    return preferred if preferred in winners else winners[0]
 
 
 def read_active(doc: Document, lines: list[Line], fmt: Format, out: TableResult) -> None:
@@ -406,7 +405,7 @@ def read_tables(doc: Document, regions: Regions, year_format: Format) -> Tables:
     app = lines_of(doc, spans["applications"]) if "applications" in spans else []
     rev = lines_of(doc, spans["reviews"]) if "reviews" in spans else []
     notes: list[Diagnostic] = []
-    active_version, _ = detect_active_version(act, year_format.version)
+    active_version = detect_active_version(act, year_format.version)
     app_version = detect_applications_version(app, active_version or year_format.version)
     version = active_version or app_version or year_format.version
     fmt = FORMATS[version]
