@@ -1,0 +1,432 @@
+"""Write the static search index: a character-bigram inverted index in hash shards, fetched on demand.
+
+Layout of ``out_dir`` (normally ``public/search/``), every data file gzipped by us (mtime 0) so that
+no server configuration is needed and the output is byte-identical across runs:
+
+``meta.json.gz``
+    ``{"format": 1, "v": <content hash>, "docs": N, "shards": S, "root": "../", "facets": {...}}``.
+    ``facets.years`` is ``[[year, count, first_id, end_id], ...]`` (newest first): documents are
+    numbered by (year descending, region, agency, url), so a year is a contiguous id range and
+    "newest first" is plain id order. ``facets.regions`` is ``[[path, count], ...]`` for every
+    prefix of every region path (path = levels joined by ``/``), ``facets.levels`` ``[[level,
+    count], ...]``. The client fetches this once per page load, with revalidation.
+``i/<shard>.gz`` (shard = lowercase hex, no padding)
+    The keys whose ``crc32(utf8(key)) & (S - 1)`` is that shard, sorted by UTF-8 bytes. Each entry::
+
+        varint len(key) · key (UTF-8)
+        varint n_all  · varint nbytes · n_all ids  (first id, then gaps ≥ 1, as LEB128 varints)
+        varint n_name · varint nbytes · n_name ids (same encoding)
+
+    Keys: a bigram of the folded text (two code points) with ``all`` = documents whose searchable
+    text contains it and ``name`` = those whose title or agency name does; ``"1:" + c`` for one code
+    point c of a title or agency name (one-character queries); ``"r:" + path`` and ``"l:" + level``
+    for the filters (``name`` empty).
+``d/<id // 1000>/<id>.gz``
+    One document as JSON: ``{"u": url, "t": title, "a": agency, "y": year, "r": [region...],
+    "l": level, "x": text}``. The client fetches these for the results it shows: to verify them
+    against the real text (terms of three or more characters), to rank them and to cut excerpts.
+
+Building is one pass over the documents in id order, in chunks of 4,096: a worker writes a chunk's
+document files and spills its postings (plain int lists, pickled, split into up to 256 buckets by
+key hash); then each bucket is merged over all chunks and cut into its shards. Peak memory is a few
+chunks plus one bucket, not the whole index; chunks and buckets run in parallel processes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import multiprocessing
+import os
+import pickle
+import shutil
+import tempfile
+import time
+import zlib
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from operator import sub
+from pathlib import Path
+
+from .text import bigrams, normalize, unigrams
+
+FORMAT = 1
+META_NAME = "meta.json.gz"
+SHARD_DIR = "i"
+DOC_DIR = "d"
+DOCS_PER_DIR = 1000
+#: Documents whose postings are collected in memory before they are spilled to the bucket files.
+CHUNK_DOCS = 4096
+MAX_BUCKETS = 256
+#: Aim for shards of about this many raw (uncompressed) bytes: a query touches one shard per
+#: distinct key, so smaller shards mean fewer bytes of unrelated keys, at the cost of more files.
+DEFAULT_SHARD_TARGET = 6 * 1024
+MAX_SHARDS = 1 << 16
+#: gzip levels: shards are downloaded on every query (smallest wins); document files are many and
+#: large in total, and level 6 is within 1 % of 9 on them at a fraction of the time.
+SHARD_LEVEL = 9
+DOC_LEVEL = 6
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    """One report as the build hands it to the index.
+
+    ``url`` is relative to the site root (``"2022/weihui-shangwu/"``); ``text`` is everything else
+    that should be findable: all prose plus the labels of non-zero table cells.
+    """
+
+    url: str
+    title: str
+    agency: str
+    year: int
+    region: tuple[str, ...]
+    level: str
+    text: str
+
+
+@dataclass
+class IndexStats:
+    """What :func:`write_index` wrote, for the build summary and the benchmark."""
+
+    docs: int = 0
+    keys: int = 0
+    postings: int = 0
+    shards: int = 0
+    shard_bytes: int = 0  # gzip bytes of all i/*.gz
+    doc_bytes: int = 0  # gzip bytes of all d/**/*.gz
+    meta_bytes: int = 0
+    files: int = 0
+    seconds: float = 0.0
+    version: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_bytes(self) -> int:
+        return self.shard_bytes + self.doc_bytes + self.meta_bytes
+
+
+def names_text(title: str, agency: str) -> str:
+    """The text one-character terms are matched against (mirrored in ``search.js``)."""
+    return title + "\n" + agency
+
+
+def full_text(title: str, agency: str, region: Sequence[str], year: int, text: str) -> str:
+    """Everything a term of two or more characters is matched against (mirrored in ``search.js``)."""
+    return "\n".join((title, agency, " ".join(region), str(year), text))
+
+
+def doc_sort_key(doc: SearchDoc) -> tuple:
+    """Id order: newest year first, then region, agency and url, so "newest first" is id order."""
+    return (-doc.year, tuple(doc.region), doc.agency, doc.url)
+
+
+def shard_of(key: str, shards: int) -> int:
+    """Shard of a key; ``search.js`` computes the same CRC-32 of the UTF-8 bytes."""
+    return zlib.crc32(key.encode("utf-8")) & (shards - 1)
+
+
+def _pow2_at_least(n: float) -> int:
+    p = 1
+    while p < n:
+        p <<= 1
+    return p
+
+
+def varint(value: int, out: bytearray) -> None:
+    """Append one unsigned LEB128 varint."""
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+
+
+def _varint_bytes(value: int) -> bytes:
+    out = bytearray()
+    varint(value, out)
+    return bytes(out)
+
+
+#: Varints of every value below 2**14, so that encoding a list is one C-level join.
+_VARINTS = [_varint_bytes(v) for v in range(1 << 14)]
+
+
+def encode_ids(ids: Sequence[int]) -> bytes:
+    """First id, then the gaps between consecutive ids, as varints."""
+    gaps = [ids[0]]
+    gaps += map(sub, ids[1:], ids[:-1])
+    top = max(gaps)
+    if top < 0x80:  # dense lists: one byte per id
+        return bytes(gaps)
+    if top < 1 << 14:
+        return b"".join(map(_VARINTS.__getitem__, gaps))
+    return b"".join(map(_varint_bytes, gaps))
+
+
+def _gzip(data: bytes, level: int) -> bytes:
+    # mtime=0 and no file name: byte-identical output across runs (Python 3.11 hands this
+    # case to a single zlib.compress call).
+    return gzip.compress(data, compresslevel=level, mtime=0)
+
+
+def _ordered(docs: Iterable[SearchDoc], spool_dir: Path) -> tuple[int, Iterator[SearchDoc]]:
+    """Yield the documents in id order without holding their texts all at once.
+
+    A sequence is already in memory, so only its order is computed. Anything else is pickled to
+    a spool file first and read back in order, which keeps memory bounded for generators.
+    """
+    if isinstance(docs, Sequence):
+        order = sorted(range(len(docs)), key=lambda i: doc_sort_key(docs[i]))
+        return len(order), (docs[i] for i in order)
+    spool = tempfile.TemporaryFile(dir=spool_dir)
+    keys: list[tuple[tuple, int]] = []
+    for doc in docs:
+        offset = spool.tell()
+        pickle.dump(doc, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        keys.append((doc_sort_key(doc), offset))
+    keys.sort()
+
+    def read() -> Iterator[SearchDoc]:
+        with spool:
+            for _, offset in keys:
+                spool.seek(offset)
+                yield pickle.load(spool)
+
+    return len(keys), read()
+
+
+@dataclass
+class _ChunkResult:
+    chunk: int
+    offsets: list[int]  # start of each bucket's pickle in the chunk's spill file, plus the end
+    doc_bytes: int
+    doc_digest: bytes
+    postings: int
+    keys: int
+
+
+def _index_chunk(chunk: int, first_id: int, docs: list[SearchDoc], out_dir: str, tmp: str,
+                 buckets: int) -> _ChunkResult:
+    """Write the document files of one chunk and spill its postings, split by bucket.
+
+    Runs in a worker process (or inline). Postings stay plain lists of ints: pickling them is
+    C-level work, whereas varint-encoding per chunk would be Python work done twice.
+    """
+    all_lists: dict[str, list[int]] = defaultdict(list)
+    name_lists: dict[str, list[int]] = defaultdict(list)
+    digest = hashlib.sha256()
+    doc_bytes = 0
+    doc_dir = Path(out_dir) / DOC_DIR
+    for doc_id, doc in enumerate(docs, first_id):
+        record = {
+            "u": doc.url, "t": doc.title, "a": doc.agency, "y": doc.year,
+            "r": list(doc.region), "l": doc.level, "x": doc.text,
+        }
+        blob = _gzip(
+            json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(),
+            DOC_LEVEL,
+        )
+        sub_dir = doc_dir / str(doc_id // DOCS_PER_DIR)
+        if doc_id == first_id or doc_id % DOCS_PER_DIR == 0:
+            sub_dir.mkdir(parents=True, exist_ok=True)
+        (sub_dir / f"{doc_id}.gz").write_bytes(blob)
+        digest.update(blob)
+        doc_bytes += len(blob)
+
+        names = normalize(names_text(doc.title, doc.agency))
+        full = names + "\n" + normalize("\n".join((" ".join(doc.region), str(doc.year), doc.text)))
+        for bg in bigrams(full):
+            all_lists[bg].append(doc_id)
+        for bg in bigrams(names):
+            name_lists[bg].append(doc_id)
+        for ch in unigrams(names):
+            all_lists["1:" + ch].append(doc_id)
+        for depth in range(1, len(doc.region) + 1):
+            all_lists["r:" + "/".join(doc.region[:depth])].append(doc_id)
+        if doc.level:
+            all_lists["l:" + doc.level].append(doc_id)
+
+    parts: list[dict[str, tuple[list[int], list[int]]]] = [{} for _ in range(buckets)]
+    mask = buckets - 1
+    postings = 0
+    empty: list[int] = []
+    for key, ids in all_lists.items():
+        names_ids = name_lists.get(key, empty)
+        parts[zlib.crc32(key.encode("utf-8")) & mask][key] = (ids, names_ids)
+        postings += len(ids) + len(names_ids)
+    offsets = []
+    with open(Path(tmp) / f"c{chunk:05d}", "wb") as f:
+        for part in parts:
+            offsets.append(f.tell())
+            pickle.dump(part, f, protocol=pickle.HIGHEST_PROTOCOL)
+        offsets.append(f.tell())
+    return _ChunkResult(chunk, offsets, doc_bytes, digest.digest(), postings, len(all_lists))
+
+
+def _merge_bucket(bucket: int, buckets: int, shards: int, chunks: list[list[int]], out_dir: str,
+                  tmp: str) -> tuple[int, bytes, int]:
+    """Join one bucket's lists over all chunks and write its shards: (bytes, digest, keys)."""
+    merged: dict[str, tuple[list[int], list[int]]] = {}
+    for chunk, offsets in enumerate(chunks):
+        with open(Path(tmp) / f"c{chunk:05d}", "rb") as f:
+            f.seek(offsets[bucket])
+            part = pickle.loads(f.read(offsets[bucket + 1] - offsets[bucket]))
+        for key, (ids, names_ids) in part.items():
+            acc = merged.get(key)
+            if acc is None:
+                merged[key] = (ids, list(names_ids))
+            else:  # chunks come in id order, so extending keeps every list sorted
+                acc[0].extend(ids)
+                acc[1].extend(names_ids)
+    by_shard: dict[int, list[str]] = defaultdict(list)
+    for key in merged:
+        by_shard[zlib.crc32(key.encode("utf-8")) & (shards - 1)].append(key)
+    digest = hashlib.sha256()
+    total = 0
+    shard_dir = Path(out_dir) / SHARD_DIR
+    # Every shard gets a file, empty or not: a missing one would be a 404 in the server's log.
+    for s in range(bucket, shards, buckets):
+        out = bytearray()
+        # str order is code point order, which is UTF-8 byte order
+        for key in sorted(by_shard.get(s, ())):
+            kb = key.encode("utf-8")
+            out += _VARINTS[len(kb)] if len(kb) < 1 << 14 else _varint_bytes(len(kb))
+            out += kb
+            for ids in merged[key]:
+                if ids:
+                    enc = encode_ids(ids)
+                    out += _varint_bytes(len(ids))
+                    out += _varint_bytes(len(enc))
+                    out += enc
+                else:
+                    out += b"\0\0"
+        blob = _gzip(bytes(out), SHARD_LEVEL)
+        (shard_dir / f"{s:x}.gz").write_bytes(blob)
+        digest.update(s.to_bytes(4, "big") + blob)
+        total += len(blob)
+    return total, digest.digest(), len(merged)
+
+
+def write_index(
+    docs: Iterable[SearchDoc],
+    out_dir: Path,
+    *,
+    root: str = "../",
+    shard_target: int = DEFAULT_SHARD_TARGET,
+    workers: int | None = None,
+) -> IndexStats:
+    """Write the search index for ``docs`` into ``out_dir`` and return what was written.
+
+    ``root`` is the site root relative to ``out_dir`` (``"../"`` for ``public/search/``); the client
+    resolves result URLs against it. Files this function owns (``meta.json.gz``, ``i/``, ``d/``)
+    are replaced; anything else in ``out_dir`` (the search page itself) is left alone. A list is
+    indexed in place; any other iterable is spooled to a temporary file so memory stays bounded.
+    ``workers`` processes share the work (default: one per CPU for more than two chunks of
+    documents, else none); the output does not depend on it.
+    """
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for owned in (SHARD_DIR, DOC_DIR):
+        shutil.rmtree(out_dir / owned, ignore_errors=True)
+    (out_dir / META_NAME).unlink(missing_ok=True)
+    stats = IndexStats()
+
+    with tempfile.TemporaryDirectory(prefix=".search-", dir=out_dir) as tmp_name:
+        n_docs, ordered = _ordered(docs, Path(tmp_name))
+        n_chunks = max(1, -(-n_docs // CHUNK_DOCS))
+        if workers is None:
+            workers = min(os.cpu_count() or 1, n_chunks) if n_chunks > 2 else 1
+        buckets = min(MAX_BUCKETS, _pow2_at_least(max(1, n_docs // 64)))
+        years: dict[int, list[int]] = {}
+        regions: dict[str, int] = defaultdict(int)
+        levels: dict[str, int] = defaultdict(int)
+        results: list[_ChunkResult] = []
+        pool = None
+        if workers > 1:
+            # spawn, not fork: the build may have threads, and fork with threads can deadlock.
+            pool = multiprocessing.get_context("spawn").Pool(workers)
+        try:
+            t_docs = time.perf_counter()
+            pending: deque = deque()
+            batch: list[SearchDoc] = []
+            doc_id = 0
+
+            def submit() -> None:
+                args = (len(results) + len(pending), doc_id - len(batch), list(batch), str(out_dir),
+                        tmp_name, buckets)
+                batch.clear()
+                if pool is None:
+                    results.append(_index_chunk(*args))
+                    return
+                pending.append(pool.apply_async(_index_chunk, args))
+                while len(pending) > workers:  # bounded: never more than this many chunks in flight
+                    results.append(pending.popleft().get())
+
+            for doc in ordered:
+                for depth in range(1, len(doc.region) + 1):
+                    regions["/".join(doc.region[:depth])] += 1
+                if doc.level:
+                    levels[doc.level] += 1
+                span = years.setdefault(doc.year, [0, doc_id, doc_id + 1])
+                span[0] += 1
+                span[2] = doc_id + 1
+                batch.append(doc)
+                doc_id += 1
+                if len(batch) == CHUNK_DOCS:
+                    submit()
+            if batch or not results and not pending:
+                submit()
+            while pending:
+                results.append(pending.popleft().get())
+            stats.extra["docs_and_postings_s"] = time.perf_counter() - t_docs
+
+            t_shards = time.perf_counter()
+            postings = sum(r.postings for r in results)
+            est_raw = postings * 1.2 + 8 * sum(r.keys for r in results)
+            shards = max(buckets, min(MAX_SHARDS, _pow2_at_least(est_raw / shard_target)))
+            (out_dir / SHARD_DIR).mkdir()
+            chunk_offsets = [r.offsets for r in results]
+            args = [(b, buckets, shards, chunk_offsets, str(out_dir), tmp_name) for b in range(buckets)]
+            merged = pool.starmap(_merge_bucket, args, chunksize=4) if pool else [_merge_bucket(*a) for a in args]
+            stats.extra["shards_s"] = time.perf_counter() - t_shards
+        finally:
+            if pool is not None:
+                pool.close()
+                pool.join()
+
+    digest = hashlib.sha256()
+    for r in results:
+        digest.update(r.doc_digest)
+    for _, d, _ in merged:
+        digest.update(d)
+    facets = {
+        "years": [[y, c, first, end] for y, (c, first, end) in sorted(years.items(), reverse=True)],
+        "regions": [[p, c] for p, c in sorted(regions.items(), key=lambda kv: _region_order(kv[0]))],
+        "levels": [[lv, c] for lv, c in sorted(levels.items())],
+    }
+    meta = {"format": FORMAT, "docs": n_docs, "shards": shards, "root": root, "facets": facets}
+    digest.update(json.dumps(meta, ensure_ascii=False, sort_keys=True).encode())
+    meta["v"] = digest.hexdigest()[:16]
+    blob = _gzip(json.dumps(meta, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(),
+                 SHARD_LEVEL)
+    (out_dir / META_NAME).write_bytes(blob)
+    stats.docs = n_docs
+    stats.postings = postings
+    stats.keys = sum(k for _, _, k in merged)
+    stats.shards = shards
+    stats.shard_bytes = sum(b for b, _, _ in merged)
+    stats.doc_bytes = sum(r.doc_bytes for r in results)
+    stats.meta_bytes = len(blob)
+    stats.version = meta["v"]
+    stats.files = shards + n_docs + 1
+    stats.extra["workers"] = workers
+    stats.seconds = time.perf_counter() - t0
+    return stats
+
+
+def _region_order(path: str) -> tuple[str, ...]:
+    # Parents sort before their children, siblings by name: a tree in reading order.
+    return tuple(path.split("/"))
