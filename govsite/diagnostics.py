@@ -52,6 +52,13 @@ def warning(path: str, line: int, rule: str, message: str, column: int = 0) -> D
     return Diagnostic(path, line, column, WARNING, rule, message)
 
 
+def ordered(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics by file and line, duplicates dropped, rule order kept within a line (R1 of every
+    column before R2 …, as the format description lists them), not alphabetical by message."""
+    unique = list(dict.fromkeys(diags))
+    return sorted(unique, key=lambda d: (d.path, d.line))
+
+
 def to_json(diags: Iterable[Diagnostic]) -> str:
     """The diagnostics as a JSON array (``govsite check --format json``)."""
     return json.dumps([asdict(d) for d in diags], ensure_ascii=False, indent=2)
