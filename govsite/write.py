@@ -41,7 +41,12 @@ def os_error_message(exc: OSError, action: str, name: str, unchanged: bool = Tru
     """``写入 public/2022/x/index.html 失败：磁盘空间不足…`` for an OSError met while doing ``action``;
     ``unchanged`` adds that the output folder was left as it was (true of every build failure)."""
     what = _ERRNO_ZH.get(exc.errno or 0) or (exc.strerror or str(exc))
+    # A file in a staging folder is named by where it was going: public/…, not .public.tmp-…/…
+    name = _STAGED.sub(r"\g<1>\g<2>", name)
     return f"{action} {name} 失败：{what}" + ("。输出目录没有改动" if unchanged else "")
+
+
+_STAGED = re.compile(r"(^|/)\.([^/]+)\.tmp-\d+-[^/]+(?=/|$)")
 
 
 def check_output_dir(output: Path, root: Path) -> None:

@@ -253,6 +253,8 @@ def _fail_staging_writes(monkeypatch, exc: BaseException, after: int = 3) -> Non
         if ".public.tmp-" in str(self):
             count["n"] += 1
             if count["n"] >= after:
+                if isinstance(exc, OSError):
+                    raise OSError(exc.errno, exc.strerror, str(self))  # as the real call names its file
                 raise exc
         return real(self, data)
 
@@ -266,8 +268,9 @@ def test_full_disk_leaves_public_whole_with_a_clear_message(built, capsys, monke
     capsys.readouterr()
     assert run_build(site, out) == 2
     err = capsys.readouterr().err
-    assert err.startswith("govsite: 错误：写入 ") and "磁盘空间不足，请清理磁盘后重新构建。输出目录没有改动" in err, err
-    assert str(out) in err and "Traceback" not in err
+    assert err.startswith("govsite: 错误：") and "磁盘空间不足，请清理磁盘后重新构建。输出目录没有改动" in err, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert f"{out}/" in err  # the file it was writing, named by where it was going
     assert snapshot(out) == before
     assert leftovers(out.parent) == []
 
