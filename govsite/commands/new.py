@@ -40,7 +40,7 @@ def parse_region(text: str | None) -> list[str] | None:
 
 def check_slug(slug: str) -> str:
     """The slug, or a usage error saying what is allowed."""
-    if not SLUG_RE.match(slug):
+    if not SLUG_RE.fullmatch(slug):  # match() would let a trailing newline through
         raise GovsiteError(f"slug {slug!r} 不能用作文件名和网址：只能用小写字母、数字和连字符，且以字母或数字开头（例如 weihui-shangwu）")
     return slug
 
