@@ -4,13 +4,14 @@ are errors naming the file and line, all of them in one run."""
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 from .diagnostics import Diagnostic, GovsiteError, error
-from .frontmatter import SplitFile, parse_toml
+from .frontmatter import SplitFile, decode, parse_toml
 from .load import key_lines
 from .model import LEVELS
 
@@ -114,9 +115,13 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> tuple[Co
     lines: dict[str, int] = {}
     if path.is_file():
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            return cfg, [error(CONFIG_NAME, 0, "config", f"无法读取：{exc}")]
+            data = path.read_bytes()
+        except OSError as exc:
+            return cfg, [error(CONFIG_NAME, 0, "config", f"无法读取：{exc.strerror or exc}")]
+        decoded, d = decode(CONFIG_NAME, data)  # BOM and CRLF accepted, GBK named (issue 8)
+        if decoded is None:
+            return cfg, d
+        text = decoded
         parsed, d = parse_toml(CONFIG_NAME, SplitFile(text, 1, "", 0))
         if parsed is None:
             return cfg, d
@@ -143,9 +148,26 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> tuple[Co
     diags += d
     if not isinstance(cfg.agencies, tuple):
         cfg.agencies = ()
-    if "://" not in cfg.base_url and not cfg.base_url.startswith("/"):
-        diags.append(error(CONFIG_NAME, lines.get("base_url", 1), "config", "base_url 应以 / 开头，或是完整网址 https://…"))
+    if not _BASE_URL.fullmatch(cfg.base_url):
+        diags.append(error(CONFIG_NAME, lines.get("base_url", 1), "config",
+                           "base_url 应以 / 开头（如 /xxgk/ndbg/），或是以 http:// 或 https:// 开头的完整网址，且不含空格、引号和尖括号"))
+    if "output" in doc and isinstance(doc["output"], str) and not _inside_site(doc["output"]):
+        # A site.toml may come from someone else's repository: it must not aim the build (which
+        # replaces the output folder) at an arbitrary place. --output on the command line may.
+        diags.append(error(CONFIG_NAME, lines.get("output", 1), "config",
+                           f"output {doc['output']!r} 必须是站点目录内的相对路径（如 \"public\"）；"
+                           "要输出到别处，请在命令行用 --output 指定"))
     return cfg, diags
+
+
+_BASE_URL = re.compile(r"(/(?!/)|https?://[^/\s\"'<>`\\]+/?)[^\s\"'<>`\\]*", re.I)
+
+
+def _inside_site(output: str) -> bool:
+    """True for a relative path that stays inside the site folder and is not the site itself."""
+    p = PurePosixPath(output.replace("\\", "/"))
+    return bool(output.strip()) and not p.is_absolute() and ".." not in p.parts and p.parts not in ((), (".",)) \
+        and not re.match(r"^[A-Za-z]:", output)
 
 
 def _check_meta(cfg: Config, lines: dict[str, int]) -> list[Diagnostic]:
