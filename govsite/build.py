@@ -3,25 +3,52 @@
 ``load_site`` runs the first two stages (``govsite check`` stops there); ``build`` runs them all.
 Neither raises for content mistakes: they are returned as diagnostics. Configuration and usage
 problems raise :class:`GovsiteError`.
+
+Archive scale (issue 7): :class:`Builder` keeps state between builds (for ``govsite serve``) and uses
+the persistent cache of :mod:`govsite.cache`:
+
+- reports are parsed and checked once per content version, in worker processes when many changed;
+- report pages are rendered in worker processes (forked after the site index exists, so they share
+  it) and written by them straight into the staging folder; the parent renders the site-wide pages
+  meanwhile;
+- a report page whose inputs did not change is hard-linked from the previous output;
+- a rebuild where no input changed and the output is as the last build left it does nothing.
+
+Output is byte-identical whatever the number of workers and whether the cache was warm: every page
+is a function of its inputs only, and the manifest is sorted.
 """
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
+import pickle
+import shutil
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 from jinja2 import TemplateError
 
+from .cache import BuildCache, FileState, code_fingerprint, digest, racy, site_fingerprint
 from .check import check_report, check_site
 from .config import Config, require_config
 from .diagnostics import Diagnostic, GovsiteError
-from .load import content_files, load_report
+from .load import content_files, display_path, load_report
 from .model import Report
 from .render import Renderer, SiteIndex
 from .templates import THEME_DIR, template_error_location
-from .write import Staging, check_output_dir
+from .write import MANIFEST, Staging, check_output_dir, os_error_message, safe_relpath
+
+#: Below this many pages to render or files to parse, worker processes cost more than they save.
+PARALLEL_MIN = 64
+#: Reports per task sent to a worker: large enough to amortise the round trip, small enough to
+#: balance two cores.
+CHUNK = 32
 
 
 @dataclass
@@ -49,6 +76,9 @@ class BuildResult:
     bytes: int = 0
     seconds: float = 0.0
     per_year: dict[int, int] = field(default_factory=dict)
+    rendered: int = 0  # report pages rendered (the others were reused from the previous output)
+    parsed: int = 0  # report files parsed (the others came from the cache)
+    unchanged: bool = False  # nothing changed: the output was left as it was
 
 
 def load_site(root: Path, paths: list[Path] | None = None, config: Config | None = None) -> Site:
@@ -95,44 +125,214 @@ def select_files(cfg: Config, paths: list[Path] | None) -> list[Path]:
 
 
 def build(root: Path, output: Path | None = None, base_url: str | None = None, clean: bool = False,
-          strict: bool = False) -> BuildResult:
+          strict: bool = False, *, workers: int | None = None, cache: bool = True) -> BuildResult:
     """Build the whole site into ``output`` (default: the config's ``public/``).
 
     Returns the result; ``result.site.errors`` non-empty (or warnings with ``strict``) means nothing
-    was written unless the site publishes invalid reports (``publish_invalid``).
+    was written unless the site publishes invalid reports (``publish_invalid``). ``workers`` is the
+    number of processes (default: the CPUs, or ``GOVSITE_WORKERS``); ``cache=False`` neither reads
+    nor writes ``.govsite-cache/``.
     """
-    start = time.perf_counter()
-    cfg = require_config(root, {"base_url": base_url})
-    out = output if output is not None else root / cfg.output
-    check_output_dir(out, root)
-    site = load_site(root, config=cfg)
-    result = BuildResult(site, out)
-    blocking = [d for d in site.diagnostics if d.is_error or strict]
-    structural = [d for d in blocking if not d.rule.startswith("R")]
-    if structural or (blocking and not cfg.publish_invalid):
+    return Builder(root, workers=workers, cache=cache).build(output, base_url, clean=clean, strict=strict)
+
+
+def default_workers() -> int:
+    """``GOVSITE_WORKERS`` when set, else the CPUs this process may use."""
+    env = os.environ.get("GOVSITE_WORKERS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# --------------------------------------------------------------------------------------------------
+# The incremental builder
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Input:
+    """One content file of this build."""
+
+    path: Path
+    shown: str  # as messages show it
+    hash: str | None  # content hash with path; None when the file is not cacheable (link out of the site, unreadable)
+    content: str = ""  # hash of the bytes alone
+    key: str | None = None  # parse-cache key
+
+
+class Builder:
+    """Builds one site again and again, as cheaply as the changes allow.
+
+    ``build()`` of this module is the simple entry point (one build, cache on disk); ``govsite serve``
+    can keep a Builder so that parsed reports also stay in memory between rebuilds.
+    """
+
+    def __init__(self, root: Path, *, workers: int | None = None, cache: bool = True) -> None:
+        self.root = root
+        self.workers = workers or default_workers()
+        self.use_cache = cache
+        self._parsed: dict[str, tuple[Report | None, list[Diagnostic]]] = {}  # parse key → result
+
+    # --- the build ------------------------------------------------------------------------------
+
+    def build(self, output: Path | None = None, base_url: str | None = None, *, clean: bool = False,
+              strict: bool = False) -> BuildResult:
+        """One build; see :func:`build`."""
+        start = time.perf_counter()
+        root = self.root
+        cfg = require_config(root, {"base_url": base_url})
+        out = output if output is not None else root / cfg.output
+        check_output_dir(out, root)
+        cache = BuildCache(root) if self.use_cache else None
+        try:
+            return self._build(cfg, out, cache, clean, strict, start)
+        finally:
+            if cache is not None:
+                cache.close()
+
+    def _build(self, cfg: Config, out: Path, cache: BuildCache | None, clean: bool, strict: bool,
+               start: float) -> BuildResult:
+        code_fp = code_fingerprint()
+        site_fp = site_fingerprint(code_fp, self.root, repr(cfg), cfg.layouts_dir)
+        inputs = self._inputs(cfg, cache)
+        site, parsed = self._load(cfg, inputs, code_fp, cache)
+        result = BuildResult(site, out, parsed=parsed)
+        blocking = [d for d in site.diagnostics if d.is_error or strict]
+        structural = [d for d in blocking if not d.rule.startswith("R")]
+        if structural or (blocking and not cfg.publish_invalid):
+            result.seconds = time.perf_counter() - start
+            return result
+        result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
+
+        # Nothing changed since the last build into this very folder, and the folder is as that build
+        # left it (no file added, removed or touched): there is nothing to do.
+        build_key = digest(site_fp, [(i.shown, i.hash) for i in inputs], _static_state(cfg),
+                           os.path.abspath(out), clean, strict)
+        last = cache.get_meta("last_build") if cache else None
+        if last and last["key"] == build_key and _output_state(out) == last["output"]:
+            result.pages, result.bytes, result.unchanged = last["pages"], last["bytes"], True
+            result.seconds = time.perf_counter() - start
+            return result
+
+        hashes = {i.shown: i.hash for i in inputs}
+        index = SiteIndex(cfg, site.reports, problems=_by_path(site.diagnostics))
+        previous = cache.pages() if cache else {}
+        last_out = Path(last["path"]) if last else None
+        staging = Staging(out)
+        try:
+            renderer = _LazyRenderer(index, site_fp, hashes)
+            pages = _write_pages(renderer, staging, previous, last_out, self.workers)
+            staging.copy_tree(THEME_DIR / "static", "assets")
+            staging.copy_tree(cfg.static_dir)
+            # Issue 3 — the search index is written here, once wired in by the lead:
+            #     write_index(docs, staging.dir / "search")  (and list its files in staging.written)
+            staging.commit(clean=clean)
+        except TemplateError as exc:
+            staging.abort()
+            name, line = template_error_location(exc)
+            raise GovsiteError(f"模板错误 {name}:{line}: {exc}") from None
+        except BaseException:
+            staging.abort()
+            raise
+        result.pages = len(staging.written)
+        result.bytes = staging.bytes
+        result.rendered = pages.rendered
+        if cache is not None:
+            # Pages written this build live in `out` now; record their stat so reuse can verify them.
+            records = {}
+            for rel, key in pages.keys.items():
+                try:
+                    st = os.stat(out / rel)
+                except OSError:
+                    continue
+                records[rel] = (key, st.st_size, st.st_mtime_ns)
+            cache.save_pages(records)
+            cache.set_meta("last_build", {"key": build_key, "path": os.path.abspath(out),
+                                          "output": _output_state(out), "pages": result.pages,
+                                          "bytes": result.bytes})
         result.seconds = time.perf_counter() - start
         return result
-    index = SiteIndex(cfg, site.reports, problems=_by_path(site.diagnostics))
-    staging = Staging(out)
-    try:
-        renderer = Renderer(index)
-        for rel, data in renderer.pages():
-            staging.write(rel, data)
-        staging.copy_tree(THEME_DIR / "static", "assets")
-        staging.copy_tree(cfg.static_dir)
-        staging.commit(clean=clean)
-    except TemplateError as exc:
-        staging.abort()
-        name, line = template_error_location(exc)
-        raise GovsiteError(f"模板错误 {name}:{line}: {exc}") from None
-    except BaseException:
-        staging.abort()
-        raise
-    result.pages = len(staging.written)
-    result.bytes = staging.bytes
-    result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
-    result.seconds = time.perf_counter() - start
-    return result
+
+    # --- stage 1: which files, with which content -----------------------------------------------
+
+    def _inputs(self, cfg: Config, cache: BuildCache | None) -> list[_Input]:
+        """Every content file with its content hash, read only when its stat changed."""
+        states = cache.file_states() if cache else {}
+        new_states: dict[str, FileState] = {}
+        root_real = os.path.realpath(self.root)
+        now = time.time()
+        out = []
+        for path in select_files(cfg, None):
+            shown = display_path(path, self.root)
+            real = os.path.realpath(path)
+            if not real.startswith(root_real + os.sep):
+                out.append(_Input(path, shown, None))  # refused by load_report, every time
+                continue
+            try:
+                st = os.stat(real)
+            except OSError:
+                out.append(_Input(path, shown, None))
+                continue
+            old = states.get(shown)
+            if old and (old.size, old.mtime_ns, old.ino) == (st.st_size, st.st_mtime_ns, st.st_ino):
+                h = old.hash
+            else:
+                try:
+                    with open(real, "rb") as fh:
+                        h = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+                except OSError:
+                    out.append(_Input(path, shown, None))
+                    continue
+            if not racy(st.st_mtime_ns, now):
+                new_states[shown] = FileState(st.st_size, st.st_mtime_ns, st.st_ino, h)
+            out.append(_Input(path, shown, digest(shown, real, h), h))
+        if cache is not None and new_states != states:
+            cache.save_file_states(new_states)
+        return out
+
+    # --- stage 1–2: parse and check, from the cache where possible -----------------------------
+
+    def _load(self, cfg: Config, inputs: list[_Input], code_fp: str,
+              cache: BuildCache | None) -> tuple[Site, int]:
+        for i in inputs:
+            if i.hash is not None:
+                i.key = digest(code_fp, i.hash)
+        wanted = [i.key for i in inputs if i.key and i.key not in self._parsed]
+        found = cache.get_parsed(wanted) if cache and wanted else {}
+        for key, data in found.items():
+            try:
+                self._parsed[key] = pickle.loads(data)
+            except Exception:  # noqa: BLE001 — an unreadable entry is parsed again
+                continue
+        missing = [i for i in inputs if i.key and i.key not in self._parsed]
+        fresh = _parse_many([(str(i.path), i.key, i.content) for i in missing], self.root, self.workers)
+        for key, data, _ in fresh:
+            self._parsed[key] = pickle.loads(data)
+        if cache is not None and fresh:
+            cache.put_parsed((key, data) for key, data, stable in fresh if stable)
+        if cache is not None:
+            cache.prune_parsed()
+        reports: list[Report] = []
+        diags: list[Diagnostic] = []
+        live = set()
+        for i in inputs:
+            if i.key is None:
+                report, d = load_report(i.path, self.root)
+                if report is not None:
+                    d = d + check_report(report)
+            else:
+                live.add(i.key)
+                report, d = self._parsed[i.key]
+            diags += d
+            if report is not None:
+                reports.append(report)
+        # Keep in memory only what this build used (a long `serve` session must not grow).
+        self._parsed = {k: v for k, v in self._parsed.items() if k in live}
+        diags += check_site(reports)
+        return Site(cfg, reports, ordered(diags), len(inputs)), len(missing) + sum(1 for i in inputs if i.key is None)
 
 
 def _by_path(diags: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
@@ -140,3 +340,281 @@ def _by_path(diags: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
     for d in diags:
         out.setdefault(d.path, []).append(d)
     return out
+
+
+def _static_state(cfg: Config) -> list[tuple[str, int, int]]:
+    """Name, size and mtime of every file copied as it is (theme assets, ``static/``)."""
+    out = []
+    for folder in (THEME_DIR / "static", cfg.static_dir):
+        if folder.is_dir():
+            for p in sorted(folder.rglob("*")):
+                if p.is_file():
+                    st = p.stat()
+                    out.append((p.as_posix(), st.st_size, st.st_mtime_ns))
+    return out
+
+
+def _output_state(out: Path) -> dict[str, tuple[int, int, int]] | None:
+    """Every file of an output folder with its size, mtime and inode; ``None`` when absent."""
+    if not out.is_dir():
+        return None
+    state = {}
+    for dirpath, _, files in os.walk(out):
+        for name in files:
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            state[os.path.relpath(p, out)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    return state
+
+
+# --------------------------------------------------------------------------------------------------
+# Parsing in worker processes
+# --------------------------------------------------------------------------------------------------
+
+_ROOT: Path | None = None
+
+
+def _parse_chunk(items: list[tuple[str, str, str]]) -> list[tuple[str, bytes, bool]]:
+    """Worker: parse and check report files, returning pickled ``(report, diagnostics)``."""
+    assert _ROOT is not None
+    out = []
+    for path, key, content in items:
+        report, diags = load_report(Path(path), _ROOT)
+        if report is not None:
+            diags = diags + check_report(report)
+        # The file may have been saved again since it was hashed (an editor during `serve`): such a
+        # result is used for this build but not cached under the old content's key.
+        changed = _content_hash(path) != content
+        out.append((key, pickle.dumps((report, diags), protocol=pickle.HIGHEST_PROTOCOL), not changed))
+    return out
+
+
+def _content_hash(path: str) -> str | None:
+    try:
+        with open(os.path.realpath(path), "rb") as fh:
+            return hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+    except OSError:
+        return None
+
+
+def _parse_many(items: list[tuple[str, str, str]], root: Path, workers: int) -> list[tuple[str, bytes, bool]]:
+    """Parse files, in ``workers`` processes when there are enough of them. Results keep file order."""
+    global _ROOT
+    _ROOT = root
+    if workers <= 1 or len(items) < PARALLEL_MIN:
+        return _parse_chunk(items)
+    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    with _pool(workers) as pool:
+        return [r for chunk in pool.imap(_parse_chunk, chunks) for r in chunk]
+
+
+def _pool(workers: int):
+    # fork: the workers inherit the loaded modules and, for rendering, the site index — nothing to
+    # pickle but the task and its small result.
+    return multiprocessing.get_context("fork").Pool(workers)
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering: one page stream, partitioned between the workers
+# --------------------------------------------------------------------------------------------------
+#
+# Every worker (forked once the site index exists, so nothing big is pickled) walks the same
+# deterministic stream of ``Renderer.pages()`` and writes only the files assigned to it (by a hash
+# of their path), straight into the staging folder. Walking is cheap because the renderer below makes
+# each page *lazy*: ``page()`` (the Jinja2 funnel), ``report_page`` and ``feed`` return a thunk that
+# is run only by the worker that owns the file, and the per-report open-data files are wrapped the
+# same way. A lazy page with a key (report pages and per-report files: everything they are made from
+# is known) is hard-linked from the previous output when its key is unchanged.
+#
+# Correctness does not depend on which methods are lazy: a worker materialises exactly the items it
+# owns, computed the ordinary way; laziness only spares the others the work. A lazy value is not
+# ``bytes``, so code that post-processed a page would fail loudly rather than write a wrong file.
+
+
+class _Lazy:
+    """A page not rendered yet: ``make()`` renders it; ``key`` (optional) names all its inputs."""
+
+    __slots__ = ("make", "key")
+
+    def __init__(self, make: Callable[[], bytes], key: str | None = None) -> None:
+        self.make = make
+        self.key = key
+
+
+class _Mine:
+    """An item of a group this worker took as a whole: written here whatever its path's hash."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+
+class _LazyRenderer(Renderer):
+    """The site's renderer with lazy pages (see above), keyed where the inputs are known.
+
+    The key of a report page, besides the site fingerprint (code, templates, settings): the report's
+    content, its errors, its agency's reports (neighbour links, history), and the *shape* of the
+    site — the metadata of every report (years in the navigation, agencies, regions). A cell or
+    prose edit changes few keys; a metadata edit anywhere re-renders every report page (from the
+    parsed reports of the cache).
+    """
+
+    def __init__(self, site: SiteIndex, site_fp: str, hashes: dict[str, str | None]) -> None:
+        super().__init__(site)
+        self.site_fp = site_fp
+        self.hashes = hashes
+        self.shape = digest(site_fp, [(r.path, r.year, r.agency, r.region, r.level, r.slug, r.title, r.published,
+                                       r.format.version, r.missing) for r in sorted(site.reports, key=lambda r: r.path)])
+        self.worker = 0
+        self.workers = 1
+
+    def page(self, template: str, **context) -> Any:  # type: ignore[override]
+        return _Lazy(lambda: Renderer.page(self, template, **context))
+
+    def report_page(self, report: Report) -> Any:  # type: ignore[override]
+        errors = [(d.line, d.rule, d.message) for d in self.site.problems.get(report.path, []) if d.is_error]
+        family = [(r.path, self.hashes.get(r.path)) for r in self.site.by_agency.get(report.agency, [])]
+        key = digest(self.shape, report.path, self.hashes.get(report.path), errors, family)
+        return _Lazy(lambda: _materialise(Renderer.report_page(self, report)), key)
+
+    def feed(self) -> Any:  # type: ignore[override]
+        return _Lazy(lambda: _materialise(Renderer.feed(self)))
+
+    def data_files(self) -> Iterator[tuple[str, Any]]:
+        # A group computed as a whole (the archive needs every report): one worker takes all of it.
+        if _owner("data_files", self.workers) != self.worker:
+            return
+        for rel, data in Renderer.data_files(self):
+            yield rel, _Mine(data)
+
+    def per_report(self, fn: Callable[..., bytes]) -> Callable[..., _Lazy]:
+        """``fn(report, *args)`` made lazy and keyed by the report's content and the other arguments
+        (for the per-report open-data files, pure functions of their arguments)."""
+        def lazy(report: Report, *args: Any) -> _Lazy:
+            key = digest(self.site_fp, fn.__module__, fn.__qualname__, report.path, self.hashes.get(report.path),
+                         [repr(a) for a in args])
+            return _Lazy(lambda: fn(report, *args), key)
+        return lazy
+
+
+def _materialise(data: Any) -> bytes:
+    """Pages built from other (lazy) pages: render the inner ones."""
+    return data.make() if isinstance(data, _Lazy) else data
+
+
+def _owner(rel: str, workers: int) -> int:
+    """The worker that writes ``rel``: a stable hash, so the split is the same in every run."""
+    return zlib.crc32(rel.encode("utf-8")) % workers
+
+
+#: Per-report functions that ``Renderer.pages`` calls directly, wrapped by :meth:`per_report` while
+#: the stream is walked (only names that exist are wrapped; a renamed one is simply not lazy).
+PER_REPORT = ("report_json", "report_csv")
+
+_RENDERER: _LazyRenderer | None = None
+_JOB: tuple[Path, Path, dict[str, tuple[str, int, int]], Path | None] | None = None
+
+
+def _walk(worker: int, workers: int) -> list[tuple[str, int, str | None, bool]]:
+    """Walk the page stream and write the files of ``worker``; returns (path, size, key, rendered)."""
+    assert _RENDERER is not None and _JOB is not None
+    output, staging_dir, previous, last_out = _JOB
+    renderer = _RENDERER
+    renderer.worker, renderer.workers = worker, workers
+    from . import render as render_module
+
+    saved = {name: getattr(render_module, name) for name in PER_REPORT if callable(getattr(render_module, name, None))}
+    out = []
+    made: set[str] = set()
+    try:
+        for name, fn in saved.items():
+            setattr(render_module, name, renderer.per_report(fn))
+        for rel, item in renderer.pages():
+            if isinstance(item, _Mine):
+                item = item.data
+            elif _owner(rel, workers) != worker:
+                continue
+            if rel in made:
+                continue
+            made.add(rel)
+            rel = safe_relpath(rel)
+            key = item.key if isinstance(item, _Lazy) else None
+            try:
+                if key is not None and _reuse(rel, key, previous, last_out, staging_dir):
+                    out.append((rel, previous[rel][1], key, False))
+                    continue
+                try:
+                    data = item.make() if isinstance(item, _Lazy) else item
+                except TemplateError as exc:
+                    # Jinja's exceptions do not all survive the trip back to the parent: say it here.
+                    name, line = template_error_location(exc)
+                    raise GovsiteError(f"模板错误 {name}:{line}: {exc}") from None
+                path = staging_dir / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            except OSError as exc:
+                raise GovsiteError(os_error_message(exc, "写入", f"{output / rel}")) from None
+            out.append((rel, len(data), key, key is not None))
+    finally:
+        for name, fn in saved.items():
+            setattr(render_module, name, fn)
+    return out
+
+
+@dataclass
+class _PageStats:
+    keys: dict[str, str] = field(default_factory=dict)  # keyed page → key, for the cache
+    rendered: int = 0  # keyed pages rendered (not reused)
+
+
+def _write_pages(renderer: _LazyRenderer, staging: Staging, previous: dict[str, tuple[str, int, int]],
+                 last_out: Path | None, workers: int) -> _PageStats:
+    """Write every page of the stream into ``staging``, split between ``workers`` processes."""
+    global _RENDERER, _JOB
+    stats = _PageStats()
+    if len(renderer.site.reports) < PARALLEL_MIN:
+        workers = 1
+    _RENDERER, _JOB = renderer, (staging.output, staging.dir, previous, last_out)
+    try:
+        if workers <= 1:
+            results = [_walk(0, 1)]
+        else:
+            with _pool(workers) as pool:
+                results = pool.starmap(_walk, [(k, workers) for k in range(workers)])
+    finally:
+        _RENDERER = _JOB = None
+    for part in results:
+        for rel, size, key, rendered in part:
+            staging.written.append(rel)
+            staging.bytes += size
+            if key is not None:
+                stats.keys[rel] = key
+                stats.rendered += rendered
+    return stats
+
+
+def _reuse(rel: str, key: str, previous: dict[str, tuple[str, int, int]], last_out: Path | None,
+           staging_dir: Path) -> bool:
+    """Link (or copy) the previous build's page when it was made from the same inputs and is still
+    the file that build wrote."""
+    prev = previous.get(rel)
+    if last_out is None or prev is None or prev[0] != key:
+        return False
+    src = last_out / rel
+    try:
+        st = os.stat(src)
+    except OSError:
+        return False
+    if (st.st_size, st.st_mtime_ns) != (prev[1], prev[2]):
+        return False  # edited by hand, or replaced: render it again
+    dest = staging_dir / rel
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copy2(src, dest)  # other file system, or links not allowed: copy keeps the mtime
+    return True
+
+
+__all__ = ["Builder", "BuildResult", "Site", "build", "load_site", "select_files", "MANIFEST"]

@@ -1,0 +1,233 @@
+"""The persistent build cache in ``.govsite-cache/`` at the site root (issue 7).
+
+What is cached, and what makes an entry valid:
+
+- **Parsed reports.** ``load_report`` + ``check_report`` of one file, keyed by the file's content
+  hash, its path as messages show it, and the *code fingerprint* (govsite's version and source,
+  the library versions). Nothing else goes into a parsed report, so this is exact.
+- **Pages.** The output path → the key of everything the page was rendered from, plus the size and
+  mtime of the file written. A page whose key is unchanged is taken from the previous output by
+  hard link (copy where links fail) instead of being rendered again — only when that previous file
+  is still exactly the one a build wrote (same size and mtime), so a hand-edited output is rebuilt.
+- **The last build.** A digest of every input of the build (fingerprint, each report's hash, static
+  files, options) and what the output held afterwards: a rebuild with nothing changed and the output
+  untouched does nothing at all.
+
+The *site fingerprint* adds to the code fingerprint everything a page may depend on besides the
+reports: ``site.toml``, every file in ``layouts/``, the command-line overrides.
+
+Deleting the folder gives a cold build; a damaged cache is discarded, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+CACHE_DIR = ".govsite-cache"
+SCHEMA = 1  # bump when the layout of the cache changes
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def digest(*parts: Any) -> str:
+    """A short stable hash of strings/bytes/reprs."""
+    h = hashlib.blake2b(digest_size=16)
+    for p in parts:
+        data = p if isinstance(p, bytes) else repr(p).encode("utf-8")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _tree(folder: Path) -> list[tuple[str, bytes]]:
+    """Every file below ``folder`` (sorted, relative POSIX paths) with its bytes."""
+    if not folder.is_dir():
+        return []
+    out = []
+    for dirpath, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            p = Path(dirpath) / name
+            try:
+                out.append((p.relative_to(folder).as_posix(), p.read_bytes()))
+            except OSError:
+                continue
+    return sorted(out)
+
+
+def _library_versions() -> tuple[str, ...]:
+    from importlib import metadata
+
+    out = [sys.version]
+    for name in ("jinja2", "markupsafe", "markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "tomli"):
+        try:
+            out.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{name}=-")
+    return tuple(out)
+
+
+def code_fingerprint() -> str:
+    """govsite's version (read at call time, so a test can change it), its source and theme, and the
+    versions of the libraries that shape the output: the code part of every cache key."""
+    import govsite
+
+    return digest(SCHEMA, govsite.__version__, _tree(_PACKAGE), _library_versions())
+
+
+def site_fingerprint(code: str, root: Path, config_repr: str, layouts: Path) -> str:
+    """The code fingerprint plus the site's settings (as validated, overrides included) and layouts."""
+    try:
+        site_toml = (root / "site.toml").read_bytes()
+    except OSError:
+        site_toml = b""
+    return digest(code, site_toml, config_repr, _tree(layouts))
+
+
+@dataclass
+class FileState:
+    """What the cache remembers of a content file, to skip reading it when it has not changed."""
+
+    size: int
+    mtime_ns: int
+    ino: int
+    hash: str
+
+
+class BuildCache:
+    """The cache of one site, an SQLite database in ``<root>/.govsite-cache/``.
+
+    SQLite because it is in the standard library, keeps the parsed reports out of memory until asked
+    for, and gives atomic commits: an interrupted build leaves the previous cache whole.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root / CACHE_DIR
+        self.dir.mkdir(exist_ok=True)
+        self.path = self.dir / "cache.sqlite"
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError:
+            # A damaged cache is only a slower build: throw it away.
+            self.path.unlink(missing_ok=True)
+            self.db = self._open()
+        self.used_parsed: set[str] = set()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB)")
+        db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, data BLOB)")
+        db.execute("CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INT, mtime_ns INT, ino INT, hash TEXT)")
+        db.execute("CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT, size INT, mtime_ns INT)")
+        row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+        if row is None or row[0] != SCHEMA:
+            for table in ("meta", "parsed", "files", "pages"):
+                db.execute(f"DELETE FROM {table}")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
+        return db
+
+    def close(self) -> None:
+        """Close the database (the cache object is unusable afterwards)."""
+        self.db.close()
+
+    # --- content files ------------------------------------------------------------------------
+
+    def file_states(self) -> dict[str, FileState]:
+        """The remembered state of every content file."""
+        return {p: FileState(s, m, i, h) for p, s, m, i, h in self.db.execute("SELECT * FROM files")}
+
+    def save_file_states(self, states: dict[str, FileState]) -> None:
+        """Replace the remembered file states."""
+        with self._transaction():
+            self.db.execute("DELETE FROM files")
+            self.db.executemany("INSERT INTO files VALUES (?,?,?,?,?)",
+                                [(p, s.size, s.mtime_ns, s.ino, s.hash) for p, s in sorted(states.items())])
+
+    # --- parsed reports -----------------------------------------------------------------------
+
+    def get_parsed(self, keys: list[str]) -> dict[str, bytes]:
+        """The pickled ``(report, diagnostics)`` of those keys that are cached."""
+        out: dict[str, bytes] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            q = f"SELECT key, data FROM parsed WHERE key IN ({','.join('?' * len(chunk))})"
+            out.update(self.db.execute(q, chunk).fetchall())
+        self.used_parsed.update(keys)
+        return out
+
+    def put_parsed(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """Store pickled parse results."""
+        items = list(items)
+        with self._transaction():
+            self.db.executemany("INSERT OR REPLACE INTO parsed VALUES (?,?)", items)
+        self.used_parsed.update(k for k, _ in items)
+
+    def prune_parsed(self) -> None:
+        """Forget parse results no file of this build used, once they outnumber the used ones (an
+        archive edited for years must not grow its cache without bound)."""
+        total = self.db.execute("SELECT COUNT(*) FROM parsed").fetchone()[0]
+        if total <= 2 * len(self.used_parsed) + 100:
+            return
+        with self._transaction():
+            self.db.execute("CREATE TEMP TABLE keep (key TEXT PRIMARY KEY)")
+            self.db.executemany("INSERT INTO keep VALUES (?)", [(k,) for k in self.used_parsed])
+            self.db.execute("DELETE FROM parsed WHERE key NOT IN (SELECT key FROM keep)")
+            self.db.execute("DROP TABLE keep")
+
+    # --- pages and the last build -------------------------------------------------------------
+
+    def pages(self) -> dict[str, tuple[str, int, int]]:
+        """Output path → (key, size, mtime_ns) of the previous build."""
+        return {p: (k, s, m) for p, k, s, m in self.db.execute("SELECT * FROM pages")}
+
+    def save_pages(self, pages: dict[str, tuple[str, int, int]]) -> None:
+        """Replace the page records."""
+        with self._transaction():
+            self.db.execute("DELETE FROM pages")
+            self.db.executemany("INSERT INTO pages VALUES (?,?,?,?)", [(p, *v) for p, v in sorted(pages.items())])
+
+    def get_meta(self, name: str) -> Any:
+        """A pickled value of the ``meta`` table, or ``None``."""
+        row = self.db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return pickle.loads(row[0])
+        except Exception:  # noqa: BLE001 — a stale or damaged entry is simply absent
+            return None
+
+    def set_meta(self, name: str, value: Any) -> None:
+        """Store a value in the ``meta`` table."""
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, data))
+
+    def _transaction(self):
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def racy(mtime_ns: int, now: float | None = None) -> bool:
+    """True when a file changed so recently that an edit within the same timestamp tick could go
+    unseen (git's "racily clean" entries): such a file is hashed again next time."""
+    return mtime_ns >= int(((now or time.time()) - 2.0) * 1e9)

@@ -1,0 +1,194 @@
+"""The build cache is exact (issue 7): after each kind of change, a build that used the cache writes
+exactly the bytes a cold build writes, and the cache was really used where nothing changed.
+
+The sites are small (bench/generate.py, 40 reports) so the tests stay fast; there are no timings here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+
+import govsite
+from govsite import build as build_module
+from govsite.build import build
+from govsite.cache import CACHE_DIR
+
+REPO = Path(__file__).resolve().parents[1]
+N = 40
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("corpus")
+    _generator().generate(site, N)
+    return site
+
+
+@pytest.fixture
+def site(corpus: Path, tmp_path: Path, monkeypatch) -> Path:
+    dest = tmp_path / "site"
+    shutil.copytree(corpus, dest)
+    # Small thresholds so that 40 reports go through the worker processes too.
+    monkeypatch.setattr(build_module, "PARALLEL_MIN", 4)
+    return dest
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file of a folder with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_same_as_cold(site: Path, tmp_path: Path, workers: int = 2) -> None:
+    """Build ``site`` with its cache into public/, and cold into another folder: identical bytes."""
+    warm = build(site, workers=workers)
+    assert warm.pages, warm.site.diagnostics[:3]
+    cold_out = tmp_path / "cold"
+    shutil.rmtree(cold_out, ignore_errors=True)
+    cold = build(site, output=cold_out, workers=1, cache=False)
+    a, b = tree(site / "public"), tree(cold_out)
+    assert a.keys() == b.keys()
+    different = [k for k in a if a[k] != b[k]]
+    assert not different, different[:5]
+
+
+def one_report(site: Path) -> Path:
+    return sorted((site / "content").glob("*/*.md"))[5]
+
+
+def test_no_change_reuses_everything(site: Path, tmp_path: Path) -> None:
+    first = build(site)
+    assert first.parsed == N and first.rendered >= N  # report pages and per-report data files
+    again = build(site)
+    assert again.unchanged and again.parsed == 0
+    assert tree(site / "public") == tree(site / "public")  # still readable
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_cell_edit(site: Path, tmp_path: Path) -> None:
+    first = build(site)
+    path = one_report(site)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("new_requests = [", "new_requests = [1", 1), encoding="utf-8")
+    result = build(site)
+    assert result.parsed == 1 and 1 <= result.rendered < first.rendered / 4
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_prose_edit(site: Path, tmp_path: Path) -> None:
+    first = build(site)
+    path = one_report(site)
+    path.write_text(path.read_text(encoding="utf-8") + "\n补充说明：本机关**未收取**任何费用。\n", encoding="utf-8")
+    result = build(site)
+    # The page itself and its agency's other years (their history links carry its content key).
+    assert result.parsed == 1 and 1 <= result.rendered < first.rendered / 4
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_same_size_edit_right_after_build_is_seen(site: Path, tmp_path: Path) -> None:
+    """An edit that keeps size (and possibly the mtime tick) is still noticed: recently changed files
+    are hashed again, never trusted by their stat."""
+    build(site)
+    path = one_report(site)
+    text = path.read_text(encoding="utf-8")
+    i = text.index("总体情况") + 10
+    path.write_text(text[:i] + ("甲" if text[i] != "甲" else "乙") + text[i + 1:], encoding="utf-8")
+    result = build(site)
+    assert result.parsed == 1
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_metadata_edit(site: Path, tmp_path: Path) -> None:
+    build(site)
+    path = one_report(site)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('level = "', 'title = "一份改了标题的报告"\nlevel = "', 1), encoding="utf-8")
+    build(site)
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_template_override(site: Path, tmp_path: Path) -> None:
+    first = build(site)
+    (site / "layouts").mkdir()
+    (site / "layouts" / "report.html").write_text(
+        '{% extends "theme/report.html" %}\n{% block title %}改版：{{ super() }}{% endblock %}\n', encoding="utf-8")
+    result = build(site)
+    assert result.parsed == 0 and result.rendered == first.rendered
+    assert_same_as_cold(site, tmp_path)
+    page = next((site / "public").glob("20*/*/index.html")).read_text(encoding="utf-8")
+    assert "<title>改版：" in page
+
+
+def test_site_toml(site: Path, tmp_path: Path) -> None:
+    first = build(site)
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("基准测试档案", "另一个标题"), encoding="utf-8")
+    result = build(site)
+    assert result.rendered == first.rendered
+    assert_same_as_cold(site, tmp_path)
+    page = next((site / "public").glob("20*/*/index.html")).read_text(encoding="utf-8")
+    assert "另一个标题" in page
+
+
+def test_govsite_version(site: Path, tmp_path: Path, monkeypatch) -> None:
+    first = build(site)
+    monkeypatch.setattr(govsite, "__version__", govsite.__version__ + ".post1")
+    result = build(site)
+    assert result.parsed == N and result.rendered == first.rendered
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_deleted_report(site: Path, tmp_path: Path) -> None:
+    build(site)
+    one_report(site).unlink()
+    result = build(site)
+    assert len(result.site.reports) == N - 1
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_hand_edited_output_is_rebuilt(site: Path, tmp_path: Path) -> None:
+    build(site)
+    page = next((site / "public").glob("20*/*/index.html"))
+    page.write_text("被手工改过", encoding="utf-8")
+    result = build(site)
+    assert not result.unchanged
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_foreign_file_still_refused(site: Path) -> None:
+    """The no-op shortcut never hides write.py's protection of files govsite did not write."""
+    build(site)
+    (site / "public" / "keep-me.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(govsite.diagnostics.GovsiteError):
+        build(site)
+    assert (site / "public" / "keep-me.txt").exists()
+
+
+def test_deleting_the_cache_gives_a_cold_build(site: Path, tmp_path: Path) -> None:
+    first = build(site)
+    shutil.rmtree(site / CACHE_DIR)
+    result = build(site)
+    assert result.parsed == N and result.rendered == first.rendered
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_template_error_in_a_worker_is_a_clear_error(site: Path) -> None:
+    first = build(site, workers=2)
+    before = tree(site / "public")
+    (site / "layouts").mkdir()
+    (site / "layouts" / "report.html").write_text(
+        '{% extends "theme/report.html" %}\n{% block title %}{{ report.no_such_field }}{% endblock %}\n',
+        encoding="utf-8")
+    with pytest.raises(govsite.diagnostics.GovsiteError, match="模板错误"):
+        build(site, workers=2)
+    assert first.pages and tree(site / "public") == before
