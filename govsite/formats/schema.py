@@ -187,6 +187,16 @@ class Format:
     equations: tuple[Equation, ...] = field(default=())
     fee_section_required: bool = False  # spec §2: section 六 reports 信息处理费 from 2021
 
+    def __hash__(self) -> int:
+        # The generated hash walks every table, row and column (~1 ms); formats are cache keys of
+        # the table skeletons and key figures on every page, and the version identifies one (issue 7).
+        return hash(self.version)
+
+    def __reduce__(self):
+        # Pickled reports (build cache, worker processes) refer to the format by version, so that an
+        # unpickled report holds the very same Format object, never a copy.
+        return (_format_by_version, (self.version,))
+
     def table(self, key: str) -> Table:
         """The table stored under TOML name ``key``."""
         for t in self.tables:
@@ -206,3 +216,9 @@ class Format:
         """True when reports of ``year`` are meant to use this format (spec §1, R13)."""
         first, last = self.years
         return year >= first and (last is None or year <= last)
+
+
+def _format_by_version(version: str) -> Format:
+    from . import FORMATS  # the registry imports this module
+
+    return FORMATS[version]
