@@ -22,6 +22,7 @@ def test_builder_across_builds_and_folders(site: Path, tmp_path: Path) -> None:
     cold = build(site, output=tmp_path / "cold", workers=1, cache=False)
     assert cold.pages == second.pages
     assert tree(tmp_path / "p2") == tree(tmp_path / "cold")
-    # An unchanged report page of p2 is the very file of p1 (a hard link: same file system here).
-    page = next((tmp_path / "p2").glob("20*/*/index.html")).relative_to(tmp_path / "p2")
-    assert os.stat(tmp_path / "p1" / page).st_ino == os.stat(tmp_path / "p2" / page).st_ino
+    # Unchanged report pages of p2 are the very files of p1 (hard links: same file system here).
+    pages = [p.relative_to(tmp_path / "p2") for p in (tmp_path / "p2").glob("20*/*/index.html")]
+    linked = [p for p in pages if os.stat(tmp_path / "p1" / p).st_ino == os.stat(tmp_path / "p2" / p).st_ino]
+    assert len(pages) == N and len(linked) >= N - 7  # the edited report and its agency's other years
