@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -200,7 +201,7 @@ def test_sub_path_hosting_every_internal_link_resolves(tmp_path: Path) -> None:
             if link.startswith(("http://", "https://")) and "example.gov.cn" not in link:
                 continue  # a report's link to its original publication
             assert link.startswith("/xxgk/ndbg/"), (page, link)
-            target = tmp_path / "www" / link.split("?")[0].split("#")[0].lstrip("/")
+            target = tmp_path / "www" / unquote(link.split("?")[0].split("#")[0]).lstrip("/")
             if link.endswith("/") or "?" in link:
                 target = target / "index.html" if target.is_dir() else target
             assert target.exists(), (page, link)
