@@ -344,3 +344,13 @@ def test_degrades_without_decompression_stream(site: Site, browser) -> None:
     pg.wait_for_function("document.getElementById('search-status').textContent.length > 0")
     assert "不支持本站检索所需的功能" in pg.text_content("#search-status")
     ctx.close()
+
+
+def test_count_is_labelled_when_not_all_verified(site: Site, page) -> None:
+    """A long, common term: the first page is verified, the total is an upper bound and says so."""
+    truth = brute_force(site.docs, "行政复议")
+    page.goto(site.url(q="行政复议"))
+    wait_done(page, "行政复议")
+    status = page.text_content("#search-status")
+    assert "至多" in status and "已核实并显示 20 份" in status
+    assert shown_urls(page) == truth[:20]

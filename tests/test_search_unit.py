@@ -173,3 +173,17 @@ def test_reader_matches_brute_force(built, query: str, filters: Filters) -> None
     ordered = sorted(docs, key=index_mod.doc_sort_key)
     assert [ordered[i].url for i in res.ids] == brute_force(docs, query, filters)
     assert res.exact
+
+
+def test_js_constants_match_python() -> None:
+    import re
+
+    from govsite.search import reader
+    from govsite.search.text import WS_CHARS
+
+    js = (Path(__file__).resolve().parents[1] / "govsite" / "theme" / "static" / "search.js").read_text()
+    assert f"var VERIFY_ALL = {reader.VERIFY_ALL};" in js
+    ws_class = re.search(r"var WS_RE = /\[(.*?)\]\+/;", js).group(1)
+    # the JS character class, expanded, is exactly WS_CHARS
+    expanded = re.compile("[" + ws_class.encode().decode("unicode_escape") + "]")
+    assert {c for c in map(chr, range(0x10000)) if expanded.match(c)} == set(WS_CHARS)

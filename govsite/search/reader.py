@@ -16,6 +16,9 @@ from pathlib import Path
 from .index import DOC_DIR, DOCS_PER_DIR, META_NAME, SHARD_DIR, SearchDoc, full_text, names_text, shard_of
 from .text import normalize, split_terms
 
+#: search.js verifies every candidate at once when there are at most this many (VERIFY_ALL there).
+VERIFY_ALL = 40
+
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
     result = shift = 0
@@ -141,6 +144,8 @@ class IndexReader:
         if cand is None:
             return Result([], True, 0, fetched)
         order = sorted(cand, key=lambda d: (-name_hits.get(d, 0), d))
+        if verify and len(order) <= VERIFY_ALL:  # as search.js: verify all, for an exact count
+            page_size = max(page_size, len(order))
         # the first page: fetched for excerpts, and verified when a term is longer than 2
         shown: list[int] = []
         pos = 0

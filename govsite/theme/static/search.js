@@ -38,6 +38,13 @@
  * longer than two characters they are verified against the report's text before being shown, and
  * the count is then exact once every candidate is verified, else labelled as an upper bound.
  *
+ * What the script renders: each result is
+ *   <li class="search-result" data-url="2022/slug/"><h3><a href="…">title</a></h3>
+ *     <p class="search-meta">agency · 2022年 · region · level</p><p class="search-excerpt">…</p></li>
+ * with the matched text wrapped in <mark>; a <button id="search-more" type="button"> (显示更多结果)
+ * is inserted after the list and hidden when nothing is left. Style these from the theme's CSS.
+ * A year index page links into the search pre-filtered with "<search page>?year=2022".
+ *
  * For tests and scripts: #search-results gets data-state="loading|done" and data-query="<the
  * query string searched>" when a search completes; each <li> has data-url (relative to the root).
  */
