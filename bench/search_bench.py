@@ -50,6 +50,10 @@ def _peak_rss_mb() -> tuple[float, float]:
 
 
 def bench(n: int, workers: int | None, keep: Path | None) -> dict:
+    c0 = time.process_time()
+    for _ in generate(n):  # how much of the CPU time below is only making the corpus
+        pass
+    gen_cpu = time.process_time() - c0
     docs = generate(n)  # a generator: write_index spools it, as it would a streaming build
     work = Path(tempfile.mkdtemp(prefix="search-bench-", dir=keep))
     out = work / "search"
@@ -64,6 +68,7 @@ def bench(n: int, workers: int | None, keep: Path | None) -> dict:
     print(f"\n== {n:,} reports ==")
     print(f"build (incl. generating the corpus): {wall:.1f} s wall, {cpu:.1f} s CPU, "
           f"workers={stats.extra['workers']}, peak RSS main {own:.0f} MB / largest worker {kids:.0f} MB")
+    print(f"  of which generating the synthetic corpus: {gen_cpu:.1f} s CPU; indexing alone ≈ {cpu - gen_cpu:.1f} s CPU")
     print(f"  phases: docs+postings {stats.extra['docs_and_postings_s']:.1f} s, shards {stats.extra['shards_s']:.1f} s")
     print(f"  keys {stats.keys:,}, postings {stats.postings:,}, shards {stats.shards:,}")
     print(f"  size (gzip): shards {stats.shard_bytes / 1e6:.1f} MB, doc files {stats.doc_bytes / 1e6:.1f} MB, "

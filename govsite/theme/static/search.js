@@ -521,7 +521,9 @@
     li.setAttribute('data-url', d.u);
     var h = document.createElement('h3');
     var a = document.createElement('a');
-    a.href = new URL(d.u, rootURL).href;
+    var target = new URL(d.u, rootURL);
+    // the index is data: never let it smuggle in a javascript: or foreign link
+    if (target.origin === rootURL.origin) a.href = target.href;
     highlight(a, d.t, terms);
     h.appendChild(a);
     li.appendChild(h);
