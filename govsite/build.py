@@ -497,8 +497,8 @@ class _LazyRenderer(Renderer):
         return _Lazy(lambda: _materialise(Renderer.feed(self)))
 
     def data_files(self) -> Iterator[tuple[str, Any]]:
-        # A group computed as a whole (the archive needs every report): one worker takes all of it.
-        if _owner("data_files", self.workers) != self.worker:
+        # A group computed as a whole (the archive needs every report): worker 0 takes all of it.
+        if self.worker != 0:
             return
         for rel, data in Renderer.data_files(self):
             yield rel, _Mine(data)
@@ -519,8 +519,14 @@ def _materialise(data: Any) -> bytes:
 
 
 def _owner(rel: str, workers: int) -> int:
-    """The worker that writes ``rel``: a stable hash, so the split is the same in every run."""
-    return zlib.crc32(rel.encode("utf-8")) % workers
+    """The worker that writes ``rel``: a stable hash, so the split is the same in every run.
+
+    With several workers, worker 0 takes only the whole-site data files (the archive of every cell
+    is as much work as all other pages together, issue 6) and the others share the rest.
+    """
+    if workers <= 1:
+        return 0
+    return 1 + zlib.crc32(rel.encode("utf-8")) % (workers - 1)
 
 
 #: Per-report functions that ``Renderer.pages`` calls directly, wrapped by :meth:`per_report` while
