@@ -24,6 +24,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -159,10 +160,13 @@ def machine() -> str:
         mem = f"{kb / 1024 / 1024:.0f} GB"
     except (OSError, ValueError, IndexError):
         pass
-    hugo = subprocess.run([hugo_binary(), "version"], capture_output=True, text=True).stdout.split()[1:2]
+    m = re.search(r"v(\d+\.\d+\.\d+)", subprocess.run([hugo_binary(), "version"], capture_output=True,
+                                                      text=True).stdout)
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{platform.system()} {platform.release()}, {cpu or platform.machine()}, "
             f"{len(os.sched_getaffinity(0))} CPU, {mem}, Python {platform.python_version()}, "
-            f"Hugo {hugo[0] if hugo else '?'}")
+            f"Hugo {m.group(1) if m else '?'}; load average at the end {load} (the machine is shared: "
+            "compare the ratios, not the seconds)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,13 +189,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+SECTION = "## Build benchmark"
+
+
 def record(text: str, results: list[dict]) -> None:
     """Append this run to bench/RESULTS.md under the build benchmark's section."""
     path = HERE / "RESULTS.md"
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     if not old:
         old = "# Benchmark results\n\n"
-    entry = (f"\n### Build benchmark {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} — `bench/run.py`\n\n"
+    if SECTION not in old:  # other sections (search) belong to others: only ever append below them
+        old = old.rstrip("\n") + f"\n\n{SECTION}\n\nFigures of `bench/run.py` (issue 7), newest last.\n"
+    entry = (f"\n### {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} — `bench/run.py`\n\n"
              f"Machine: {machine()}. Workers: {results[0]['workers']}. Runs per size: {results[0]['runs']} "
              f"(median).\n\n{text}\n")
     path.write_text(old.rstrip("\n") + "\n" + entry, encoding="utf-8")
