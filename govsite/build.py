@@ -228,8 +228,11 @@ class Builder:
             pages = _write_pages(renderer, staging, previous, last_out, self.workers)
             staging.copy_tree(THEME_DIR / "static", "assets")
             staging.copy_tree(cfg.static_dir)
-            # Issue 3 — the search index is written here, once wired in by the lead:
-            #     write_index(docs, staging.dir / "search")  (and list its files in staging.written)
+            # Issue 3 — the search index goes here, once wired in by the lead:
+            #     write_index(docs, staging.dir / "search")
+            # then add every file it wrote to staging.written (and their sizes to staging.bytes):
+            # files missing from the manifest count as foreign at the next build, and the
+            # nothing-changed shortcut above compares the whole output folder.
             staging.commit(clean=clean)
         except TemplateError as exc:
             staging.abort()
