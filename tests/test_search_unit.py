@@ -107,6 +107,9 @@ def test_shards_decode_to_exact_postings(built) -> None:
         found.update(entries)
     assert found == _expected_postings(docs)
     assert stats.keys == len(found)
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert set(stats.written) == on_disk and len(stats.written) == stats.files
+    assert sum((out / p).stat().st_size for p in stats.written) == stats.total_bytes
 
 
 def test_doc_files_and_meta(built) -> None:

@@ -100,6 +100,8 @@ class IndexStats:
     files: int = 0
     seconds: float = 0.0
     version: str = ""
+    #: every file written, relative to ``out_dir`` with ``/`` separators (for the build's manifest)
+    written: list[str] = field(default_factory=list)
     extra: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -426,7 +428,9 @@ def write_index(
     stats.doc_bytes = sum(r.doc_bytes for r in results)
     stats.meta_bytes = len(blob)
     stats.version = meta["v"]
-    stats.files = shards + n_docs + 1
+    stats.written = [META_NAME, *(f"{SHARD_DIR}/{s:x}.gz" for s in range(shards)),
+                     *(f"{DOC_DIR}/{i // DOCS_PER_DIR}/{i}.gz" for i in range(n_docs))]
+    stats.files = len(stats.written)
     stats.extra["workers"] = workers
     stats.seconds = time.perf_counter() - t0
     return stats
