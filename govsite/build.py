@@ -312,11 +312,19 @@ class Builder:
             except Exception:  # noqa: BLE001 — an unreadable entry is parsed again
                 continue
         missing = [i for i in inputs if i.key and i.key not in self._parsed]
-        fresh = _parse_many([(str(i.path), i.key, i.content) for i in missing], self.root, self.workers)
-        for key, data, _ in fresh:
+        # Streamed: the pickled results go to the cache a batch at a time, never all held at once
+        # (at 100k reports they alone would take ~800 MB).
+        batch: list[tuple[str, bytes]] = []
+        for key, data, stable in _parse_many([(str(i.path), i.key, i.content) for i in missing], self.root,
+                                             self.workers):
             self._parsed[key] = _compact(pickle.loads(data))
-        if cache is not None and fresh:
-            cache.put_parsed((key, data) for key, data, stable in fresh if stable)
+            if cache is not None and stable:
+                batch.append((key, data))
+                if len(batch) >= 1000:
+                    cache.put_parsed(batch)
+                    batch = []
+        if cache is not None and batch:
+            cache.put_parsed(batch)
         if cache is not None:
             cache.prune_parsed()
         reports: list[Report] = []
@@ -415,15 +423,19 @@ def _content_hash(path: str) -> str | None:
         return None
 
 
-def _parse_many(items: list[tuple[str, str, str]], root: Path, workers: int) -> list[tuple[str, bytes, bool]]:
-    """Parse files, in ``workers`` processes when there are enough of them. Results keep file order."""
+def _parse_many(items: list[tuple[str, str, str]], root: Path, workers: int) -> Iterator[tuple[str, bytes, bool]]:
+    """Parse files, in ``workers`` processes when there are enough of them; yields results in file
+    order as they come."""
     global _ROOT
     _ROOT = root
-    if workers <= 1 or len(items) < PARALLEL_MIN:
-        return _parse_chunk(items)
     chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    if workers <= 1 or len(items) < PARALLEL_MIN:
+        for chunk in chunks:
+            yield from _parse_chunk(chunk)
+        return
     with _pool(workers) as pool:
-        return [r for chunk in pool.imap(_parse_chunk, chunks) for r in chunk]
+        for result in pool.imap(_parse_chunk, chunks):
+            yield from result
 
 
 def _pool(workers: int):
