@@ -305,8 +305,8 @@ class Builder:
             if i.hash is not None:
                 i.key = digest(code_fp, i.hash)
         wanted = [i.key for i in inputs if i.key and i.key not in self._parsed]
-        found = cache.get_parsed(wanted) if cache and wanted else {}
-        for key, data in found.items():
+        found = cache.get_parsed(wanted) if cache and wanted else ()
+        for key, data in found:
             try:
                 self._parsed[key] = _compact(pickle.loads(data))
             except Exception:  # noqa: BLE001 — an unreadable entry is parsed again

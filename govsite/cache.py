@@ -29,7 +29,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 CACHE_DIR = ".govsite-cache"
 SCHEMA = 1  # bump when the layout of the cache changes
@@ -156,15 +156,14 @@ class BuildCache:
 
     # --- parsed reports -----------------------------------------------------------------------
 
-    def get_parsed(self, keys: list[str]) -> dict[str, bytes]:
-        """The pickled ``(report, diagnostics)`` of those keys that are cached."""
-        out: dict[str, bytes] = {}
+    def get_parsed(self, keys: list[str]) -> Iterator[tuple[str, bytes]]:
+        """The pickled ``(report, diagnostics)`` of those keys that are cached, a few hundred at a
+        time (all of them at once would double the memory of a 100k build)."""
+        self.used_parsed.update(keys)
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             q = f"SELECT key, data FROM parsed WHERE key IN ({','.join('?' * len(chunk))})"
-            out.update(self.db.execute(q, chunk).fetchall())
-        self.used_parsed.update(keys)
-        return out
+            yield from self.db.execute(q, chunk).fetchall()
 
     def put_parsed(self, items: Iterable[tuple[str, bytes]]) -> None:
         """Store pickled parse results."""
