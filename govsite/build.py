@@ -41,7 +41,8 @@ from .config import Config, require_config
 from .diagnostics import Diagnostic, GovsiteError
 from .load import content_files, display_path, load_report
 from .model import Report
-from .render import Renderer, SiteIndex
+from .render import Renderer, SiteIndex, search_text
+from .search import SearchDoc, write_index
 from .templates import THEME_DIR, template_error_location
 from .write import MANIFEST, Staging, check_output_dir, os_error_message, safe_relpath
 
@@ -80,6 +81,7 @@ class BuildResult:
     rendered: int = 0  # report pages rendered (the others were reused from the previous output)
     parsed: int = 0  # report files parsed (the others came from the cache)
     unchanged: bool = False  # nothing changed: the output was left as it was
+    search_reused: bool = False  # the search index was linked from the previous output
 
 
 def load_site(root: Path, paths: list[Path] | None = None, config: Config | None = None) -> Site:
@@ -146,6 +148,53 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str | None], code_fp: str,
+                  cache: BuildCache | None, last_out: Path | None, workers: int) -> bool:
+    """Issue 3: the search index in ``search/``; reused by hard links when no report changed.
+
+    The index depends only on the reports and the code, so its key is their content hashes. Every
+    file it writes is listed in the manifest (else the next build would take them for foreign files).
+    Returns True when the previous index was reused.
+    """
+    ordered_reports = sorted(reports, key=lambda r: r.path)
+    key = digest("search", code_fp, [(r.path, hashes.get(r.path)) for r in ordered_reports])
+    last = cache.get_meta("search") if cache else None
+    dest = staging.dir / "search"
+    if last and last["key"] == key and last_out is not None and _link_files(last_out / "search", dest, last["files"]):
+        files = last["files"]
+        reused = True
+    else:
+        docs = [SearchDoc(url=r.url, title=r.title, agency=r.agency, year=r.year, region=r.region, level=r.level,
+                          text=search_text(r)) for r in ordered_reports]
+        stats = write_index(docs, dest, workers=1 if workers <= 1 else None)
+        files = sorted(stats.written)
+        reused = False
+    for rel in files:
+        staging.written.append(f"search/{rel}")
+        staging.bytes += (dest / rel).stat().st_size
+    if cache is not None and not reused:
+        cache.set_meta("search", {"key": key, "files": files})
+    return reused
+
+
+def _link_files(src: Path, dest: Path, files: list[str]) -> bool:
+    """Hard-link (or copy) ``files`` from ``src`` to ``dest``; False when any is missing."""
+    try:
+        for rel in files:
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(src / rel, target)
+            except OSError:
+                shutil.copy2(src / rel, target)
+    except OSError:
+        shutil.rmtree(dest / "i", ignore_errors=True)
+        shutil.rmtree(dest / "d", ignore_errors=True)
+        (dest / "meta.json.gz").unlink(missing_ok=True)
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------------
@@ -228,11 +277,8 @@ class Builder:
             pages = _write_pages(renderer, staging, previous, last_out, self.workers)
             staging.copy_tree(THEME_DIR / "static", "assets")
             staging.copy_tree(cfg.static_dir)
-            # Issue 3 — the search index goes here, once wired in by the lead:
-            #     write_index(docs, staging.dir / "search")
-            # then add every file it wrote to staging.written (and their sizes to staging.bytes):
-            # files missing from the manifest count as foreign at the next build, and the
-            # nothing-changed shortcut above compares the whole output folder.
+            result.search_reused = _write_search(site.reports, staging, hashes, code_fp, cache, last_out,
+                                                 self.workers)
             staging.commit(clean=clean)
         except TemplateError as exc:
             staging.abort()

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable, Literal
 from urllib.parse import quote, unquote
 
-from .build import BuildResult, build
+from .build import Builder, BuildResult
 from .config import CONFIG_NAME, Config
 from .diagnostics import Diagnostic, GovsiteError
 
@@ -236,9 +236,15 @@ class Preview:
     """
 
     def __init__(self, root: Path, base_url: str | None = None, *,
-                 builder: Callable[..., BuildResult] = build, workdir: Path | None = None) -> None:
+                 builder: Callable[..., BuildResult] | None = None, workdir: Path | None = None) -> None:
         self.root = root
         self.base_url = base_url
+        if builder is None:
+            # Issue 7: one Builder kept for the whole session, so parsed reports stay in memory and
+            # unchanged pages are linked from the previous build. One process: forking worker
+            # processes from a server with threads and an open socket is unsafe.
+            kept = Builder(root, workers=1)
+            builder = lambda _root, **kw: kept.build(**kw)  # noqa: E731
         self.builder = builder
         self._own_workdir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="govsite-serve-"))
