@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from .formats import Format, Kind
-from .model import Report, Value, parse_amount
+from .model import Report, Value, cell_number, parse_amount
 
 #: What an amount cell shows when its reports give it in different units (spec §3.2: 采购总金额
 #: carries 元 in some reports, nothing in others). Adding 251000元 to 11.876 would be a lie.
@@ -37,15 +37,7 @@ class Aggregate:
 
     def number(self, key: str, index: int) -> int | Decimal | None:
         """A summed cell as a number (as :meth:`Report.number`); ``None`` when not summable."""
-        vals = self.values.get(key)
-        if vals is None:
-            return None
-        v = vals[index]
-        if v is None:
-            return 0
-        if isinstance(v, str):
-            return parse_amount(v)
-        return v
+        return cell_number(self.values, key, index)
 
 
 def _unit(text: str) -> str:

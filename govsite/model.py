@@ -95,19 +95,24 @@ class Report:
 
     def number(self, key: str, index: int) -> int | Decimal | None:
         """A cell as a number for the rules: blank → 0; None when the cell is missing."""
-        vals = self.values.get(key)
-        if vals is None:
-            return None
-        v = vals[index]
-        if v is None:
-            return 0
-        if isinstance(v, str):
-            return parse_amount(v)
-        return v
+        return cell_number(self.values, key, index)
 
     def is_missing(self, key: str) -> bool:
         """True when the field (or its whole table) is declared missing."""
         return key in self.missing or key.partition(".")[0] in self.missing
+
+
+def cell_number(values: dict[str, list[Value]], key: str, index: int) -> int | Decimal | None:
+    """Cell ``index`` of field ``key`` as a number: blank → 0, amounts as Decimal, None when missing."""
+    vals = values.get(key)
+    if vals is None:
+        return None
+    v = vals[index]
+    if v is None:
+        return 0
+    if isinstance(v, str):
+        return parse_amount(v)
+    return v
 
 
 def parse_amount(text: str) -> Decimal | None:

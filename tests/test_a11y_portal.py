@@ -44,15 +44,6 @@ def served(tmp_path_factory):
     server.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def axe_violations(page) -> list[str]:
     """Run axe on the loaded page; one line per violation and node."""
     page.add_script_tag(path=str(AXE))

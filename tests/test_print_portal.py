@@ -29,15 +29,6 @@ def served(tmp_path_factory):
     server.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.mark.parametrize("width", [375, 1280])
 @pytest.mark.parametrize("path", [REPORT, "2023/", "agency/weihui-jiaoyu/", "data/"])
 def test_no_horizontal_page_overflow(served, browser, width, path):

@@ -16,11 +16,7 @@ from govsite.build import build
 from govsite.render import search_text
 from sitekit import copy_example
 
-playwright = pytest.importorskip("playwright.sync_api")
-
 BASE = "/xxgk/ndbg/"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -56,21 +52,26 @@ def expected(reports, query: str, year: int | None = None) -> set[str]:
     return out
 
 
+def search_page(browser, url: str) -> tuple[set[str], str, str]:
+    """Open ``url`` and wait for the search to finish: (result URLs, status text, query field)."""
+    page = browser.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_selector('#search-results[data-state="done"]', state="attached", timeout=20000)
+        found = page.eval_on_selector_all("#search-results li.search-result", "els => els.map(e => e.dataset.url)")
+        return set(found), page.inner_text("#search-status"), page.input_value("#q")
+    finally:
+        page.close()
+
+
 @pytest.mark.parametrize("query,year", [("卫辉", None), ("行政复议", None), ("淮安 2024", None),
                                         ("洪泽", 2023), ("不存在的词语", None)])
-def test_portal_search_matches_substring_truth(portal, query: str, year: int | None) -> None:
+def test_portal_search_matches_substring_truth(portal, browser, query: str, year: int | None) -> None:
     origin, reports = portal
     truth = expected(reports, query, year)
     url = f"{origin}{BASE}search/?q={query}" + (f"&year={year}" if year else "")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page()
-        page.goto(url)
-        page.wait_for_selector('#search-results[data-state="done"]', state="attached", timeout=20000)
-        found = set(page.eval_on_selector_all("#search-results li.search-result", "els => els.map(e => e.dataset.url)"))
-        status = page.inner_text("#search-status")
-        assert page.input_value("#q") == query
-        browser.close()
+    found, status, typed = search_page(browser, url)
+    assert typed == query
     assert found == truth
     if not truth:
         assert status == f"未找到包含“{query}”的报告。"
@@ -78,16 +79,16 @@ def test_portal_search_matches_substring_truth(portal, query: str, year: int | N
         assert str(len(truth)) in status
 
 
-def test_every_page_has_a_search_box_to_the_search_page(portal) -> None:
+def test_every_page_has_a_search_box_to_the_search_page(portal, browser) -> None:
     origin, _ = portal
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page()
+    page = browser.new_page()
+    try:
         page.goto(f"{origin}{BASE}2022/weihui-shangwu/")
         page.fill("#site-q", "商务局")
         page.press("#site-q", "Enter")
         page.wait_for_selector('#search-results[data-state="done"]', state="attached", timeout=20000)
         assert page.url.startswith(f"{origin}{BASE}search/?q=")
         urls = page.eval_on_selector_all("#search-results li.search-result", "els => els.map(e => e.dataset.url)")
-        browser.close()
+    finally:
+        page.close()
     assert urls == ["2022/weihui-shangwu/"]

@@ -1,0 +1,24 @@
+"""Fixtures shared by the browser tests: one headless Chromium (Debian's package) per session.
+
+Never `playwright install` (it cannot download here): Playwright drives /usr/bin/chromium, which
+scripts/test.sh installs when it is missing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium browser for the whole test session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
