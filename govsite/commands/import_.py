@@ -17,8 +17,7 @@ from ..agency import slug_for
 from ..check import check_report
 from ..content_file import write_new_file
 from ..diagnostics import Diagnostic, GovsiteError, summary
-from ..frontmatter import parse_toml, split
-from ..load import build_report, display_path
+from ..load import display_path, load_bytes
 from ..model import LEVELS, Report
 from .new import check_slug, parse_region
 
@@ -45,13 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def check_text(shown: str, slug: str, text: str) -> tuple[Report | None, list[Diagnostic]]:
     """Load and check a report file's text as ``govsite check`` would, without writing it."""
-    sf, diags = split(shown, text)
-    if sf is None:
-        return None, diags
-    doc, diags = parse_toml(shown, sf)
-    if doc is None:
-        return None, diags
-    report, diags = build_report(shown, slug, doc, sf.front, sf.front_line, sf.body, sf.body_line)
+    report, diags = load_bytes(shown, slug, text.encode("utf-8"))
     if report is not None:
         diags = diags + check_report(report)
     return report, diags
