@@ -15,12 +15,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from .diagnostics import Diagnostic
-from .export import COLUMNS, cell_rows, to_csv
+from .export import COLUMNS, to_csv
 from .formats import FORMATS, Format
 from .model import Report
 
@@ -55,6 +57,8 @@ assert tuple(c for c, _ in LONG_COLUMNS) == COLUMNS
 CELL_KEYS = ("table", "row", "column", "value")
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no build time leaks in
+ZIP_LEVEL = 6  # zlib's default, as zipfile uses
+ZIP64_LIMIT = (1 << 31) - 1  # as zipfile: larger sizes and offsets get Zip64 records
 
 
 @dataclass(frozen=True)
@@ -99,16 +103,6 @@ def wide_columns(formats: Iterable[Format]) -> list[CellColumn]:
     return [CellColumn(h, tuple(cells[h]), kinds[h]) for h in order]
 
 
-def _cell(report: Report, col: CellColumn) -> str:
-    for version, key, index in col.cells:
-        if version == report.format.version:
-            vals = report.values.get(key)
-            if vals is None or vals[index] is None:
-                return ""
-            return str(vals[index])
-    return ""
-
-
 def year_csv(reports: list[Report]) -> bytes:
     """The wide CSV of one year's reports (UTF-8 with BOM)."""
     columns = wide_columns(r.format for r in reports) if reports else wide_columns(FORMATS.values())
@@ -116,16 +110,27 @@ def year_csv(reports: list[Report]) -> bytes:
     buf.write("\ufeff")
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([c for c, _ in META_COLUMNS] + [c.header for c in columns])
+    where: dict[str, list[tuple[str, int] | None]] = {}  # format version → per column (key, index)
     for r in reports:
-        meta = [r.year, r.agency, r.slug, r.format.version, " / ".join(r.region), r.level,
+        version = r.format.version
+        spots = where.get(version)
+        if spots is None:
+            spots = where[version] = [next(((k, i) for v, k, i in c.cells if v == version), None) for c in columns]
+        values = r.values
+        cells = []
+        for spot in spots:
+            vals = None if spot is None else values.get(spot[0])
+            v = None if vals is None else vals[spot[1]]
+            cells.append("" if v is None else str(v))
+        meta = [r.year, r.agency, r.slug, version, " / ".join(r.region), r.level,
                 r.published.isoformat() if r.published else ""]
-        w.writerow(meta + [_cell(r, c) for c in columns])
+        w.writerow(meta + cells)
     return buf.getvalue().encode("utf-8")
 
 
 def report_csv(report: Report) -> bytes:
     """The long CSV of one report: exactly ``govsite export --bom`` of its file."""
-    return to_csv([report], bom=True).encode("utf-8")
+    return (_CSV_HEAD + _long_pieces(report)[0]).encode("utf-8")
 
 
 def report_json(report: Report, url: str, diagnostics: list[Diagnostic]) -> bytes:
@@ -148,62 +153,221 @@ def report_json(report: Report, url: str, diagnostics: list[Diagnostic]) -> byte
         "missing": list(report.missing),
         "checks": [{"severity": d.severity, "rule": d.rule, "line": d.line, "message": d.message}
                    for d in diagnostics],
-        "cells": [{k: row[k] for k in CELL_KEYS} for row in cell_rows(report)],
+        "cells": [],
     }
-    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    assert text.endswith('"cells":[]}')
+    return (text[:-2] + _compact_cells(report) + "]}\n").encode("utf-8")
 
 
-def _info(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = 3  # Unix, whatever machine builds it
-    info.external_attr = 0o644 << 16
-    return info
+# --- Fast serialisation ---------------------------------------------------------------------------
+#
+# The long CSV/JSON of a report repeat, cell after cell, the same labels (fixed by the format) and
+# the same metadata (fixed by the report): they are encoded once — the labels once per format, the
+# metadata once per report — and only the value is encoded per cell. The text is byte for byte what
+# ``govsite.export`` (csv.DictWriter, json.dumps) writes; ``tests/test_opendata_fast.py`` compares them.
+
+_CSV_HEAD = to_csv([], bom=True)  # BOM and header line
+_CSV_SPECIAL = frozenset(',"\r\n')  # what makes csv.writer quote a field (QUOTE_MINIMAL, "\n")
+
+
+def _csv_fields(*fields: object) -> str:
+    """``fields`` as csv.writer writes them, without the line end."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(fields)
+    return buf.getvalue()[:-1]
+
+
+def _csv_value(v: object) -> str:
+    if type(v) is int:
+        return str(v)
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v if _CSV_SPECIAL.isdisjoint(v) else _csv_fields(v)
+    return str(v)
+
+
+_JSON_STRINGS: dict[str, str] = {}  # decimal strings repeat: encode each once (bounded)
+
+
+def _json_value(v: object) -> str:
+    if type(v) is int:
+        return str(v)
+    if v is None:
+        return "null"
+    if type(v) is str:
+        s = _JSON_STRINGS.get(v)
+        if s is None:
+            s = json.dumps(v, ensure_ascii=False)
+            if len(_JSON_STRINGS) < 100_000:
+                _JSON_STRINGS[v] = s
+        return s
+    return json.dumps(v, ensure_ascii=False)
+
+
+_FORMAT_CELLS: dict[int, tuple[Format, list[tuple[str, int, str, str, str]]]] = {}
+
+
+def _format_cells(fmt: Format) -> list[tuple[str, int, str, str, str]]:
+    """Per cell of ``fmt``: ``("table.field", index, csv labels, long-JSON labels, compact-JSON labels)``."""
+    hit = _FORMAT_CELLS.get(id(fmt))
+    if hit is not None and hit[0] is fmt:
+        return hit[1]
+    out = []
+    for table in fmt.tables:
+        for f, i, path in table.cells():
+            t, r, c = path.table, path.row_label(), path.column_label()
+            dump = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731
+            out.append((f"{table.key}.{f.key}", i, _csv_fields(t, r, c),
+                        f',\n  "table": {dump(t)},\n  "row": {dump(r)},\n  "column": {dump(c)},\n  "value": ',
+                        f'{{"table":{dump(t)},"row":{dump(r)},"column":{dump(c)},"value":'))
+    _FORMAT_CELLS[id(fmt)] = (fmt, out)
+    return out
+
+
+def _values(report: Report) -> Iterator[tuple[tuple[str, int, str, str, str], object]]:
+    """Every cell of ``report`` with its value as ``cell_rows`` gives it."""
+    values = report.values
+    for cell in _format_cells(report.format):
+        vals = values.get(cell[0])
+        if vals is None:
+            yield cell, None
+        else:
+            v = vals[cell[1]]
+            yield cell, "" if v is None else v
+
+
+def _long_pieces(report: Report) -> tuple[str, str]:
+    """The long CSV rows (no header) and the long JSON objects (``,\\n``-joined, as elements of
+    ``govsite export --format json``'s array) of ``report``'s cells."""
+    fmt = report.format.version
+    csv_meta = _csv_fields(report.year, report.agency, report.slug, fmt) + ","
+    json_meta = (f' {{\n  "year": {json.dumps(report.year)},\n  "agency": {json.dumps(report.agency, ensure_ascii=False)}'
+                 f',\n  "slug": {json.dumps(report.slug, ensure_ascii=False)},\n  "format": {json.dumps(fmt, ensure_ascii=False)}')
+    csv_rows = []
+    json_rows = []
+    values = report.values
+    for key, index, csv_labels, json_labels, _ in _format_cells(report.format):
+        vals = values.get(key)
+        if vals is None:
+            csv_rows.append(f"{csv_meta}{csv_labels},\n")
+            json_rows.append(f"{json_meta}{json_labels}null\n }}")
+            continue
+        v = vals[index]
+        if type(v) is int:
+            text = str(v)
+            csv_rows.append(f"{csv_meta}{csv_labels},{text}\n")
+            json_rows.append(f"{json_meta}{json_labels}{text}\n }}")
+        else:
+            v = "" if v is None else v
+            csv_rows.append(f"{csv_meta}{csv_labels},{_csv_value(v)}\n")
+            json_rows.append(f"{json_meta}{json_labels}{_json_value(v)}\n }}")
+    return "".join(csv_rows), ",\n".join(json_rows)
+
+
+def _compact_cells(report: Report) -> str:
+    """The ``cells`` array of ``report.json`` without its brackets."""
+    return ",".join(f"{labels}{_json_value(v)}}}" for (_, _, _, _, labels), v in _values(report))
+
+
+class _Deflater:
+    """A raw deflate stream made of separately compressed pieces.
+
+    Each piece is compressed on its own and ends on a byte boundary (``Z_SYNC_FLUSH``), so the
+    stream is the concatenation of the pieces' compressed forms whatever came before them (and a
+    piece could be compressed once and reused).
+    """
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.crc = self.size = self.csize = 0
+
+    def add(self, data: bytes) -> None:
+        if not data:
+            return
+        c = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+        out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        self.csize += len(out)
+        self.chunks.append(out)
+
+    def close(self) -> tuple[list[bytes], int, int, int]:
+        """(chunks, CRC-32, size, compressed size), the stream ended by a final empty block."""
+        end = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
+        self.chunks.append(end)
+        self.csize += len(end)
+        return self.chunks, self.crc, self.size, self.csize
+
+
+def _deflate(*pieces: bytes) -> tuple[list[bytes], int, int, int]:
+    d = _Deflater()
+    for p in pieces:
+        d.add(p)
+    return d.close()
+
+
+def _zip(members: list[tuple[str, tuple[list[bytes], int, int, int]]]) -> bytes:
+    """A zip of deflated ``members`` (name, ``_deflate`` result), deterministic: fixed date, Unix
+    permissions 0644, no extra data; Zip64 records only where a size or offset needs them."""
+    dos_date = (ZIP_DATE[0] - 1980) << 9 | ZIP_DATE[1] << 5 | ZIP_DATE[2]
+    dos_time = ZIP_DATE[3] << 11 | ZIP_DATE[4] << 5 | ZIP_DATE[5] // 2
+    body: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for name, (chunks, crc, size, csize) in members:
+        raw = name.encode("utf-8")
+        flags = 0 if raw.isascii() else 0x800
+        big = size > ZIP64_LIMIT or csize > ZIP64_LIMIT
+        local_extra = struct.pack("<HHQQ", 1, 16, size, csize) if big else b""
+        version = 45 if big or offset > ZIP64_LIMIT else 20
+        sizes = (0xFFFFFFFF, 0xFFFFFFFF) if big else (csize, size)
+        header = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", version, flags, zipfile.ZIP_DEFLATED, dos_time,
+                             dos_date, crc, *sizes, len(raw), len(local_extra)) + raw + local_extra
+        cd_fields = ([size, csize] if big else []) + ([offset] if offset > ZIP64_LIMIT else [])
+        cd_extra = struct.pack(f"<HH{len(cd_fields)}Q", 1, 8 * len(cd_fields), *cd_fields) if cd_fields else b""
+        central.append(struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 3 << 8 | version, version, flags,
+                                   zipfile.ZIP_DEFLATED, dos_time, dos_date, crc, *sizes, len(raw), len(cd_extra),
+                                   0, 0, 0, 0o644 << 16, min(offset, 0xFFFFFFFF) if offset <= ZIP64_LIMIT
+                                   else 0xFFFFFFFF) + raw + cd_extra)
+        body.append(header)
+        body.extend(chunks)
+        offset += len(header) + csize
+    cd = b"".join(central)
+    n = len(members)
+    tail = b""
+    if offset > ZIP64_LIMIT or len(cd) > ZIP64_LIMIT or n > 0xFFFF:
+        tail = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 3 << 8 | 45, 45, 0, 0, n, n, len(cd), offset)
+        tail += struct.pack("<4sIQI", b"PK\x06\x07", 0, offset + len(cd), 1)
+    small = lambda v, limit: v if v <= limit else limit  # noqa: E731
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, small(n, 0xFFFF), small(n, 0xFFFF),
+                      small(len(cd), 0xFFFFFFFF) if len(cd) <= ZIP64_LIMIT else 0xFFFFFFFF,
+                      offset if offset <= ZIP64_LIMIT else 0xFFFFFFFF, 0)
+    return b"".join(body) + cd + tail + end
 
 
 def archive(readme: str, year_files: dict[str, bytes], reports: list[Report]) -> bytes:
     """The whole-archive zip: README, the yearly CSVs, and all cells in long CSV and JSON.
 
-    The long files are streamed into the zip report by report, so memory holds the compressed
-    archive, not the uncompressed text of every cell.
+    The long files are compressed report by report, so memory holds the compressed archive, not
+    the uncompressed text of every cell; each report's text is made once for both.
     """
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr(_info("README.txt"), readme.encode("utf-8"))
-        for name in sorted(year_files):
-            zf.writestr(_info(name), year_files[name])
-        with zf.open(_info("all.csv"), "w") as fh:
-            fh.write(to_csv([], bom=True).encode("utf-8"))
-            for r in reports:
-                fh.write(_csv_body(r))
-        with zf.open(_info("all.json"), "w") as fh:
-            for chunk in _json_chunks(reports):
-                fh.write(chunk)
-    return buf.getvalue()
-
-
-def _csv_body(report: Report) -> bytes:
-    text = to_csv([report])
-    return text.split("\n", 1)[1].encode("utf-8")
-
-
-def _json_chunks(reports: list[Report]) -> Iterator[bytes]:
-    """``govsite export --format json`` output (plus its trailing newline), report by report."""
-    rows = (row for r in reports for row in cell_rows(r))
-    first = next(rows, None)
-    if first is None:
-        yield b"[]\n"
-        return
-    yield ("[\n" + _indent(first)).encode("utf-8")
-    for row in rows:
-        yield (",\n" + _indent(row)).encode("utf-8")
-    yield b"\n]\n"
-
-
-def _indent(row: dict) -> str:
-    """One object as ``json.dumps(list, indent=1)`` lays out an element of a list."""
-    text = json.dumps(row, ensure_ascii=False, indent=1)
-    return "\n".join(" " + line for line in text.split("\n"))
+    csv_z, json_z = _Deflater(), _Deflater()
+    csv_z.add(_CSV_HEAD.encode("utf-8"))
+    json_z.add(b"[")
+    sep = "\n"
+    for r in reports:
+        rows, objects = _long_pieces(r)
+        csv_z.add(rows.encode("utf-8"))
+        if objects:
+            json_z.add((sep + objects).encode("utf-8"))
+            sep = ",\n"
+    json_z.add(b"]\n" if sep == "\n" else b"\n]\n")
+    members = [("README.txt", _deflate(readme.encode("utf-8")))]
+    members += [(name, _deflate(year_files[name])) for name in sorted(year_files)]
+    members += [("all.csv", csv_z.close()), ("all.json", json_z.close())]
+    return _zip(members)
 
 
 def readme_text(site_title: str, years: dict[int, int], report_count: int) -> str:
