@@ -41,6 +41,7 @@ from .config import Config, require_config
 from .diagnostics import Diagnostic, GovsiteError
 from .load import content_files, display_path, load_report
 from .model import Report
+from .opendata import PieceStore
 from .render import Renderer, SiteIndex, search_text
 from .search import SearchDoc, write_index
 from .templates import THEME_DIR, template_error_location
@@ -274,6 +275,7 @@ class Builder:
         staging = Staging(out)
         try:
             renderer = _LazyRenderer(index, site_fp, hashes)
+            renderer.piece_path = cache.dir / "opendata.sqlite" if cache is not None else None
             pages = _write_pages(renderer, staging, previous, last_out, self.workers)
             staging.copy_tree(THEME_DIR / "static", "assets")
             staging.copy_tree(cfg.static_dir)
@@ -544,6 +546,7 @@ class _LazyRenderer(Renderer):
                                        r.format.version, r.missing) for r in sorted(site.reports, key=lambda r: r.path)])
         self.worker = 0
         self.workers = 1
+        self.piece_path: Path | None = None  # the archive's piece store (see archive_store)
 
     def page(self, template: str, **context) -> Any:  # type: ignore[override]
         return _Lazy(lambda: Renderer.page(self, template, **context))
@@ -563,6 +566,16 @@ class _LazyRenderer(Renderer):
             return
         for rel, data in Renderer.data_files(self):
             yield rel, _Mine(data)
+
+    def archive_store(self) -> tuple[PieceStore | None, Callable[[Report], str | None]]:
+        # The archive's per-report pieces, keyed like the per-report files: unchanged reports are
+        # neither serialised nor compressed again.
+        if self.piece_path is None:
+            return Renderer.archive_store(self)
+        def key_of(report: Report) -> str | None:
+            h = self.hashes.get(report.path)
+            return digest(self.site_fp, "opendata.report_pieces", report.path, h) if h else None
+        return PieceStore(self.piece_path), key_of
 
     def per_report(self, fn: Callable[..., bytes]) -> Callable[..., _Lazy]:
         """``fn(report, *args)`` made lazy and keyed by the report's content and the other arguments

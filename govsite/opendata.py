@@ -15,11 +15,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from .diagnostics import Diagnostic
 from .export import COLUMNS, to_csv
@@ -293,6 +295,16 @@ class _Deflater:
         self.csize += len(out)
         self.chunks.append(out)
 
+    def add_compressed(self, piece: "Piece") -> None:
+        """A piece compressed earlier (by :func:`compress`): taken as it is."""
+        data, crc, size = piece
+        if not size:
+            return
+        self.crc = _crc32_combine(self.crc, crc, size)
+        self.size += size
+        self.csize += len(data)
+        self.chunks.append(data)
+
     def close(self) -> tuple[list[bytes], int, int, int]:
         """(chunks, CRC-32, size, compressed size), the stream ended by a final empty block."""
         end = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
@@ -347,23 +359,146 @@ def _zip(members: list[tuple[str, tuple[list[bytes], int, int, int]]]) -> bytes:
     return b"".join(body) + cd + tail + end
 
 
-def archive(readme: str, year_files: dict[str, bytes], reports: list[Report]) -> bytes:
+#: A compressed piece of a long file: (raw deflate ending on a byte boundary, CRC-32, size).
+Piece = tuple[bytes, int, int]
+_EMPTY: Piece = (b"", 0, 0)
+
+
+def compress(data: bytes) -> Piece:
+    """``data`` as a piece of a :class:`_Deflater` stream."""
+    if not data:
+        return _EMPTY
+    c = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(data), len(data)
+
+
+_ZEROS = bytes(1 << 16)
+
+
+def _crc32_combine(crc1: int, crc2: int, size2: int) -> int:
+    """The CRC-32 of A + B from those of A and B (``len(B) == size2``).
+
+    CRC-32 is affine in its start value: crc(B, c) = crc(B, 0) ^ crc(0…0, c) ^ crc(0…0, 0) with as
+    many zero bytes as B has; zlib hashes zeros at memory speed.
+    """
+    global _ZEROS
+    if len(_ZEROS) < size2:
+        _ZEROS = bytes(size2)
+    zeros = memoryview(_ZEROS)[:size2]
+    return crc2 ^ zlib.crc32(zeros, crc1) ^ zlib.crc32(zeros, 0)
+
+
+def report_pieces(report: Report) -> tuple[Piece, Piece]:
+    """The compressed long CSV rows of ``report`` and its long JSON objects preceded by ``,\\n``:
+    what it adds to ``all.csv`` and (after the first report) to ``all.json``."""
+    rows, objects = _long_pieces(report)
+    return compress(rows.encode("utf-8")), compress((",\n" + objects).encode("utf-8")) if objects else _EMPTY
+
+
+class PieceStore:
+    """The compressed pieces of the reports (:func:`report_pieces`) kept between builds, by a key
+    naming everything they are made from, in an SQLite file of the build cache.
+
+    A one-report edit then compresses one report, not the archive. Entries no build used are
+    dropped when the store is closed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db: sqlite3.Connection | None = None
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError:
+            path.unlink(missing_ok=True)
+            try:
+                self.db = self._open()
+            except sqlite3.DatabaseError:
+                self.db = None  # no store: every piece is made again
+        self.used: set[str] = set()
+        self.new: list[tuple] = []
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS pieces (key TEXT PRIMARY KEY, csv BLOB, csv_crc INT, csv_size INT,"
+                   " json BLOB, json_crc INT, json_size INT)")
+        return db
+
+    def get(self, keys: list[str]) -> dict[str, tuple[Piece, Piece]]:
+        """The stored pieces of those ``keys`` that are stored."""
+        out: dict[str, tuple[Piece, Piece]] = {}
+        if self.db is None:
+            return out
+        self.used.update(keys)
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            q = f"SELECT * FROM pieces WHERE key IN ({','.join('?' * len(chunk))})"
+            for key, c, cc, cs, j, jc, js in self.db.execute(q, chunk):
+                out[key] = ((c, cc, cs), (j, jc, js))
+        return out
+
+    def put(self, key: str, pieces: tuple[Piece, Piece]) -> None:
+        self.used.add(key)
+        self.new.append((key, *pieces[0], *pieces[1]))
+        if len(self.new) >= 500:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.db is not None and self.new:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO pieces VALUES (?,?,?,?,?,?,?)", self.new)
+            self.db.execute("COMMIT")
+        self.new = []
+
+    def close(self) -> None:
+        """Store what is new, forget what this build did not use."""
+        if self.db is None:
+            return
+        try:
+            self._flush()
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("CREATE TEMP TABLE keep (key TEXT PRIMARY KEY)")
+            self.db.executemany("INSERT INTO keep VALUES (?)", [(k,) for k in self.used])
+            self.db.execute("DELETE FROM pieces WHERE key NOT IN (SELECT key FROM keep)")
+            self.db.execute("DROP TABLE keep")
+            self.db.execute("COMMIT")
+        finally:
+            self.db.close()
+            self.db = None
+
+
+def archive(readme: str, year_files: dict[str, bytes], reports: list[Report],
+            store: PieceStore | None = None, key_of: Callable[[Report], str | None] = lambda r: None) -> bytes:
     """The whole-archive zip: README, the yearly CSVs, and all cells in long CSV and JSON.
 
     The long files are compressed report by report, so memory holds the compressed archive, not
-    the uncompressed text of every cell; each report's text is made once for both.
+    the uncompressed text of every cell; each report's text is made once for both. With a
+    ``store``, a report whose key (``key_of``) is stored is not serialised or compressed again;
+    the bytes are the same either way.
     """
     csv_z, json_z = _Deflater(), _Deflater()
     csv_z.add(_CSV_HEAD.encode("utf-8"))
     json_z.add(b"[")
-    sep = "\n"
-    for r in reports:
-        rows, objects = _long_pieces(r)
-        csv_z.add(rows.encode("utf-8"))
-        if objects:
-            json_z.add((sep + objects).encode("utf-8"))
-            sep = ",\n"
-    json_z.add(b"]\n" if sep == "\n" else b"\n]\n")
+    first = True
+    for start in range(0, len(reports), 500):
+        batch = reports[start:start + 500]
+        keys = [key_of(r) for r in batch] if store is not None else [None] * len(batch)
+        stored = store.get([k for k in keys if k]) if store is not None else {}
+        for r, key in zip(batch, keys):
+            pieces = stored.get(key) if key else None
+            if pieces is None:
+                pieces = report_pieces(r)
+                if store is not None and key:
+                    store.put(key, pieces)
+            csv_z.add_compressed(pieces[0])
+            if pieces[1][2]:
+                if first:  # the first object of the array follows "[" without a comma
+                    json_z.add(("\n" + _long_pieces(r)[1]).encode("utf-8"))
+                    first = False
+                else:
+                    json_z.add_compressed(pieces[1])
+    json_z.add(b"]\n" if first else b"\n]\n")
     members = [("README.txt", _deflate(readme.encode("utf-8")))]
     members += [(name, _deflate(year_files[name])) for name in sorted(year_files)]
     members += [("all.csv", csv_z.close()), ("all.json", json_z.close())]

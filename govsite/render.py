@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
@@ -28,7 +28,8 @@ from .formats.figures import (
     review_figure,
 )
 from .opendata import (
-    LONG_COLUMNS, META_COLUMNS, archive, format_columns, readme_text, report_csv, report_json, year_csv,
+    LONG_COLUMNS, META_COLUMNS, PieceStore, archive, format_columns, readme_text, report_csv, report_json,
+    year_csv,
 )
 from .portal import (
     AgencyEntry, RegionNode, build_agencies, build_regions, carry_chain, completeness, deadline, figure_value,
@@ -307,7 +308,12 @@ class Renderer:
             yield f"data/{name}", data
         ordered = sorted(self.site.reports, key=report_order)
         readme = readme_text(self.config.title, {y: len(rs) for y, rs in self.site.by_year.items()}, len(ordered))
-        zipped = archive(readme, year_files, ordered)
+        store, key_of = self.archive_store()
+        try:
+            zipped = archive(readme, year_files, ordered, store, key_of)
+        finally:
+            if store is not None:
+                store.close()
         yield f"data/{ARCHIVE_NAME}", zipped
         formats = sorted({r.format for r in self.site.reports} | set(FORMATS.values()), key=lambda f: f.version)
         yield "data/index.html", self.page(
@@ -318,6 +324,11 @@ class Renderer:
             by_year_reports=self.site.by_year, meta_columns=META_COLUMNS, long_columns=LONG_COLUMNS, rules=RULES,
             equations={f.version: _equation_summary(f) for f in formats},
             page_meta=self.meta("开放数据", "开放数据说明"))
+
+    def archive_store(self) -> tuple[PieceStore | None, Callable[[Report], str | None]]:
+        """Where the archive finds the compressed pieces of reports made by earlier builds, and each
+        report's key there (none here; the incremental builder keeps them in its cache)."""
+        return None, lambda r: None
 
     def feed(self) -> bytes:
         """The Atom feed of the newest reports."""

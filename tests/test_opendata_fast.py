@@ -70,3 +70,22 @@ def test_zip64_records(monkeypatch):
     zf = zipfile.ZipFile(io.BytesIO(raw))
     assert zf.testzip() is None
     assert {n: zf.read(n) for n in zf.namelist()} == data
+
+
+def test_archive_from_stored_pieces_is_the_same(reports, tmp_path):
+    plain = opendata.archive("r\n", {}, reports)
+    keys = {id(r): f"k{i}" for i, r in enumerate(reports)}
+    for _ in range(2):  # first fills the store, then reads it
+        store = opendata.PieceStore(tmp_path / "pieces.sqlite")
+        assert opendata.archive("r\n", {}, reports, store, lambda r: keys[id(r)]) == plain
+        store.close()
+    # a store with another first report (the one written without a leading comma)
+    store = opendata.PieceStore(tmp_path / "pieces.sqlite")
+    again = opendata.archive("r\n", {}, reports[1:], store, lambda r: keys[id(r)])
+    store.close()
+    assert again == opendata.archive("r\n", {}, reports[1:])
+    # a damaged store is only slower
+    (tmp_path / "bad.sqlite").write_bytes(b"not a database" * 100)
+    store = opendata.PieceStore(tmp_path / "bad.sqlite")
+    assert opendata.archive("r\n", {}, reports, store, lambda r: keys[id(r)]) == plain
+    store.close()
