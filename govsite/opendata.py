@@ -132,7 +132,7 @@ def year_csv(reports: list[Report]) -> bytes:
 
 def report_csv(report: Report) -> bytes:
     """The long CSV of one report: exactly ``govsite export --bom`` of its file."""
-    return (_CSV_HEAD + _long_pieces(report)[0]).encode("utf-8")
+    return (_CSV_HEAD + _long_pieces(report, json_too=False)[0]).encode("utf-8")
 
 
 def report_json(report: Report, url: str, diagnostics: list[Diagnostic]) -> bytes:
@@ -240,9 +240,9 @@ def _values(report: Report) -> Iterator[tuple[tuple[str, int, str, str, str], ob
             yield cell, "" if v is None else v
 
 
-def _long_pieces(report: Report) -> tuple[str, str]:
+def _long_pieces(report: Report, json_too: bool = True) -> tuple[str, str]:
     """The long CSV rows (no header) and the long JSON objects (``,\\n``-joined, as elements of
-    ``govsite export --format json``'s array) of ``report``'s cells."""
+    ``govsite export --format json``'s array; empty unless ``json_too``) of ``report``'s cells."""
     fmt = report.format.version
     csv_meta = _csv_fields(report.year, report.agency, report.slug, fmt) + ","
     json_meta = (f' {{\n  "year": {json.dumps(report.year)},\n  "agency": {json.dumps(report.agency, ensure_ascii=False)}'
@@ -254,17 +254,17 @@ def _long_pieces(report: Report) -> tuple[str, str]:
         vals = values.get(key)
         if vals is None:
             csv_rows.append(f"{csv_meta}{csv_labels},\n")
-            json_rows.append(f"{json_meta}{json_labels}null\n }}")
+            json_too and json_rows.append(f"{json_meta}{json_labels}null\n }}")
             continue
         v = vals[index]
         if type(v) is int:
             text = str(v)
             csv_rows.append(f"{csv_meta}{csv_labels},{text}\n")
-            json_rows.append(f"{json_meta}{json_labels}{text}\n }}")
+            json_too and json_rows.append(f"{json_meta}{json_labels}{text}\n }}")
         else:
             v = "" if v is None else v
             csv_rows.append(f"{csv_meta}{csv_labels},{_csv_value(v)}\n")
-            json_rows.append(f"{json_meta}{json_labels}{_json_value(v)}\n }}")
+            json_too and json_rows.append(f"{json_meta}{json_labels}{_json_value(v)}\n }}")
     return "".join(csv_rows), ",\n".join(json_rows)
 
 
