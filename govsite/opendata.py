@@ -6,6 +6,9 @@
   (the union of the format versions used that year, in format order), UTF-8 with BOM for Excel.
 - ``data/govsite-data.zip``: README, every yearly CSV, and the long CSV/JSON of every report,
   built deterministically (sorted entries, fixed dates and permissions) so two builds are identical.
+  Each report's part of ``all.csv``/``all.json`` is made from its text once and deflated on its own
+  (:func:`report_pieces`); the incremental build keeps those pieces (:class:`PieceStore`), so a
+  rebuild serialises and compresses only the reports that changed, with the same bytes.
 
 Every column is derived from the format descriptions; nothing here names a row or a column.
 """
