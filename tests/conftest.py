@@ -1,4 +1,4 @@
-"""Fixtures shared by the browser tests: one headless Chromium (Debian's package) per session.
+"""Fixtures shared by the browser tests: one headless Chromium (Debian's package) per module.
 
 Never `playwright install` (it cannot download here): Playwright drives /usr/bin/chromium, which
 scripts/test.sh installs when it is missing.
@@ -13,9 +13,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """A headless Chromium browser for the whole test session."""
+    """A headless Chromium browser per test module (its asyncio loop must end before another module starts Playwright)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
