@@ -152,12 +152,15 @@ def default_workers() -> int:
 
 
 def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str | None], code_fp: str,
-                  cache: BuildCache | None, last_out: Path | None, workers: int) -> bool:
+                  cache: BuildCache | None, last_out: Path | None, workers: int,
+                  text_keys: dict[str, str] | None = None) -> bool:
     """Issue 3: the search index in ``search/``; reused by hard links when no report changed.
 
     The index depends only on the reports and the code, so its key is their content hashes. Every
     file it writes is listed in the manifest (else the next build would take them for foreign files).
-    Returns True when the previous index was reused.
+    Returns True when the previous index was reused. ``text_keys`` (report path → key of its stable
+    parse) lets each report's search text come from the cache: it is a function of the parsed report
+    alone, so the parse key identifies it exactly.
     """
     ordered_reports = sorted(reports, key=lambda r: r.path)
     key = digest("search", code_fp, [(r.path, hashes.get(r.path)) for r in ordered_reports])
@@ -167,8 +170,22 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
         files = last["files"]
         reused = True
     else:
-        docs = [SearchDoc(url=r.url, title=r.title, agency=r.agency, year=r.year, region=r.region, level=r.level,
-                          text=search_text(r)) for r in ordered_reports]
+        text_keys = text_keys if cache is not None and text_keys else {}
+        keyed = {r.path: digest("search_text", k) for r in ordered_reports if (k := text_keys.get(r.path))}
+        known = cache.get_search_texts(sorted(set(keyed.values()))) if keyed else {}
+        new: dict[str, str] = {}
+        docs = []
+        for r in ordered_reports:
+            k = keyed.get(r.path)
+            text = known.get(k) if k else None
+            if text is None:
+                text = search_text(r)
+                if k:
+                    new[k] = text
+            docs.append(SearchDoc(url=r.url, title=r.title, agency=r.agency, year=r.year, region=r.region,
+                                  level=r.level, text=text))
+        if keyed:
+            cache.put_search_texts(new, set(keyed.values()))
         stats = write_index(docs, dest, workers=1 if workers <= 1 else None)
         files = sorted(stats.written)
         reused = False
@@ -226,6 +243,7 @@ class Builder:
         self.workers = workers or default_workers()
         self.use_cache = cache
         self._parsed: dict[str, tuple[Report | None, list[Diagnostic]]] = {}  # parse key → result
+        self._unstable: set[str] = set()  # parse keys whose file changed while it was parsed
 
     # --- the build ------------------------------------------------------------------------------
 
@@ -279,8 +297,9 @@ class Builder:
             pages = _write_pages(renderer, staging, previous, last_out, self.workers)
             staging.copy_tree(THEME_DIR / "static", "assets")
             staging.copy_tree(cfg.static_dir)
+            text_keys = {i.shown: i.key for i in inputs if i.key and i.key not in self._unstable}
             result.search_reused = _write_search(site.reports, staging, hashes, code_fp, cache, last_out,
-                                                 self.workers)
+                                                 self.workers, text_keys)
             staging.commit(clean=clean)
         except TemplateError as exc:
             staging.abort()
@@ -366,6 +385,10 @@ class Builder:
         for key, data, stable in _parse_many([(str(i.path), i.key, i.content) for i in missing], self.root,
                                              self.workers):
             self._parsed[key] = _compact(pickle.loads(data))
+            if not stable:
+                self._unstable.add(key)
+            else:
+                self._unstable.discard(key)
             if cache is not None and stable:
                 batch.append((key, data))
                 if len(batch) >= 1000:
@@ -391,6 +414,7 @@ class Builder:
                 reports.append(report)
         # Keep in memory only what this build used (a long `serve` session must not grow).
         self._parsed = {k: v for k, v in self._parsed.items() if k in live}
+        self._unstable &= live
         diags += check_site(reports)
         return Site(cfg, reports, ordered(diags), len(inputs)), len(missing) + sum(1 for i in inputs if i.key is None)
 

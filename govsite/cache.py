@@ -130,9 +130,10 @@ class BuildCache:
         db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, data BLOB)")
         db.execute("CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INT, mtime_ns INT, ino INT, hash TEXT)")
         db.execute("CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT, size INT, mtime_ns INT)")
+        db.execute("CREATE TABLE IF NOT EXISTS search_text (key TEXT PRIMARY KEY, text TEXT)")
         row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
         if row is None or row[0] != SCHEMA:
-            for table in ("meta", "parsed", "files", "pages"):
+            for table in ("meta", "parsed", "files", "pages", "search_text"):
                 db.execute(f"DELETE FROM {table}")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
         return db
@@ -183,6 +184,28 @@ class BuildCache:
             self.db.executemany("INSERT INTO keep VALUES (?)", [(k,) for k in self.used_parsed])
             self.db.execute("DELETE FROM parsed WHERE key NOT IN (SELECT key FROM keep)")
             self.db.execute("DROP TABLE keep")
+
+    # --- search texts ---------------------------------------------------------------------------
+
+    def get_search_texts(self, keys: list[str]) -> dict[str, str]:
+        """The cached search texts (``render.search_text``) of those keys that are cached."""
+        out: dict[str, str] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            q = f"SELECT key, text FROM search_text WHERE key IN ({','.join('?' * len(chunk))})"
+            out.update(self.db.execute(q, chunk).fetchall())
+        return out
+
+    def put_search_texts(self, items: dict[str, str], used: set[str]) -> None:
+        """Store new search texts; forget unused ones once they outnumber the ``used`` keys."""
+        with self._transaction():
+            self.db.executemany("INSERT OR REPLACE INTO search_text VALUES (?,?)", sorted(items.items()))
+            total = self.db.execute("SELECT COUNT(*) FROM search_text").fetchone()[0]
+            if total > 2 * len(used) + 100:
+                self.db.execute("CREATE TEMP TABLE keep_st (key TEXT PRIMARY KEY)")
+                self.db.executemany("INSERT INTO keep_st VALUES (?)", [(k,) for k in used])
+                self.db.execute("DELETE FROM search_text WHERE key NOT IN (SELECT key FROM keep_st)")
+                self.db.execute("DROP TABLE keep_st")
 
     # --- pages and the last build -------------------------------------------------------------
 

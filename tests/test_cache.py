@@ -192,3 +192,23 @@ def test_template_error_in_a_worker_is_a_clear_error(site: Path) -> None:
     with pytest.raises(govsite.diagnostics.GovsiteError, match="模板错误"):
         build(site, workers=2)
     assert first.pages and tree(site / "public") == before
+
+
+def test_search_texts_come_from_the_cache(site: Path, tmp_path: Path, monkeypatch) -> None:
+    """A rebuild after a prose edit computes the search text of the edited report only, and the
+    index is still byte-identical to a cold build's (the search text is keyed by the parse key)."""
+    build(site)
+    path = one_report(site)
+    path.write_text(path.read_text(encoding="utf-8") + "\n检索缓存测试：独一无二的词语。\n", encoding="utf-8")
+    calls: list[str] = []
+    real = build_module.search_text
+
+    def counting(report):
+        calls.append(report.path)
+        return real(report)
+
+    monkeypatch.setattr(build_module, "search_text", counting)
+    build(site)
+    assert len(calls) == 1 and calls[0].endswith(path.name)
+    monkeypatch.setattr(build_module, "search_text", real)
+    assert_same_as_cold(site, tmp_path)
