@@ -543,6 +543,12 @@ class _Lazy:
         self.key = key
 
 
+class _SitePage(_Lazy):
+    """A site-wide page: its key (:meth:`_LazyRenderer.site_pages_key`) is completed by its path."""
+
+    __slots__ = ()
+
+
 class _Mine:
     """An item of a group this worker took as a whole: written here whatever its path's hash."""
 
@@ -571,9 +577,24 @@ class _LazyRenderer(Renderer):
         self.worker = 0
         self.workers = 1
         self.piece_path: Path | None = None  # the archive's piece store (see archive_store)
+        self._site_pages_key: str | None = None
+
+    def site_pages_key(self) -> str:
+        """What the site-wide pages (years, rankings, agencies, regions, home, sitemap …) are made
+        of: the site fingerprint and everything of every report but its prose, plus the problems.
+        A prose edit that changes no line number leaves it unchanged. The page's path is added by
+        the walk (the same inputs make the same page at the same path)."""
+        if self._site_pages_key is None:
+            reports = sorted(self.site.reports, key=lambda r: r.path)
+            self._site_pages_key = digest(
+                "site-page", self.shape,
+                [(r.path, r.source_url, r.index_no, r.doc_no, r.body_line, sorted(r.lines.items()),
+                  sorted(r.values.items())) for r in reports],
+                sorted(self.site.problems.items()))
+        return self._site_pages_key
 
     def page(self, template: str, **context) -> Any:  # type: ignore[override]
-        return _Lazy(lambda: Renderer.page(self, template, **context))
+        return _SitePage(lambda: Renderer.page(self, template, **context), self.site_pages_key())
 
     def report_page(self, report: Report) -> Any:  # type: ignore[override]
         errors = [(d.line, d.rule, d.message) for d in self.site.problems.get(report.path, []) if d.is_error]
@@ -589,6 +610,8 @@ class _LazyRenderer(Renderer):
         if self.worker != 0:
             return
         for rel, data in Renderer.data_files(self):
+            if isinstance(data, _Lazy):  # the data page shows the archive's size: never reused
+                data = _Lazy(data.make)
             yield rel, _Mine(data)
 
     def archive_store(self) -> tuple[PieceStore | None, Callable[[Report], str | None]]:
@@ -659,6 +682,8 @@ def _walk(worker: int, workers: int) -> list[tuple[str, int, str | None, bool]]:
             made.add(rel)
             rel = safe_relpath(rel)
             key = item.key if isinstance(item, _Lazy) else None
+            if isinstance(item, _SitePage):
+                key = digest(key, rel)
             try:
                 if key is not None and _reuse(rel, key, previous, last_out, staging_dir):
                     out.append((rel, previous[rel][1], key, False))

@@ -81,7 +81,9 @@ def test_cell_edit(site: Path, tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("new_requests = [", "new_requests = [1", 1), encoding="utf-8")
     result = build(site)
-    assert result.parsed == 1 and 1 <= result.rendered < first.rendered / 4
+    # The site-wide pages (years, rankings, agencies, regions) show the figures: rendered again
+    # (they are keyed, so counted); the other reports' pages and files are reused.
+    assert result.parsed == 1 and 1 <= result.rendered < first.rendered / 2
     assert_same_as_cold(site, tmp_path)
 
 
@@ -211,4 +213,20 @@ def test_search_texts_come_from_the_cache(site: Path, tmp_path: Path, monkeypatc
     build(site)
     assert len(calls) == 1 and calls[0].endswith(path.name)
     monkeypatch.setattr(build_module, "search_text", real)
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_prose_edit_reuses_site_wide_pages(site: Path, tmp_path: Path) -> None:
+    """Year, ranking, agency, region and home pages depend on the reports' metadata, figures and
+    problems, not on prose: a prose edit reuses them; a cell edit renders them again. Both exact."""
+    build(site)
+    path = one_report(site)
+    path.write_text(path.read_text(encoding="utf-8") + "\n仅改正文。\n", encoding="utf-8")
+    prose = build(site)
+    assert prose.rendered <= 12, prose.rendered  # the report's page and files, its agency's pages
+    assert_same_as_cold(site, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("new_requests = [", "new_requests = [2", 1), encoding="utf-8")
+    cell = build(site)
+    assert cell.rendered > prose.rendered + 10
     assert_same_as_cold(site, tmp_path)
