@@ -596,6 +596,17 @@ class _LazyRenderer(Renderer):
     def page(self, template: str, **context) -> Any:  # type: ignore[override]
         return _SitePage(lambda: Renderer.page(self, template, **context), self.site_pages_key())
 
+    # The site-wide pages whose context costs real work (sums over every report of a region or a
+    # year): made lazy as a whole, so a reused page skips the sums too. Same key as ``page``.
+    def region_page(self, node) -> Any:  # type: ignore[override]
+        return _SitePage(lambda: _materialise(Renderer.region_page(self, node)), self.site_pages_key())
+
+    def year_page(self, *args, **kwargs) -> Any:  # type: ignore[override]
+        return _SitePage(lambda: _materialise(Renderer.year_page(self, *args, **kwargs)), self.site_pages_key())
+
+    def agency_page(self, agency) -> Any:  # type: ignore[override]
+        return _SitePage(lambda: _materialise(Renderer.agency_page(self, agency)), self.site_pages_key())
+
     def report_page(self, report: Report) -> Any:  # type: ignore[override]
         errors = [(d.line, d.rule, d.message) for d in self.site.problems.get(report.path, []) if d.is_error]
         family = [(r.path, self.hashes.get(r.path)) for r in self.site.by_agency.get(report.agency, [])]
