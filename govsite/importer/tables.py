@@ -158,6 +158,9 @@ def detect_active_version(lines: list[Line], preferred: str) -> str | None:
     cols = {v: {normalize(c.label): c for s in f.table("active").sections for c in s.columns if c.label}
             for v, f in FORMATS.items()}
     rows = {v: _row_candidates(f.table("active")) for v, f in FORMATS.items()}
+    # Sections only some formats have (2019's 第二十条第（九）项), from the descriptions themselves.
+    sections = {v: {_SECTION_NO.search(normalize(s.title)).group(1) for s in f.table("active").sections}
+                for v, f in FORMATS.items()}
     seen_any = False
     for ln in lines:
         if ln.label.startswith("信息内容"):
@@ -174,8 +177,9 @@ def detect_active_version(lines: list[Line], preferred: str) -> str | None:
         m = _SECTION_NO.search(ln.label)
         if m:
             seen_any = True
-            if m.group(1) == "九":
-                votes["2019"] += 2
+            having = [v for v in FORMATS if m.group(1) in sections[v]]
+            if len(having) == 1:
+                votes[having[0]] += 2
         if ln.has_values and ln.label:
             for v in FORMATS:
                 key, score = best_match(ln.label, rows[v])
