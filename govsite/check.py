@@ -139,17 +139,22 @@ def check_carry_over(by_key: dict[tuple[str, int], list[Report]]) -> list[Diagno
     return diags
 
 
-def carry_over_problem(prev: Report, cur: Report) -> Diagnostic | None:
-    """The R6 warning for two consecutive years of one agency, or ``None`` when they agree."""
+def carry_over_differences(prev: Report, cur: Report) -> list[tuple[str, int, int]] | None:
+    """R6 column by column: ``(column label, 四 of the previous year, 二 of this year)`` for every
+    column that differs; ``None`` when either row is missing."""
     a = prev.values.get("applications.carried_forward")
     b = cur.values.get("applications.carried_over")
     if a is None or b is None:
         return None
-    a = [v or 0 for v in a]
-    b = [v or 0 for v in b]
-    if a == b:
-        return None
     cols = cur.format.table("applications").columns
-    diff = "，".join(f"{c.label} {x}→{y}" for c, x, y in zip(cols, a, b) if x != y)
+    return [(c.label, x or 0, y or 0) for c, x, y in zip(cols, a, b) if (x or 0) != (y or 0)]
+
+
+def carry_over_problem(prev: Report, cur: Report) -> Diagnostic | None:
+    """The R6 warning for two consecutive years of one agency, or ``None`` when they agree."""
+    differences = carry_over_differences(prev, cur)
+    if not differences:
+        return None
+    diff = "，".join(f"{label} {x}→{y}" for label, x, y in differences)
     return warning(cur.path, cur.line_of("applications.carried_over"), "R6",
                    f"二、上年结转政府信息公开申请数量 与 {prev.year} 年报告（{prev.path}）的 四、结转下年度继续办理 不一致：{diff}")

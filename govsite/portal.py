@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import quote
 
-from .check import carry_over_problem
+from .check import carry_over_differences, carry_over_problem
 from .config import Agency, Config
 from .diagnostics import Diagnostic
 from .formats.figures import KeyFigure, figure_cells
@@ -92,10 +92,7 @@ class CarryLink:
 
     def differences(self) -> list[tuple[str, int, int]]:
         """``(column label, 四 of the previous year, 二 of this year)`` for every column that differs."""
-        a = self.prev.values.get("applications.carried_forward") or []
-        b = self.cur.values.get("applications.carried_over") or []
-        cols = self.cur.format.table("applications").columns
-        return [(c.label, x or 0, y or 0) for c, x, y in zip(cols, a, b) if (x or 0) != (y or 0)]
+        return carry_over_differences(self.prev, self.cur) or []
 
 
 def carry_chain(agency: AgencyEntry) -> list[CarryLink]:
