@@ -12,6 +12,7 @@ import difflib
 import math
 import os
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -281,47 +282,68 @@ def _load_table(shown: str, doc: dict[str, Any], table, fmt: Format, missing: se
     if not isinstance(data, dict):
         diags.append(error(shown, at(table.key), "type", f"{table.key}（{table.title}）应为 TOML 表：单独一行写 [{table.key}]，下面每行一个 键 = [数值…]"))
         return out
-    fields = {f.key: f for f in table.fields()}
+    plans = _field_plans(fmt, table.key)
+    fields = {p.field.key: p.field for p in plans}
     for key in data:
         if key not in fields:
             diags.append(error(shown, at(f"{table.key}.{key}"), "key",
                                f"[{table.key}] 中未知的键 {key}{_did_you_mean(key, list(fields))}"
                                f"（{fmt.version} 年版格式的{table.title}）"))
-    for f in fields.values():
-        q = f"{table.key}.{f.key}"
+    for plan in plans:
+        f, q = plan.field, plan.qualified
         if q in missing:
             continue
-        if f.key not in data:
+        raw = data.get(f.key, _ABSENT)
+        if raw is _ABSENT:
             diags.append(error(shown, at(table.key), "key",
-                               f"[{table.key}] 缺少 {f.key}（{table.title} · {_field_label(table, f)}）：请补上一行 "
+                               f"[{table.key}] 缺少 {f.key}（{table.title} · {plan.label}）：请补上一行 "
                                f"{f.key} = {_example(f)}；原文确实没有这一行时，在 missing 中写 \"{table.key}.{f.key}\""))
             continue
-        vals = _load_field(shown, at(q), table, f, data[f.key], diags)
+        if plan.scalar and not isinstance(raw, list):
+            raw = [raw]
+        if (plan.plain and type(raw) is list and len(raw) == plan.width
+                and all(type(v) is int and 0 <= v <= MAX_COUNT for v in raw)):
+            out[q] = raw  # the common case, thousands of times per build: nothing to explain
+            continue
+        vals = _load_field(shown, at(q), table, plan, raw, diags)
         if vals is not None:
             out[q] = vals
     return out
 
 
-@lru_cache(maxsize=None)
-def _field_label(table, f: Field) -> str:
-    row = table.row_of(f.key)
-    return row.label or f.short
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class _FieldPlan:
+    """What loading needs of one field, worked out once per format table (issue 7: the field
+    properties are recomputed on every access and hashing a field walks all its columns)."""
+
+    field: Field
+    qualified: str  # "table.field"
+    width: int
+    scalar: bool
+    plain: bool  # every value column is a non-negative count: the fast path applies
+    label: str  # the row's official label (or the field's short one), for messages
 
 
 @lru_cache(maxsize=None)
-def _plain_counts(f: Field) -> bool:
-    """True when every value column of ``f`` is a non-negative count (the fast path below)."""
-    return all(c.kind is Kind.COUNT for c in f.value_columns)
+def _field_plans(fmt: Format, table_key: str) -> tuple[_FieldPlan, ...]:
+    """The fields of a table in reading order, with their loading facts (``Format`` hashes by version)."""
+    plans = []
+    table = fmt.table(table_key)
+    for f in table.fields():
+        cols = f.value_columns
+        plans.append(_FieldPlan(f, f"{table_key}.{f.key}", len(cols), len(cols) == 1,
+                                all(c.kind is Kind.COUNT for c in cols), table.row_of(f.key).label or f.short))
+    return tuple(plans)
 
 
-def _load_field(shown: str, line: int, table, f: Field, raw: Any, diags: list[Diagnostic]) -> list[Value] | None:
+def _load_field(shown: str, line: int, table, plan: _FieldPlan, raw: Any, diags: list[Diagnostic]) -> list[Value] | None:
+    """Validate one field that is not a plain row of counts (or has a problem), explaining each problem."""
+    f = plan.field
     cols = f.value_columns
-    if f.scalar and not isinstance(raw, list):
-        raw = [raw]
-    if (_plain_counts(f) and type(raw) is list and len(raw) == len(cols)
-            and all(type(v) is int and 0 <= v <= MAX_COUNT for v in raw)):
-        return raw  # the common case, thousands of times per build: nothing to explain
-    where = f"{table.title} · {_field_label(table, f)}"
+    where = f"{table.title} · {plan.label}"
     if not isinstance(raw, list):
         diags.append(error(shown, line, "type", f"{where}：应为 {f.width} 个数值的数组（{'、'.join(c.label for c in cols)}），而不是{_describe(raw)}，例如 {f.key} = {_example(f)}"))
         return None
