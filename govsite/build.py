@@ -38,6 +38,7 @@ from jinja2 import TemplateError
 from .cache import BuildCache, FileState, code_fingerprint, digest, racy, site_fingerprint
 from .check import check_report, check_site
 from .config import Config, require_config
+from .delta import Snapshot, Stub, doc_ids, signature, stub_row, try_delta
 from .diagnostics import Diagnostic, GovsiteError
 from .load import content_files, display_path, load_report
 from .model import Report
@@ -83,6 +84,7 @@ class BuildResult:
     parsed: int = 0  # report files parsed (the others came from the cache)
     unchanged: bool = False  # nothing changed: the output was left as it was
     search_reused: bool = False  # the search index was linked from the previous output
+    patched: bool = False  # prose-only edits: their pages and the search index patched in place
 
 
 def load_site(root: Path, paths: list[Path] | None = None, config: Config | None = None) -> Site:
@@ -188,12 +190,13 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
             cache.put_search_texts(new, set(keyed.values()))
         stats = write_index(docs, dest, workers=1 if workers <= 1 else None)
         files = sorted(stats.written)
+        state = getattr(stats, "state", None)
         reused = False
     for rel in files:
         staging.written.append(f"search/{rel}")
         staging.bytes += (dest / rel).stat().st_size
     if cache is not None and not reused:
-        cache.set_meta("search", {"key": key, "files": files})
+        cache.set_meta("search", {"key": key, "files": files, "state": state})
     return reused
 
 
@@ -213,6 +216,38 @@ def _link_files(src: Path, dest: Path, files: list[str]) -> bool:
         (dest / "meta.json.gz").unlink(missing_ok=True)
         return False
     return True
+
+
+def list_content(content_dir: Path) -> list[tuple[str, bool]]:
+    """The report files of :func:`govsite.load.content_files` as ``(relative POSIX path, is a
+    symlink)``, in the same order, from one ``scandir`` per folder (no ``Path`` per file: issue 7).
+
+    Same rules: every ``*.md`` at any depth (symlinked folders are not entered, as ``rglob`` does
+    not), none below or named with a leading ``.`` or ``_``; sorted by path components.
+    """
+    found: list[tuple[tuple[str, ...], bool]] = []
+
+    def walk(folder: str, parts: tuple[str, ...]) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for e in entries:
+            if e.name.startswith((".", "_")):
+                continue
+            here = (*parts, e.name)
+            if e.name.endswith(".md"):
+                found.append((here, e.is_symlink()))
+            try:
+                if e.is_dir() and not e.is_symlink():
+                    walk(e.path, here)
+            except OSError:
+                continue
+
+    if content_dir.is_dir():
+        walk(str(content_dir), ())
+    found.sort()
+    return [("/".join(parts), link) for parts, link in found]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -267,6 +302,34 @@ class Builder:
         code_fp = code_fingerprint()
         site_fp = site_fingerprint(code_fp, self.root, repr(cfg), cfg.layouts_dir)
         inputs = self._inputs(cfg, cache)
+        # Everything a build depends on but the reports; with their hashes, the key of the build.
+        base = digest(site_fp, _static_state(cfg), os.path.abspath(out), clean, strict)
+        build_key = digest(base, [(i.shown, i.hash) for i in inputs])
+        last = cache.get_meta("last_build") if cache else None
+        snapshot = cache.get_meta("snapshot") if cache else None
+        if not isinstance(snapshot, Snapshot):
+            snapshot = None
+
+        # Nothing changed since the last build into this very folder, and the folder is as that build
+        # left it (no file added, removed or touched): there is nothing to do, not even loading.
+        if last and snapshot and last["key"] == build_key and _output_state(out) == last["output"]:
+            site = _site_of(cfg, snapshot, len(inputs))
+            result = BuildResult(site, out, pages=last["pages"], bytes=last["bytes"], unchanged=True)
+            result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
+            result.seconds = time.perf_counter() - start
+            return result
+        # Only the prose of a few reports changed: patch their pages and the search index.
+        if cache is not None and snapshot is not None:
+            delta = try_delta(root=self.root, cfg=cfg, out=out, cache=cache, snapshot=snapshot, base=base,
+                              inputs=inputs, build_key=build_key, code_fp=code_fp)
+            if delta is not None:
+                site = Site(cfg, delta.reports, ordered(delta.diagnostics), len(inputs))
+                result = BuildResult(site, out, pages=delta.pages, bytes=delta.bytes, rendered=delta.rendered,
+                                     parsed=delta.parsed, patched=True)
+                result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
+                result.seconds = time.perf_counter() - start
+                return result
+
         site, parsed = self._load(cfg, inputs, code_fp, cache)
         result = BuildResult(site, out, parsed=parsed)
         blocking = [d for d in site.diagnostics if d.is_error or strict]
@@ -275,16 +338,6 @@ class Builder:
             result.seconds = time.perf_counter() - start
             return result
         result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
-
-        # Nothing changed since the last build into this very folder, and the folder is as that build
-        # left it (no file added, removed or touched): there is nothing to do.
-        build_key = digest(site_fp, [(i.shown, i.hash) for i in inputs], _static_state(cfg),
-                           os.path.abspath(out), clean, strict)
-        last = cache.get_meta("last_build") if cache else None
-        if last and last["key"] == build_key and _output_state(out) == last["output"]:
-            result.pages, result.bytes, result.unchanged = last["pages"], last["bytes"], True
-            result.seconds = time.perf_counter() - start
-            return result
 
         hashes = {i.shown: i.hash for i in inputs}
         index = SiteIndex(cfg, site.reports, problems=_by_path(site.diagnostics))
@@ -321,29 +374,65 @@ class Builder:
                     continue
                 records[rel] = (key, st.st_size, st.st_mtime_ns)
             cache.save_pages(records)
+            cache.set_meta("snapshot", self._snapshot(site, inputs, base, renderer.shape))
             cache.set_meta("last_build", {"key": build_key, "path": os.path.abspath(out),
                                           "output": _output_state(out), "pages": result.pages,
                                           "bytes": result.bytes})
         result.seconds = time.perf_counter() - start
         return result
 
+    def _snapshot(self, site: Site, inputs: list[_Input], base: str, shape: str) -> Snapshot:
+        """What this build was made of, for the next build's fast path (:mod:`govsite.delta`)."""
+        sigs = {}
+        for i in inputs:
+            if i.key is not None and i.key in self._parsed and i.key not in self._unstable:
+                report, diags = self._parsed[i.key]
+                if report is not None:
+                    sigs[report.path] = signature(report, diags)
+        problems = _by_path(site.diagnostics)
+        paths = {r.path for r in site.reports}
+        return Snapshot(
+            base=base,
+            inputs={i.shown: i.hash for i in inputs},
+            stubs=[stub_row(r) for r in site.reports],
+            sigs=sigs,
+            problems={p: ds for p, ds in problems.items() if p in paths},
+            others=[d for d in site.diagnostics if d.path not in paths],
+            shape=shape,
+            doc_ids=doc_ids(site.reports),
+        )
+
     # --- stage 1: which files, with which content -----------------------------------------------
 
     def _inputs(self, cfg: Config, cache: BuildCache | None) -> list[_Input]:
-        """Every content file with its content hash, read only when its stat changed."""
+        """Every content file with its content hash, read only when its stat changed.
+
+        One ``lstat`` per file (issue 7: at 10,000 reports this runs on every rebuild): a file that
+        is not a symlink, in a content folder inside the site, is its own real path.
+        """
         states = cache.file_states() if cache else {}
         new_states: dict[str, FileState] = {}
         root_real = os.path.realpath(self.root)
+        content = cfg.content_dir
+        content_real = os.path.realpath(content)
+        inside = content_real.startswith(root_real + os.sep)
+        prefix = display_path(content, self.root)
+        plain_prefix = not os.path.isabs(prefix) and not prefix.startswith("..")
         now = time.time()
         out = []
-        for path in select_files(cfg, None):
-            shown = display_path(path, self.root)
-            real = os.path.realpath(path)
-            if not real.startswith(root_real + os.sep):
-                out.append(_Input(path, shown, None))  # refused by load_report, every time
-                continue
+        for rel, is_link in list_content(content):
+            path = content / rel
+            shown = f"{prefix}/{rel}" if plain_prefix else display_path(path, self.root)
             try:
-                st = os.stat(real)
+                if is_link or not inside:
+                    real = os.path.realpath(path)
+                    if not real.startswith(root_real + os.sep):
+                        out.append(_Input(path, shown, None))  # refused by load_report, every time
+                        continue
+                    st = os.stat(real)
+                else:
+                    real = f"{content_real}/{rel}"
+                    st = os.lstat(real)
             except OSError:
                 out.append(_Input(path, shown, None))
                 continue
@@ -431,6 +520,12 @@ def _compact(parsed: tuple[Report | None, list[Diagnostic]]) -> tuple[Report | N
         report.agency = intern(report.agency)
         report.level = intern(report.level)
     return parsed
+
+
+def _site_of(cfg: Config, snapshot: Snapshot, files: int) -> Site:
+    """The site as the last build saw it, from its snapshot (stub reports: metadata only)."""
+    diags = [d for ds in snapshot.problems.values() for d in ds] + snapshot.others
+    return Site(cfg, [Stub.of(row) for row in snapshot.stubs], ordered(diags), files)
 
 
 def _by_path(diags: list[Diagnostic]) -> dict[str, list[Diagnostic]]:

@@ -196,10 +196,13 @@ class BuildCache:
             out.update(self.db.execute(q, chunk).fetchall())
         return out
 
-    def put_search_texts(self, items: dict[str, str], used: set[str]) -> None:
-        """Store new search texts; forget unused ones once they outnumber the ``used`` keys."""
+    def put_search_texts(self, items: dict[str, str], used: set[str] | None) -> None:
+        """Store new search texts; forget unused ones once they outnumber the ``used`` keys (not
+        when ``used`` is None: the fast path of :mod:`govsite.delta` does not know them all)."""
         with self._transaction():
             self.db.executemany("INSERT OR REPLACE INTO search_text VALUES (?,?)", sorted(items.items()))
+            if used is None:
+                return
             total = self.db.execute("SELECT COUNT(*) FROM search_text").fetchone()[0]
             if total > 2 * len(used) + 100:
                 self.db.execute("CREATE TEMP TABLE keep_st (key TEXT PRIMARY KEY)")
@@ -218,6 +221,12 @@ class BuildCache:
         with self._transaction():
             self.db.execute("DELETE FROM pages")
             self.db.executemany("INSERT INTO pages VALUES (?,?,?,?)", [(p, *v) for p, v in sorted(pages.items())])
+
+    def update_pages(self, pages: dict[str, tuple[str, int, int]]) -> None:
+        """Replace the records of some pages only (the fast path rewrites a few)."""
+        with self._transaction():
+            self.db.executemany("INSERT OR REPLACE INTO pages VALUES (?,?,?,?)",
+                                [(p, *v) for p, v in sorted(pages.items())])
 
     def get_meta(self, name: str) -> Any:
         """A pickled value of the ``meta`` table, or ``None``."""

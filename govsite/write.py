@@ -147,7 +147,24 @@ def recover(output: Path) -> None:
             continue
         if m.group("kind") == "old" and (entry / "site").is_dir() and not output.exists():
             os.rename(entry / "site", output)
+        if m.group("kind") == "tmp" and (entry / JOURNAL).is_file() and output.is_dir():
+            _roll_forward(entry, output)
         shutil.rmtree(entry, ignore_errors=True)
+
+
+#: In a :class:`Patch` folder: the files to move into the output, written once all of them are staged.
+JOURNAL = ".govsite-journal"
+
+
+def _roll_forward(staged: Path, output: Path) -> None:
+    """Finish a :class:`Patch` commit that was interrupted: move the files still staged into place."""
+    try:
+        names = (staged / JOURNAL).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return
+    for rel in names:
+        if rel and (staged / rel).is_file():
+            os.replace(staged / rel, output / safe_relpath(rel))
 
 
 class Staging:
@@ -238,6 +255,70 @@ class Staging:
             raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self) -> None:
+        """Throw the staged files away; the output folder is untouched."""
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Patch:
+    """A few files replacing their namesakes in an existing output folder (issue 7: the edit fast
+    path, :mod:`govsite.delta`), never a half-updated folder.
+
+    Files are staged beside the output; :meth:`commit` writes a journal naming them, then renames
+    each into place (each rename is atomic and makes a new file, so a page hard-linked elsewhere is
+    never changed in place). A build killed during the renames leaves the journal: :func:`recover`
+    completes the move at the next build (roll forward), so the folder never mixes two versions for
+    longer than the crash lasts. Before the journal is written nothing in the output has changed.
+    """
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.written: list[str] = []
+        try:
+            recover(output)
+            self.dir = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-{os.getpid()}-", dir=output.parent))
+        except OSError as exc:
+            raise GovsiteError(os_error_message(exc, "创建临时目录于", str(output.parent))) from None
+
+    def write(self, rel: str, data: bytes) -> None:
+        """Stage one file at ``rel``."""
+        rel = safe_relpath(rel)
+        path = self.dir / rel
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        except OSError as exc:
+            self.abort()
+            raise GovsiteError(os_error_message(exc, "写入", f"{self.output / rel}")) from None
+        self.written.append(rel)
+
+    def staged(self) -> list[str]:
+        """Every file in the staging folder (also those put there by other writers), sorted."""
+        out = []
+        for dirpath, _, files in os.walk(self.dir):
+            for name in files:
+                out.append(Path(dirpath, name).relative_to(self.dir).as_posix())
+        return sorted(out)
+
+    def commit(self) -> list[str]:
+        """Move every staged file into the output; returns their paths."""
+        names = [rel for rel in self.staged() if rel != JOURNAL]
+        try:
+            tmp = self.dir / (JOURNAL + ".tmp")
+            tmp.write_text("".join(f"{rel}\n" for rel in names), encoding="utf-8")
+            os.replace(tmp, self.dir / JOURNAL)
+        except OSError as exc:
+            self.abort()
+            raise GovsiteError(os_error_message(exc, "写入", str(self.output))) from None
+        try:
+            for rel in names:
+                os.replace(self.dir / rel, self.output / rel)
+        except OSError as exc:
+            # The journal stays: the next build finishes the move (roll forward).
+            raise GovsiteError(os_error_message(exc, "替换", str(self.output / rel), unchanged=False)) from None
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return names
 
     def abort(self) -> None:
         """Throw the staged files away; the output folder is untouched."""
