@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
@@ -405,13 +406,24 @@ def search_text(report: Report) -> str:
     and the labels of the table cells that are not zero (so 行政诉讼 finds reports with lawsuits)."""
     parts = [plain_text(report.body)]
     seen: set[str] = set()
-    for table in report.format.tables:
-        for f, i, path in table.cells():
-            vals = report.values.get(f"{table.key}.{f.key}")
-            if not vals or not vals[i] or vals[i] in ("0",):
-                continue
-            for label in (table.title, *path.row, *path.column):
-                if label not in seen:
-                    seen.add(label)
-                    parts.append(label)
+    values = report.values
+    for key, i, labels in _search_cells(report.format):
+        vals = values.get(key)
+        if not vals:
+            continue
+        v = vals[i]
+        if not v or v == "0":
+            continue
+        for label in labels:
+            if label not in seen:
+                seen.add(label)
+                parts.append(label)
     return "\n".join(parts)
+
+
+@lru_cache(maxsize=None)
+def _search_cells(fmt) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+    """Every value cell of a format as ``(table.field, index, labels)``, in reading order: walking
+    the format description for each report cost more than the rest of its search text (issue 7)."""
+    return tuple((f"{table.key}.{f.key}", i, (table.title, *path.row, *path.column))
+                 for table in fmt.tables for f, i, path in table.cells())
