@@ -37,6 +37,7 @@ from jinja2 import TemplateError
 
 from .cache import BuildCache, FileState, code_fingerprint, digest, racy, site_fingerprint
 from .check import check_report, check_site
+from .compact import Compactor
 from .config import Config, require_config
 from .delta import Snapshot, Stub, doc_ids, signature, stub_row, try_delta
 from .diagnostics import Diagnostic, GovsiteError
@@ -174,21 +175,12 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
     else:
         text_keys = text_keys if cache is not None and text_keys else {}
         keyed = {r.path: digest("search_text", k) for r in ordered_reports if (k := text_keys.get(r.path))}
-        known = cache.get_search_texts(sorted(set(keyed.values()))) if keyed else {}
-        new: dict[str, str] = {}
-        docs = []
-        for r in ordered_reports:
-            k = keyed.get(r.path)
-            text = known.get(k) if k else None
-            if text is None:
-                text = search_text(r)
-                if k:
-                    new[k] = text
-            docs.append(SearchDoc(url=r.url, title=r.title, agency=r.agency, year=r.year, region=r.region,
-                                  level=r.level, text=text))
-        if keyed:
-            cache.put_search_texts(new, set(keyed.values()))
+        # A generator: write_index spools it, so the texts of 100,000 reports are never all in
+        # memory at once (issue 7); they come from the cache, and go to it, a batch at a time.
+        docs = _search_docs(ordered_reports, keyed, cache)
         stats = write_index(docs, dest, workers=1 if workers <= 1 else None)
+        if keyed:
+            cache.put_search_texts({}, set(keyed.values()))  # forget the texts of reports gone
         files = sorted(stats.written)
         state = getattr(stats, "state", None)
         reused = False
@@ -198,6 +190,27 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
     if cache is not None and not reused:
         cache.set_meta("search", {"key": key, "files": files, "state": state})
     return reused
+
+
+def _search_docs(reports: list[Report], keyed: dict[str, str], cache: BuildCache | None,
+                 batch: int = 1000) -> Iterator[SearchDoc]:
+    """The search documents of ``reports``, texts from the cache where keyed (new ones stored)."""
+    for start in range(0, len(reports), batch):
+        part = reports[start:start + batch]
+        wanted = sorted({k for r in part if (k := keyed.get(r.path))})
+        known = cache.get_search_texts(wanted) if cache is not None and wanted else {}
+        new: dict[str, str] = {}
+        for r in part:
+            k = keyed.get(r.path)
+            text = known.get(k) if k else None
+            if text is None:
+                text = search_text(r)
+                if k:
+                    new[k] = text
+            yield SearchDoc(url=r.url, title=r.title, agency=r.agency, year=r.year, region=r.region,
+                            level=r.level, text=text)
+        if new and cache is not None:
+            cache.put_search_texts(new, None)
 
 
 def _link_files(src: Path, dest: Path, files: list[str]) -> bool:
@@ -279,6 +292,7 @@ class Builder:
         self.use_cache = cache
         self._parsed: dict[str, tuple[Report | None, list[Diagnostic]]] = {}  # parse key → result
         self._unstable: set[str] = set()  # parse keys whose file changed while it was parsed
+        self._compactor = Compactor()  # issue 7: the kept reports' prose spooled, their rows shared
 
     # --- the build ------------------------------------------------------------------------------
 
@@ -464,7 +478,7 @@ class Builder:
         found = cache.get_parsed(wanted) if cache and wanted else ()
         for key, data in found:
             try:
-                self._parsed[key] = _compact(pickle.loads(data))
+                self._parsed[key] = self._compactor.compact(pickle.loads(data))
             except Exception:  # noqa: BLE001 — an unreadable entry is parsed again
                 continue
         missing = [i for i in inputs if i.key and i.key not in self._parsed]
@@ -473,7 +487,7 @@ class Builder:
         batch: list[tuple[str, bytes]] = []
         for key, data, stable in _parse_many([(str(i.path), i.key, i.content) for i in missing], self.root,
                                              self.workers):
-            self._parsed[key] = _compact(pickle.loads(data))
+            self._parsed[key] = self._compactor.compact(pickle.loads(data))
             if not stable:
                 self._unstable.add(key)
             else:
@@ -504,22 +518,9 @@ class Builder:
         # Keep in memory only what this build used (a long `serve` session must not grow).
         self._parsed = {k: v for k, v in self._parsed.items() if k in live}
         self._unstable &= live
+        self._compactor.forget_unused()
         diags += check_site(reports)
         return Site(cfg, reports, ordered(diags), len(inputs)), len(missing) + sum(1 for i in inputs if i.key is None)
-
-
-def _compact(parsed: tuple[Report | None, list[Diagnostic]]) -> tuple[Report | None, list[Diagnostic]]:
-    """Share the strings every report repeats (cell keys, line keys, region and agency names): each
-    unpickled report would otherwise hold its own copies, a third of its memory (issue 7: 100k)."""
-    report = parsed[0]
-    if report is not None:
-        intern = sys.intern
-        report.values = {intern(k): v for k, v in report.values.items()}
-        report.lines = {intern(k): v for k, v in report.lines.items()}
-        report.region = tuple(intern(r) for r in report.region)
-        report.agency = intern(report.agency)
-        report.level = intern(report.level)
-    return parsed
 
 
 def _site_of(cfg: Config, snapshot: Snapshot, files: int) -> Site:
@@ -548,15 +549,25 @@ def _static_state(cfg: Config) -> list[tuple[str, int, int]]:
 
 
 def _output_state(out: Path) -> dict[str, tuple[int, int, int]] | None:
-    """Every file of an output folder with its size, mtime and inode; ``None`` when absent."""
+    """Every file of an output folder with its size, mtime and inode; ``None`` when absent.
+
+    One ``scandir`` per folder and one ``lstat`` per file, paths built as strings (issue 7: this
+    runs on every rebuild, over ~46,000 files at 10,000 reports). Symlinks are listed, not followed.
+    """
     if not out.is_dir():
         return None
-    state = {}
-    for dirpath, _, files in os.walk(out):
-        for name in files:
-            p = os.path.join(dirpath, name)
-            st = os.lstat(p)
-            state[os.path.relpath(p, out)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    state: dict[str, tuple[int, int, int]] = {}
+
+    def walk(folder: str, prefix: str) -> None:
+        for e in os.scandir(folder):
+            rel = prefix + e.name
+            if e.is_dir(follow_symlinks=False):
+                walk(e.path, rel + "/")
+            else:
+                st = e.stat(follow_symlinks=False)
+                state[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+
+    walk(str(out), "")
     return state
 
 

@@ -92,7 +92,9 @@ def stub_row(report: Report) -> tuple:
 def signature(report: Report, diags: list[Diagnostic]) -> str:
     """Everything of a parsed report except its prose, with its load/check diagnostics: equal
     signatures mean every page but the report's own shows the same thing."""
-    data = pickle.dumps((stub_row(report), report.values, report.lines, diags), protocol=4)
+    # Rows as tuples, lines as a plain dict: the same for a fresh and a compacted report.
+    values = {k: tuple(v) for k, v in report.values.items()}
+    data = pickle.dumps((stub_row(report), values, dict(report.lines), diags), protocol=4)
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
