@@ -41,6 +41,15 @@ def _scan_delims(state: StateInline, start: int, can_split_word: bool) -> tuple[
         pos += 1
     count = pos - start
     nxt = state.src[pos] if pos < maximum else " "
+    left, right, last_punct, next_punct = _flanking(last, nxt)
+    can_open = left and (can_split_word or not right or last_punct)
+    can_close = right and (can_split_word or not left or next_punct)
+    return can_open, can_close, count
+
+
+def _flanking(last: str, nxt: str) -> tuple[bool, bool, bool, bool]:
+    """(left-flanking, right-flanking, ``last`` is punctuation, ``nxt`` is punctuation) of a
+    delimiter run between the characters ``last`` and ``nxt``, CJK letters counting as boundaries."""
     last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
     next_punct = isMdAsciiPunct(ord(nxt)) or isPunctChar(nxt)
     last_space = isWhiteSpace(ord(last))
@@ -48,9 +57,7 @@ def _scan_delims(state: StateInline, start: int, can_split_word: bool) -> tuple[
     last_cjk, next_cjk = _is_cjk(last), _is_cjk(nxt)
     left = not (next_space or (next_punct and not (last_space or last_punct or last_cjk)))
     right = not (last_space or (last_punct and not (next_space or next_punct or next_cjk)))
-    can_open = left and (can_split_word or not right or last_punct)
-    can_close = right and (can_split_word or not left or next_punct)
-    return can_open, can_close, count
+    return left, right, last_punct, next_punct
 
 
 def _emphasis(state: StateInline, silent: bool) -> bool:
@@ -119,13 +126,129 @@ def parser() -> MarkdownIt:
 
 def render(text: str) -> str:
     """Markdown text → HTML (trusted: raw HTML was escaped by the parser)."""
-    return parser().render(text) if text.strip() else ""
+    if not text.strip():
+        return ""
+    blocks = _simple_blocks(text)
+    if blocks is None:
+        return parser().render(text)
+    out = []
+    for level, content in blocks:
+        inner = _inline_html(content)
+        out.append(f"<h{level}>{inner}</h{level}>\n" if level else f"<p>{inner}</p>\n")
+    return "".join(out)
 
 
 def plain_text(text: str) -> str:
     """The text content of Markdown, for the search index and excerpts."""
-    out = []
-    for tok in parser().parse(text):
-        if tok.type == "inline" and tok.children:
-            out.append("".join(c.content for c in tok.children if c.type in ("text", "code_inline")))
-    return "\n".join(out)
+    blocks = _simple_blocks(text)
+    if blocks is None:
+        return "\n".join(_inline_text(tok.children) for tok in parser().parse(text)
+                         if tok.type == "inline" and tok.children)
+    return "\n".join(_plain_inline(content) for _, content in blocks)
+
+
+def _inline_text(children: list[Token]) -> str:
+    return "".join(c.content for c in children if c.type in ("text", "code_inline"))
+
+
+# --- a fast path for prose that is only headings and paragraphs -----------------------------------
+#
+# Report prose is almost all ATX headings and paragraphs of plain text (issue 7: markdown-it took
+# ~0.7 ms per report, parsing every body twice, for the page and for search). When every line is
+# plainly one of those, the HTML is written here; a paragraph or heading with ``*``/``_`` still has
+# its inline content parsed by markdown-it (emphasis, with the CJK rule above). Anything else — a
+# character that could start another construct, edge whitespace, a control character — sends the
+# whole text to markdown-it, so the output is always exactly markdown-it's.
+
+#: Characters that may make inline markup (links, code, entities, escapes, autolinks, tables) or
+#: are control characters other than the newline: their presence anywhere means markdown-it.
+_NOT_SIMPLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f`<&\[\]\\|~]")
+#: First characters of a line that may start a block other than a paragraph (or continue one
+#: specially): headings are handled below, the rest goes to markdown-it.
+_BLOCK_START = frozenset("#>+-= \t")
+_ORDERED_ITEM = re.compile(r"[0-9]+[.)]")
+_ATX = re.compile(r"(#{1,6}) (.+)")
+_EMPHASIS_CHARS = re.compile(r"[*_]")
+
+
+def _simple_blocks(text: str) -> list[tuple[int, str]] | None:
+    """``(heading level or 0 for a paragraph, inline content)`` of each block, when the text is
+    only ATX headings and plain paragraphs separated by empty lines; else None."""
+    if _NOT_SIMPLE.search(text):
+        return None
+    blocks: list[tuple[int, str]] = []
+    para: list[str] = []
+    for line in text.split("\n"):
+        if not line:
+            if para:
+                blocks.append((0, "\n".join(para)))
+                para = []
+            continue
+        first = line[0]
+        if line[-1].isspace():
+            return None  # a hard break, a blank-looking line, or trimmed text
+        if first == "#":
+            m = _ATX.fullmatch(line)
+            if m is None:
+                return None
+            content = m.group(2)
+            if content[0].isspace() or content[-1] == "#":
+                return None  # trimmed, or a closing sequence
+            if para:
+                blocks.append((0, "\n".join(para)))
+                para = []
+            blocks.append((len(m.group(1)), content))
+            continue
+        if first in "*_":
+            # ``**（一）主动公开。**围绕…``: emphasis, not a list item or a rule, when the run of
+            # markers is followed by something other than whitespace.
+            rest = line.lstrip(first)
+            if not rest or rest[0].isspace():
+                return None
+        elif first in _BLOCK_START or first.isspace() or _ORDERED_ITEM.match(line):
+            return None
+        para.append(line)
+    if para:
+        blocks.append((0, "\n".join(para)))
+    return blocks
+
+
+def _inline_html(content: str) -> str:
+    """The HTML of a block's inline content (see :func:`_simple_blocks`)."""
+    if _EMPHASIS_CHARS.search(content):
+        lead = _lead_strong(content)
+        if lead is None:
+            return parser().renderInline(content)
+        return f"<strong>{_escape(lead[0])}</strong>{_escape(lead[1])}"
+    return _escape(content)
+
+
+def _plain_inline(content: str) -> str:
+    """The text of a block's inline content: soft line breaks leave nothing (as in markdown-it)."""
+    if _EMPHASIS_CHARS.search(content):
+        lead = _lead_strong(content)
+        if lead is None:
+            return _inline_text(parser().parseInline(content)[0].children or [])
+        return lead[0] + lead[1].replace("\n", "")
+    return content.replace("\n", "")
+
+
+def _escape(text: str) -> str:
+    # markdown-it's escapeHtml; "&" and "<" never get here.
+    return text.replace(">", "&gt;").replace('"', "&quot;")
+
+
+_LEAD_STRONG = re.compile(r"\*\*([^*_\n]+)\*\*([^*_]*)")
+
+
+def _lead_strong(content: str) -> tuple[str, str] | None:
+    """``**（一）主动公开。**围绕…`` — the one emphasis real reports use, at the start of a paragraph —
+    as (bold text, rest) when markdown-it would make it ``<strong>`` (both runs flank as
+    :func:`_scan_delims` decides); else None."""
+    m = _LEAD_STRONG.fullmatch(content)
+    if m is None:
+        return None
+    bold, rest = m.groups()
+    opens = _flanking(" ", bold[0])[0]  # the start of the content counts as a space
+    closes = _flanking(bold[-1], rest[:1] or " ")[1]
+    return (bold, rest) if opens and closes else None
