@@ -17,18 +17,26 @@ from .check import carry_over_differences, carry_over_problem
 from .config import Agency, Config
 from .diagnostics import Diagnostic
 from .formats.figures import KeyFigure, figure_cells
-from .model import Report, is_government
+from .model import Report, cell_number, is_government
 
 Number = int | Decimal | None
 
 
 def figure_value(report, figure: KeyFigure) -> Number:
     """The value of a key figure for a report or an aggregate; ``None`` when a cell is missing."""
+    # Called ~100 times per report by the ranking pages (issue 7): counts are summed inline, any
+    # other cell (blank, amount) goes through ``cell_number`` as ``Report.number`` would.
+    values = report.values
     total: int | Decimal = 0
     for key, index in figure_cells(report.format, figure):
-        v = report.number(key, index)
-        if v is None:
+        vals = values.get(key)
+        if vals is None:
             return None
+        v = vals[index]
+        if type(v) is not int:
+            v = cell_number(values, key, index)
+            if v is None:
+                return None
         total += v
     return total
 
