@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Iterable
 
 from .diagnostics import Diagnostic, error, warning
-from .formats import FORMATS, PROSE_SECTIONS, Equation
-from .model import LEVELS, Report
+from .formats import FORMATS, PROSE_SECTIONS, Equation, Format
+from .model import LEVELS, Report, Value, cell_number
 from .sections import split_sections
 
 _FEE_WORDS = re.compile(r"费")
@@ -23,7 +24,7 @@ _FEE_WORDS = re.compile(r"费")
 
 def check_report(report: Report) -> list[Diagnostic]:
     """Every single-report rule for ``report``."""
-    diags = [d for eq in report.format.equations if (d := check_equation(report, eq))]
+    diags = failed_equations(report)
     diags += check_level(report)
     diags += check_format_year(report)
     diags += check_prose(report)
@@ -33,7 +34,44 @@ def check_report(report: Report) -> list[Diagnostic]:
 
 def failed_equations(report: Report) -> list[Diagnostic]:
     """Only the 勾稽 failures (R1–R4): what a report page lists in its notice."""
-    return [d for eq in report.format.equations if (d := check_equation(report, eq))]
+    # ~40 equations of ~10 cells per report (issue 7): both sides are summed straight from the
+    # values; only an equation that fails is worked out again by ``check_equation`` for its message.
+    values = report.values
+    out = []
+    for eq, left, right in _equation_cells(report.format):
+        ls = _cell_sum(values, left)
+        if ls is None:
+            continue
+        rs = _cell_sum(values, right)
+        if rs is None or ls == rs:
+            continue
+        d = check_equation(report, eq)
+        if d:
+            out.append(d)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _equation_cells(fmt: Format) -> tuple[tuple[Equation, tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]], ...]:
+    """Each equation of ``fmt`` with the ``(key, index)`` cells of its two sides (``Format`` hashes by version)."""
+    return tuple((eq, tuple((r.key, r.index) for r in eq.left), tuple((r.key, r.index) for r in eq.right))
+                 for eq in fmt.equations)
+
+
+def _cell_sum(values: dict[str, list[Value]], cells: tuple[tuple[str, int], ...]) -> int | Decimal | None:
+    """The sum of ``cells`` as ``Report.number`` reads them; None when one is missing."""
+    total: int | Decimal = 0
+    for key, index in cells:
+        vals = values.get(key)
+        if vals is None:
+            return None
+        v = vals[index]
+        if type(v) is not int:
+            v = cell_number(values, key, index)  # blank → 0, an amount → Decimal (None if not one)
+            if v is None:
+                return None
+        total += v
+    return total
 
 
 def check_equation(report: Report, eq: Equation) -> Diagnostic | None:
