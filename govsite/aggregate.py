@@ -66,11 +66,16 @@ def sum_reports(fmt: Format, reports: Iterable[Report]) -> Aggregate:
             if not present:
                 continue
             summed: list[Value] = []
-            for i, col in enumerate(f.value_columns):
-                cells = [vals[i] for vals in present]
+            # Column by column (zip(*present)): the region and year pages sum every cell of every
+            # report several times (issue 7). A column of counts sums as it is unless a blank cell
+            # (None) is in it.
+            for col, cells in zip(f.value_columns, zip(*present)):
                 if col.kind is Kind.AMOUNT:
-                    summed.append(_sum_amounts(cells))
-                else:
+                    summed.append(_sum_amounts(list(cells)))
+                    continue
+                try:
+                    summed.append(sum(cells))
+                except TypeError:
                     summed.append(sum(int(v) for v in cells if v is not None))
             agg.values[key] = summed
     return agg
