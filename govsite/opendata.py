@@ -24,7 +24,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from .diagnostics import Diagnostic
 from .export import COLUMNS, to_csv
@@ -231,18 +231,6 @@ def _format_cells(fmt: Format) -> list[tuple[str, int, str, str, str]]:
     return out
 
 
-def _values(report: Report) -> Iterator[tuple[tuple[str, int, str, str, str], object]]:
-    """Every cell of ``report`` with its value as ``cell_rows`` gives it."""
-    values = report.values
-    for cell in _format_cells(report.format):
-        vals = values.get(cell[0])
-        if vals is None:
-            yield cell, None
-        else:
-            v = vals[cell[1]]
-            yield cell, "" if v is None else v
-
-
 def _long_pieces(report: Report, json_too: bool = True) -> tuple[str, str]:
     """The long CSV rows (no header) and the long JSON objects (``,\\n``-joined, as elements of
     ``govsite export --format json``'s array; empty unless ``json_too``) of ``report``'s cells."""
@@ -273,7 +261,21 @@ def _long_pieces(report: Report, json_too: bool = True) -> tuple[str, str]:
 
 def _compact_cells(report: Report) -> str:
     """The ``cells`` array of ``report.json`` without its brackets."""
-    return ",".join(f"{labels}{_json_value(v)}}}" for (_, _, _, _, labels), v in _values(report))
+    # One loop, counts written inline (as in _long_pieces): ~250 cells per report (issue 7).
+    values = report.values
+    out = []
+    append = out.append
+    for key, index, _, _, labels in _format_cells(report.format):
+        vals = values.get(key)
+        if vals is None:
+            append(f"{labels}null}}")
+            continue
+        v = vals[index]
+        if type(v) is int:
+            append(f"{labels}{v}}}")
+        else:
+            append(f"{labels}{_json_value('' if v is None else v)}}}")
+    return ",".join(out)
 
 
 class _Deflater:
