@@ -9,7 +9,10 @@ fresh process as a user would run them:
 
 - **cold**: ``govsite build`` with no ``.govsite-cache/`` and no ``public/``;
 - **no-op**: the same command again, nothing changed;
-- **one edit**: one report's prose changed, build again (the edit is undone afterwards);
+- **one edit**: one report's prose changed, build again (the edit is undone afterwards) — the
+  fast path of ``govsite/delta.py``;
+- **one cell edit**: one table cell of another report changed (the site-wide pages showing it
+  change too), build again, undone afterwards;
 - **Hugo**: ``hugo`` on the same content with the equivalent minimal site of ``bench/hugo/``,
   cold (no destination, no resources cache), in the same run, so that the ratio is fair.
 
@@ -90,6 +93,16 @@ def edit_one(site: Path) -> tuple[Path, bytes]:
     return path, old
 
 
+def edit_cell(site: Path) -> tuple[Path, bytes]:
+    """Change one table cell of one report (a fixed one, not the prose-edited one); returns what to
+    restore. Every site-wide page showing that figure changes: the full (incremental) build runs."""
+    files = sorted((site / "content").glob("*/*.md"))
+    path = files[len(files) // 3]
+    old = path.read_bytes()
+    path.write_bytes(old.replace(b"new_requests = [", b"new_requests = [1", 1))
+    return path, old
+
+
 def run_size(n: int, work: Path, runs: int) -> dict:
     """All figures for an archive of ``n`` reports (medians of ``runs``)."""
     site = work / f"site-{n}"
@@ -101,7 +114,7 @@ def run_size(n: int, work: Path, runs: int) -> dict:
     hugo = [hugo_binary(), "--source", str(HERE / "hugo"), "--contentDir", str(site / "content"),
             "--destination", str(hugo_out), "--quiet", "--cacheDir", str(work / f"hugo-cache-{n}")]
     env_note = os.environ.get("GOVSITE_WORKERS", "")
-    rows: dict[str, list[tuple[float, int]]] = {k: [] for k in ("cold", "noop", "edit", "hugo")}
+    rows: dict[str, list[tuple[float, int]]] = {k: [] for k in ("cold", "noop", "edit", "cell", "hugo")}
     for i in range(runs):
         # Hugo first and govsite after, alternating would be fairer still; the order is kept fixed
         # so that runs are comparable with each other.
@@ -112,19 +125,20 @@ def run_size(n: int, work: Path, runs: int) -> dict:
         shutil.rmtree(site / "public", ignore_errors=True)
         rows["cold"].append(measure(gov))
         rows["noop"].append(measure(gov))
-        path, old = edit_one(site)
-        try:
-            rows["edit"].append(measure(gov))
-        finally:
-            path.write_bytes(old)
-            measure(gov)  # back to the unedited state for the next run
+        for name, edit in (("edit", edit_one), ("cell", edit_cell)):
+            path, old = edit(site)
+            try:
+                rows[name].append(measure(gov))
+            finally:
+                path.write_bytes(old)
+                measure(gov)  # back to the unedited state for the next run
         print(f"[{n}] 第 {i + 1} 轮：" + "，".join(f"{k} {v[-1][0]:.2f} 秒" for k, v in rows.items()), flush=True)
     med = {k: statistics.median(w for w, _ in v) for k, v in rows.items()}
     peak = {k: max(r for _, r in v) for k, v in rows.items()}
     return {
         "n": n, "runs": runs, "workers": env_note or str(len(os.sched_getaffinity(0))),
-        "cold": med["cold"], "noop": med["noop"], "edit": med["edit"], "hugo": med["hugo"],
-        "rss_cold": peak["cold"], "rss_noop": peak["noop"], "rss_hugo": peak["hugo"],
+        "cold": med["cold"], "noop": med["noop"], "edit": med["edit"], "cell": med["cell"], "hugo": med["hugo"],
+        "rss_cold": peak["cold"], "rss_noop": peak["noop"], "rss_edit": peak["edit"], "rss_hugo": peak["hugo"],
         "out": du(site / "public"), "hugo_out": du(hugo_out),
         "files": sum(len(f) for _, _, f in os.walk(site / "public")),
     }
@@ -133,12 +147,13 @@ def run_size(n: int, work: Path, runs: int) -> dict:
 def table(results: list[dict]) -> str:
     """The figures as a Markdown table."""
     head = ("| reports | govsite cold | per report | Hugo cold | cold ÷ Hugo | no-op | no-op ÷ Hugo | one edit "
-            "| peak RSS cold | peak RSS Hugo | output (files) | Hugo output |")
-    lines = [head, "|" + "---|" * 12]
+            "| one cell edit | peak RSS cold | peak RSS Hugo | output (files) | Hugo output |")
+    lines = [head, "|" + "---|" * 13]
     for r in results:
         lines.append(
             f"| {r['n']:,} | {r['cold']:.2f} s | {r['cold'] / r['n'] * 1000:.2f} ms | {r['hugo']:.2f} s "
             f"| {r['cold'] / r['hugo']:.2f}× | {r['noop']:.2f} s | {r['noop'] / r['hugo']:.2f}× | {r['edit']:.2f} s "
+            f"| {r['cell']:.2f} s "
             f"| {r['rss_cold'] / 1024:.0f} MB | {r['rss_hugo'] / 1024:.0f} MB "
             f"| {r['out'] / 1e6:.0f} MB ({r['files']:,}) | {r['hugo_out'] / 1e6:.0f} MB |")
     return "\n".join(lines)

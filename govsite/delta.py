@@ -39,7 +39,7 @@ from .load import load_report
 from .model import Report
 from .render import Renderer, SiteIndex, search_text
 from .search import SearchDoc
-from .search import index as search_index
+from .search.update import update_index
 from .write import Patch, os_error_message
 
 #: Above this many changed reports the full build (parallel, with its own reuse) is as quick.
@@ -81,6 +81,9 @@ class Stub(Report):
     def __eq__(self, other: object) -> bool:
         return self is other
 
+    def __repr__(self) -> str:
+        return f"Stub({self.path!r})"
+
     __hash__ = object.__hash__
 
 
@@ -92,9 +95,10 @@ def stub_row(report: Report) -> tuple:
 def signature(report: Report, diags: list[Diagnostic]) -> str:
     """Everything of a parsed report except its prose, with its load/check diagnostics: equal
     signatures mean every page but the report's own shows the same thing."""
-    # Rows as tuples, lines as a plain dict: the same for a fresh and a compacted report.
-    values = {k: tuple(v) for k, v in report.values.items()}
-    data = pickle.dumps((stub_row(report), values, dict(report.lines), diags), protocol=4)
+    # repr, not pickle: pickle output depends on which equal objects are shared (a compacted
+    # report shares rows and strings); rows as tuples, the same for a fresh and a compacted report.
+    values = [(k, tuple(v)) for k, v in report.values.items()]
+    data = repr((stub_row(report), values, list(report.lines.items()), diags)).encode("utf-8")
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
@@ -186,9 +190,6 @@ def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot
                                                  year=report.year, region=report.region, level=report.level,
                                                  text=text)
 
-    update_index = getattr(search_index, "update_index", None)
-    if update_index is None:
-        return None
     patch = Patch(out)
     try:
         (patch.dir / "search").mkdir()

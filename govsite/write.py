@@ -275,6 +275,7 @@ class Patch:
     def __init__(self, output: Path) -> None:
         self.output = output
         self.written: list[str] = []
+        self.journaled = False  # from then on the staged files belong to the output: never thrown away
         try:
             recover(output)
             self.dir = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-{os.getpid()}-", dir=output.parent))
@@ -311,6 +312,7 @@ class Patch:
         except OSError as exc:
             self.abort()
             raise GovsiteError(os_error_message(exc, "写入", str(self.output))) from None
+        self.journaled = True
         try:
             for rel in names:
                 os.replace(self.dir / rel, self.output / rel)
@@ -321,5 +323,7 @@ class Patch:
         return names
 
     def abort(self) -> None:
-        """Throw the staged files away; the output folder is untouched."""
-        shutil.rmtree(self.dir, ignore_errors=True)
+        """Throw the staged files away (the output folder is untouched), unless the commit began:
+        then they stay for :func:`recover` to finish."""
+        if not self.journaled:
+            shutil.rmtree(self.dir, ignore_errors=True)

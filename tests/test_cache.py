@@ -14,6 +14,7 @@ import pytest
 
 import govsite
 from govsite import build as build_module
+from govsite import delta as delta_module
 from govsite.build import build
 from govsite.cache import CACHE_DIR
 
@@ -209,10 +210,17 @@ def test_search_texts_come_from_the_cache(site: Path, tmp_path: Path, monkeypatc
         calls.append(report.path)
         return real(report)
 
+    # The full build and the prose-edit fast path (govsite/delta.py) each compute it themselves.
     monkeypatch.setattr(build_module, "search_text", counting)
-    build(site)
+    monkeypatch.setattr(delta_module, "search_text", counting)
+    assert build(site).patched
     assert len(calls) == 1 and calls[0].endswith(path.name)
+    path.write_text(path.read_text(encoding="utf-8").replace("new_requests = [", "new_requests = [3", 1),
+                    encoding="utf-8")
+    assert not build(site).patched
+    assert len(calls) == 2 and calls[1].endswith(path.name)
     monkeypatch.setattr(build_module, "search_text", real)
+    monkeypatch.setattr(delta_module, "search_text", real)
     assert_same_as_cold(site, tmp_path)
 
 
