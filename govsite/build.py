@@ -169,8 +169,8 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
     key = digest("search", code_fp, [(r.path, hashes.get(r.path)) for r in ordered_reports])
     last = cache.get_meta("search") if cache else None
     dest = staging.dir / "search"
-    if last and last["key"] == key and last_out is not None and _link_files(last_out / "search", dest, last["files"]):
-        files = last["files"]
+    files = cache.get_meta("search_files") if last and last["key"] == key else None
+    if files is not None and last_out is not None and _link_files(last_out / "search", dest, files):
         reused = True
     else:
         text_keys = text_keys if cache is not None and text_keys else {}
@@ -188,7 +188,8 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
         staging.written.append(f"search/{rel}")
         staging.bytes += (dest / rel).stat().st_size
     if cache is not None and not reused:
-        cache.set_meta("search", {"key": key, "files": files, "state": state})
+        cache.set_meta("search", {"key": key, "state": state})
+        cache.set_meta("search_files", files)  # apart: the fast path rewrites "search" alone
     return reused
 
 
@@ -272,11 +273,22 @@ def list_content(content_dir: Path) -> list[tuple[str, bool]]:
 class _Input:
     """One content file of this build."""
 
-    path: Path
+    file: str  # its path as listed (a string: a Path per file costs ~10 µs, issue 7)
     shown: str  # as messages show it
     hash: str | None  # content hash with path; None when the file is not cacheable (link out of the site, unreadable)
     content: str = ""  # hash of the bytes alone
     key: str | None = None  # parse-cache key
+
+    @property
+    def path(self) -> Path:
+        """The file as a Path."""
+        return Path(self.file)
+
+
+def _input_hash(shown: str, real: str, content: str) -> str:
+    """The content hash with the paths (NUL cannot occur in a path): the report's cache identity."""
+    return hashlib.blake2b(f"{shown}\0{real}\0{content}".encode("utf-8", "surrogateescape"),
+                           digest_size=16).hexdigest()
 
 
 class Builder:
@@ -323,10 +335,13 @@ class Builder:
         snapshot = cache.get_meta("snapshot") if cache else None
         if not isinstance(snapshot, Snapshot):
             snapshot = None
+        elif cache is not None:
+            # Inputs patched in by the fast path since the snapshot (a small overlay, not a rewrite).
+            snapshot.inputs.update(cache.get_meta("snapshot_inputs") or {})
 
         # Nothing changed since the last build into this very folder, and the folder is as that build
         # left it (no file added, removed or touched): there is nothing to do, not even loading.
-        if last and snapshot and last["key"] == build_key and _output_state(out) == last["output"]:
+        if last and snapshot and last["key"] == build_key and _output_state(out) == cache.output_state():
             site = _site_of(cfg, snapshot, len(inputs))
             result = BuildResult(site, out, pages=last["pages"], bytes=last["bytes"], unchanged=True)
             result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
@@ -389,9 +404,10 @@ class Builder:
                 records[rel] = (key, st.st_size, st.st_mtime_ns)
             cache.save_pages(records)
             cache.set_meta("snapshot", self._snapshot(site, inputs, base, renderer.shape))
+            cache.set_meta("snapshot_inputs", {})
+            cache.save_output_state(_output_state(out) or {})
             cache.set_meta("last_build", {"key": build_key, "path": os.path.abspath(out),
-                                          "output": _output_state(out), "pages": result.pages,
-                                          "bytes": result.bytes})
+                                          "pages": result.pages, "bytes": result.bytes})
         result.seconds = time.perf_counter() - start
         return result
 
@@ -434,9 +450,10 @@ class Builder:
         plain_prefix = not os.path.isabs(prefix) and not prefix.startswith("..")
         now = time.time()
         out = []
+        content_str = str(content)
         for rel, is_link in list_content(content):
-            path = content / rel
-            shown = f"{prefix}/{rel}" if plain_prefix else display_path(path, self.root)
+            path = f"{content_str}/{rel}"
+            shown = f"{prefix}/{rel}" if plain_prefix else display_path(Path(path), self.root)
             try:
                 if is_link or not inside:
                     real = os.path.realpath(path)
@@ -462,7 +479,7 @@ class Builder:
                     continue
             if not racy(st.st_mtime_ns, now):
                 new_states[shown] = FileState(st.st_size, st.st_mtime_ns, st.st_ino, h)
-            out.append(_Input(path, shown, digest(shown, real, h), h))
+            out.append(_Input(path, shown, _input_hash(shown, real, h), h))
         if cache is not None and new_states != states:
             cache.save_file_states(new_states)
         return out
@@ -485,7 +502,7 @@ class Builder:
         # Streamed: the pickled results go to the cache a batch at a time, never all held at once
         # (at 100k reports they alone would take ~800 MB).
         batch: list[tuple[str, bytes]] = []
-        for key, data, stable in _parse_many([(str(i.path), i.key, i.content) for i in missing], self.root,
+        for key, data, stable in _parse_many([(i.file, i.key, i.content) for i in missing], self.root,
                                              self.workers):
             self._parsed[key] = self._compactor.compact(pickle.loads(data))
             if not stable:

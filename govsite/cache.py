@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 CACHE_DIR = ".govsite-cache"
-SCHEMA = 1  # bump when the layout of the cache changes
+SCHEMA = 2  # bump when the layout of the cache changes
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -131,9 +131,10 @@ class BuildCache:
         db.execute("CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INT, mtime_ns INT, ino INT, hash TEXT)")
         db.execute("CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT, size INT, mtime_ns INT)")
         db.execute("CREATE TABLE IF NOT EXISTS search_text (key TEXT PRIMARY KEY, text TEXT)")
+        db.execute("CREATE TABLE IF NOT EXISTS output (path TEXT PRIMARY KEY, size INT, mtime_ns INT, ino INT)")
         row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
         if row is None or row[0] != SCHEMA:
-            for table in ("meta", "parsed", "files", "pages", "search_text"):
+            for table in ("meta", "parsed", "files", "pages", "search_text", "output"):
                 db.execute(f"DELETE FROM {table}")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
         return db
@@ -227,6 +228,29 @@ class BuildCache:
         with self._transaction():
             self.db.executemany("INSERT OR REPLACE INTO pages VALUES (?,?,?,?)",
                                 [(p, *v) for p, v in sorted(pages.items())])
+
+    # --- what the output folder held after the last build --------------------------------------
+
+    def output_state(self) -> dict[str, tuple[int, int, int]]:
+        """Every file the last build left in the output: path → (size, mtime_ns, inode)."""
+        return {p: (s, m, i) for p, s, m, i in self.db.execute("SELECT * FROM output")}
+
+    def output_stats(self, paths: list[str]) -> dict[str, tuple[int, int, int]]:
+        """The recorded stat of some output files (those recorded)."""
+        out: dict[str, tuple[int, int, int]] = {}
+        for i in range(0, len(paths), 500):
+            chunk = paths[i:i + 500]
+            q = f"SELECT * FROM output WHERE path IN ({','.join('?' * len(chunk))})"
+            out.update((p, (s, m, n)) for p, s, m, n in self.db.execute(q, chunk))
+        return out
+
+    def save_output_state(self, state: dict[str, tuple[int, int, int]], replace: bool = True) -> None:
+        """Record the output's files (all of them, or with ``replace=False`` some that changed)."""
+        with self._transaction():
+            if replace:
+                self.db.execute("DELETE FROM output")
+            self.db.executemany("INSERT OR REPLACE INTO output VALUES (?,?,?,?)",
+                                [(p, *v) for p, v in sorted(state.items())])
 
     def get_meta(self, name: str) -> Any:
         """A pickled value of the ``meta`` table, or ``None``."""

@@ -148,9 +148,8 @@ def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot
         return None
     last = cache.get_meta("last_build")
     search_meta = cache.get_meta("search")
-    if not last or last.get("path") != os.path.abspath(out) or not search_meta or "state" not in search_meta:
+    if not last or last.get("path") != os.path.abspath(out) or not search_meta or not search_meta.get("state"):
         return None
-    state_before: dict[str, tuple[int, int, int]] = last["output"] or {}
 
     # Parse the changed reports; each must keep its signature.
     parsed: dict[str, tuple[Report, list[Diagnostic], str]] = {}
@@ -199,6 +198,7 @@ def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot
             return None
         touched = [f"search/{rel}" for rel in stats.written] + sorted(pages)
         # Files read or replaced must be exactly what the last build left (else, full build).
+        state_before = cache.output_stats(touched)
         for rel in touched:
             try:
                 st = os.lstat(out / rel)
@@ -217,7 +217,7 @@ def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot
 
     # Record what the output holds now, so that the next build (fast, no-op or full) trusts it.
     records: dict[str, tuple[str, int, int]] = {}
-    state_after = dict(state_before)
+    state_after: dict[str, tuple[int, int, int]] = {}
     size_delta = 0
     for rel in touched:
         try:
@@ -228,18 +228,19 @@ def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot
         state_after[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
         if rel in page_keys:
             records[rel] = (page_keys[rel], st.st_size, st.st_mtime_ns)
+    cache.save_output_state(state_after, replace=False)
     cache.update_pages(records)
     cache.put_parsed([(key, pickle.dumps((report, diags), protocol=pickle.HIGHEST_PROTOCOL))
                       for report, diags, key in parsed.values()])
-    cache.put_search_texts(texts, set())
-    ordered_paths = sorted(hashes)
-    cache.set_meta("search", {"key": digest("search", code_fp, [(p, hashes[p]) for p in ordered_paths
-                                                                 if p in snapshot.sigs]),
-                              "files": search_meta["files"], "state": stats.state})
-    snapshot.inputs = {i.shown: i.hash for i in inputs}
-    cache.set_meta("snapshot", snapshot)
+    cache.put_search_texts(texts, None)
+    report_paths = sorted(p for p in hashes if p in snapshot.sigs)
+    cache.set_meta("search", {"key": digest("search", code_fp, [(p, hashes[p]) for p in report_paths]),
+                              "state": stats.state})
+    overlay = cache.get_meta("snapshot_inputs") or {}
+    overlay.update({i.shown: i.hash for i in changed})
+    cache.set_meta("snapshot_inputs", overlay)
     pages_total, bytes_total = last["pages"], last["bytes"] + size_delta
-    cache.set_meta("last_build", {"key": build_key, "path": os.path.abspath(out), "output": state_after,
+    cache.set_meta("last_build", {"key": build_key, "path": os.path.abspath(out),
                                   "pages": pages_total, "bytes": bytes_total})
     diagnostics = [d for ds in snapshot.problems.values() for d in ds] + snapshot.others
     return DeltaOutcome(reports, diagnostics, len(parsed), len(pages), pages_total, bytes_total)
