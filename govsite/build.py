@@ -46,6 +46,8 @@ from .model import Report
 from .opendata import PieceStore
 from .render import Renderer, SiteIndex, search_text
 from .search import SearchDoc, write_index
+from .search.index import doc_ids as doc_ids_of
+from .search.update import update_index
 from .templates import THEME_DIR, template_error_location
 from .write import MANIFEST, Staging, check_output_dir, os_error_message, safe_relpath
 
@@ -156,25 +158,33 @@ def default_workers() -> int:
 
 def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str | None], code_fp: str,
                   cache: BuildCache | None, last_out: Path | None, workers: int,
-                  text_keys: dict[str, str] | None = None) -> bool:
+                  text_keys: dict[str, str] | None = None,
+                  previous: dict[str, str | None] | None = None) -> bool:
     """Issue 3: the search index in ``search/``; reused by hard links when no report changed.
 
     The index depends only on the reports and the code, so its key is their content hashes. Every
     file it writes is listed in the manifest (else the next build would take them for foreign files).
     Returns True when the previous index was reused. ``text_keys`` (report path → key of its stable
     parse) lets each report's search text come from the cache: it is a function of the parsed report
-    alone, so the parse key identifies it exactly.
+    alone, so the parse key identifies it exactly. ``previous`` (report path → input hash of the
+    last build) allows an update of the last index (issue 7) when only some reports changed.
     """
     ordered_reports = sorted(reports, key=lambda r: r.path)
     key = digest("search", code_fp, [(r.path, hashes.get(r.path)) for r in ordered_reports])
     last = cache.get_meta("search") if cache else None
     dest = staging.dir / "search"
-    files = cache.get_meta("search_files") if last and last["key"] == key else None
-    if files is not None and last_out is not None and _link_files(last_out / "search", dest, files):
+    text_keys = text_keys if cache is not None and text_keys else {}
+    keyed = {r.path: digest("search_text", k) for r in ordered_reports if (k := text_keys.get(r.path))}
+    files = cache.get_meta("search_files") if cache is not None and last else None
+    state = None
+    reused = False
+    if files is not None and last_out is not None and last["key"] == key and _link_files(last_out / "search", dest, files):
         reused = True
+    elif files is not None and last_out is not None and previous is not None and last.get("state") is not None \
+            and (stats := _update_search(ordered_reports, keyed, hashes, previous, last["state"], files,
+                                         last_out, dest, cache)) is not None:
+        state = stats.state
     else:
-        text_keys = text_keys if cache is not None and text_keys else {}
-        keyed = {r.path: digest("search_text", k) for r in ordered_reports if (k := text_keys.get(r.path))}
         # A generator: write_index spools it, so the texts of 100,000 reports are never all in
         # memory at once (issue 7); they come from the cache, and go to it, a batch at a time.
         docs = _search_docs(ordered_reports, keyed, cache)
@@ -182,8 +192,7 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
         if keyed:
             cache.put_search_texts({}, set(keyed.values()))  # forget the texts of reports gone
         files = sorted(stats.written)
-        state = getattr(stats, "state", None)
-        reused = False
+        state = stats.state
     for rel in files:
         staging.written.append(f"search/{rel}")
         staging.bytes += (dest / rel).stat().st_size
@@ -191,6 +200,37 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
         cache.set_meta("search", {"key": key, "state": state})
         cache.set_meta("search_files", files)  # apart: the fast path rewrites "search" alone
     return reused
+
+
+def _update_search(reports: list[Report], keyed: dict[str, str], hashes: dict[str, str | None],
+                   previous: dict[str, str | None], state: Any, files: list[str], last_out: Path, dest: Path,
+                   cache: BuildCache) -> Any:
+    """The last index updated for the reports whose input changed (same documents otherwise), the
+    unchanged files linked from ``last_out``; None (nothing left in ``dest``) when it cannot be."""
+    ids = doc_ids_of(reports, state)
+    changed = [r for r in reports if previous.get(r.path) != hashes.get(r.path)]
+    if ids is None or not changed:
+        return None
+    # The files taken as they are must be those the last build left (not edited by hand since).
+    recorded = cache.output_stats([f"search/{rel}" for rel in files])
+    for rel in files:
+        try:
+            st = os.lstat(last_out / "search" / rel)
+        except OSError:
+            return None
+        if recorded.get(f"search/{rel}") != (st.st_size, st.st_mtime_ns, st.st_ino):
+            return None
+    docs = {ids[d.url]: d for d in _search_docs(changed, keyed, cache)}
+    dest.mkdir(parents=True, exist_ok=True)
+    stats = update_index(last_out / "search", dest, state, docs)
+    if stats is None:
+        shutil.rmtree(dest, ignore_errors=True)
+        return None
+    written = set(stats.written)
+    if not _link_files(last_out / "search", dest, [rel for rel in files if rel not in written]):
+        shutil.rmtree(dest, ignore_errors=True)
+        return None
+    return stats
 
 
 def _search_docs(reports: list[Report], keyed: dict[str, str], cache: BuildCache | None,
@@ -381,7 +421,7 @@ class Builder:
             staging.copy_tree(cfg.static_dir)
             text_keys = {i.shown: i.key for i in inputs if i.key and i.key not in self._unstable}
             result.search_reused = _write_search(site.reports, staging, hashes, code_fp, cache, last_out,
-                                                 self.workers, text_keys)
+                                                 self.workers, text_keys, snapshot.inputs if snapshot else None)
             staging.commit(clean=clean)
         except TemplateError as exc:
             staging.abort()

@@ -176,3 +176,19 @@ def test_list_content_matches_content_files(tmp_path: Path) -> None:
     got = list_content(content)
     assert [rel for rel, _ in got] == expected
     assert [rel for rel, link in got if link] == ["2024/link.md"]
+
+
+def test_cell_edit_updates_the_search_index(site: Path, tmp_path: Path) -> None:
+    """The full build after a cell edit updates the last index (update_index) instead of writing
+    it anew: the other documents' files are the very same files (hard links), bytes as cold."""
+    build(site)
+    docs = sorted((site / "public" / "search" / "d").rglob("*.gz"))
+    inodes = {p: p.stat().st_ino for p in docs}
+    path = one_report(site)
+    path.write_text(path.read_text(encoding="utf-8").replace("new_requests = [", "new_requests = [1", 1),
+                    encoding="utf-8")
+    result = build(site)
+    assert not result.patched and not result.search_reused
+    kept = [p for p in docs if p.stat().st_ino == inodes[p]]
+    assert len(docs) - 1 <= len(kept) <= len(docs)
+    assert_same_as_cold(site, tmp_path)
