@@ -178,11 +178,11 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
     files = cache.get_meta("search_files") if cache is not None and last else None
     state = None
     reused = False
-    if files is not None and last_out is not None and last["key"] == key and _link_files(last_out / "search", dest, files):
+    if files is not None and last_out is not None and last["key"] == key and _take(staging, last_out, files, cache):
         reused = True
     elif files is not None and last_out is not None and previous is not None and last.get("state") is not None \
             and (stats := _update_search(ordered_reports, keyed, hashes, previous, last["state"], files,
-                                         last_out, dest, cache)) is not None:
+                                         last_out, staging, cache)) is not None:
         state = stats.state
     else:
         # A generator: write_index spools it, so the texts of 100,000 reports are never all in
@@ -195,7 +195,7 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
         state = stats.state
     for rel in files:
         staging.written.append(f"search/{rel}")
-        staging.bytes += (dest / rel).stat().st_size
+        staging.bytes += staging.size_of(f"search/{rel}")
     if cache is not None and not reused:
         cache.set_meta("search", {"key": key, "state": state})
         cache.set_meta("search_files", files)  # apart: the fast path rewrites "search" alone
@@ -203,34 +203,52 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
 
 
 def _update_search(reports: list[Report], keyed: dict[str, str], hashes: dict[str, str | None],
-                   previous: dict[str, str | None], state: Any, files: list[str], last_out: Path, dest: Path,
-                   cache: BuildCache) -> Any:
+                   previous: dict[str, str | None], state: Any, files: list[str], last_out: Path,
+                   staging: Staging, cache: BuildCache) -> Any:
     """The last index updated for the reports whose input changed (same documents otherwise), the
-    unchanged files linked from ``last_out``; None (nothing left in ``dest``) when it cannot be."""
+    unchanged files taken from ``last_out``; None (nothing left in staging) when it cannot be."""
     ids = doc_ids_of(reports, state)
     changed = [r for r in reports if previous.get(r.path) != hashes.get(r.path)]
-    if ids is None or not changed:
+    if ids is None or not changed or not _verified(last_out, files, cache):
         return None
-    # The files taken as they are must be those the last build left (not edited by hand since).
-    recorded = cache.output_stats([f"search/{rel}" for rel in files])
-    for rel in files:
-        try:
-            st = os.lstat(last_out / "search" / rel)
-        except OSError:
-            return None
-        if recorded.get(f"search/{rel}") != (st.st_size, st.st_mtime_ns, st.st_ino):
-            return None
     docs = {ids[d.url]: d for d in _search_docs(changed, keyed, cache)}
+    dest = staging.dir / "search"
     dest.mkdir(parents=True, exist_ok=True)
     stats = update_index(last_out / "search", dest, state, docs)
     if stats is None:
         shutil.rmtree(dest, ignore_errors=True)
         return None
     written = set(stats.written)
-    if not _link_files(last_out / "search", dest, [rel for rel in files if rel not in written]):
+    if not _take(staging, last_out, [rel for rel in files if rel not in written], cache, verify=False):
         shutil.rmtree(dest, ignore_errors=True)
         return None
     return stats
+
+
+def _verified(last_out: Path, files: list[str], cache: BuildCache | None) -> bool:
+    """True when the last build's ``search/`` files are all there as it left them (not edited)."""
+    if cache is None:
+        return False
+    recorded = cache.output_stats([f"search/{rel}" for rel in files])
+    for rel in files:
+        try:
+            st = os.lstat(last_out / "search" / rel)
+        except OSError:
+            return False
+        if recorded.get(f"search/{rel}") != (st.st_size, st.st_mtime_ns, st.st_ino):
+            return False
+    return True
+
+
+def _take(staging: Staging, last_out: Path, files: list[str], cache: BuildCache | None,
+          verify: bool = True) -> bool:
+    """The last build's ``search/`` files taken as they are: kept in place, or linked into the
+    staging folder; False when one is missing or (``verify``) not as the last build left it."""
+    if verify and not _verified(last_out, files, cache):
+        return False
+    if staging.in_place:
+        return True
+    return _link_files(last_out / "search", staging.dir / "search", files)
 
 
 def _search_docs(reports: list[Report], keyed: dict[str, str], cache: BuildCache | None,
@@ -412,7 +430,11 @@ class Builder:
         index = SiteIndex(cfg, site.reports, problems=_by_path(site.diagnostics))
         previous = cache.pages() if cache else {}
         last_out = Path(last["path"]) if last else None
-        staging = Staging(out)
+        # Issue 7: when the output holds the last build, only what changed is written into it
+        # (journaled); else the whole site is staged and swapped in. --clean always swaps.
+        in_place = (last_out is not None and last_out == Path(os.path.abspath(out)) and not clean
+                    and (out / MANIFEST).is_file())
+        staging = Staging(out, in_place=in_place)
         try:
             renderer = _LazyRenderer(index, site_fp, hashes)
             renderer.piece_path = cache.dir / "opendata.sqlite" if cache is not None else None
@@ -434,9 +456,13 @@ class Builder:
         result.bytes = staging.bytes
         result.rendered = pages.rendered
         if cache is not None:
-            # Pages written this build live in `out` now; record their stat so reuse can verify them.
+            # Pages written this build live in `out` now; record their stat so reuse can verify them
+            # (a page kept in place keeps its record).
             records = {}
             for rel, key in pages.keys.items():
+                if in_place and rel in pages.kept:
+                    records[rel] = previous[rel]
+                    continue
                 try:
                     st = os.stat(out / rel)
                 except OSError:
@@ -445,7 +471,12 @@ class Builder:
             cache.save_pages(records)
             cache.set_meta("snapshot", self._snapshot(site, inputs, base, renderer.shape))
             cache.set_meta("snapshot_inputs", {})
-            cache.save_output_state(_output_state(out) or {})
+            if in_place:
+                # The files kept are as recorded (verified when kept); the rest was just written.
+                cache.forget_output(staging.deleted)
+                cache.save_output_state(_stats(out, staging.staged), replace=False)
+            else:
+                cache.save_output_state(_output_state(out) or {})
             cache.set_meta("last_build", {"key": build_key, "path": os.path.abspath(out),
                                           "pages": result.pages, "bytes": result.bytes})
         result.seconds = time.perf_counter() - start
@@ -829,13 +860,13 @@ def _owner(rel: str, workers: int) -> int:
 PER_REPORT = ("report_json", "report_csv")
 
 _RENDERER: _LazyRenderer | None = None
-_JOB: tuple[Path, Path, dict[str, tuple[str, int, int]], Path | None] | None = None
+_JOB: tuple[Path, Path, dict[str, tuple[str, int, int]], Path | None, bool] | None = None
 
 
 def _walk(worker: int, workers: int) -> list[tuple[str, int, str | None, bool]]:
     """Walk the page stream and write the files of ``worker``; returns (path, size, key, rendered)."""
     assert _RENDERER is not None and _JOB is not None
-    output, staging_dir, previous, last_out = _JOB
+    output, staging_dir, previous, last_out, in_place = _JOB
     renderer = _RENDERER
     renderer.worker, renderer.workers = worker, workers
     from . import render as render_module
@@ -859,7 +890,7 @@ def _walk(worker: int, workers: int) -> list[tuple[str, int, str | None, bool]]:
             if isinstance(item, _SitePage):
                 key = digest(key, rel)
             try:
-                if key is not None and _reuse(rel, key, previous, last_out, staging_dir):
+                if key is not None and _reuse(rel, key, previous, last_out, None if in_place else staging_dir):
                     out.append((rel, previous[rel][1], key, False))
                     continue
                 try:
@@ -884,6 +915,7 @@ def _walk(worker: int, workers: int) -> list[tuple[str, int, str | None, bool]]:
 class _PageStats:
     keys: dict[str, str] = field(default_factory=dict)  # keyed page → key, for the cache
     rendered: int = 0  # keyed pages rendered (not reused)
+    kept: set[str] = field(default_factory=set)  # keyed pages reused from the last build
 
 
 def _write_pages(renderer: _LazyRenderer, staging: Staging, previous: dict[str, tuple[str, int, int]],
@@ -893,7 +925,7 @@ def _write_pages(renderer: _LazyRenderer, staging: Staging, previous: dict[str, 
     stats = _PageStats()
     if len(renderer.site.reports) < PARALLEL_MIN:
         workers = 1
-    _RENDERER, _JOB = renderer, (staging.output, staging.dir, previous, last_out)
+    _RENDERER, _JOB = renderer, (staging.output, staging.dir, previous, last_out, staging.in_place)
     try:
         if workers <= 1:
             results = [_walk(0, 1)]
@@ -909,13 +941,15 @@ def _write_pages(renderer: _LazyRenderer, staging: Staging, previous: dict[str, 
             if key is not None:
                 stats.keys[rel] = key
                 stats.rendered += rendered
+                if not rendered:
+                    stats.kept.add(rel)
     return stats
 
 
 def _reuse(rel: str, key: str, previous: dict[str, tuple[str, int, int]], last_out: Path | None,
-           staging_dir: Path) -> bool:
-    """Link (or copy) the previous build's page when it was made from the same inputs and is still
-    the file that build wrote."""
+           staging_dir: Path | None) -> bool:
+    """Take the previous build's page when it was made from the same inputs and is still the file
+    that build wrote: linked (or copied) into ``staging_dir``, or, with None, kept in place."""
     prev = previous.get(rel)
     if last_out is None or prev is None or prev[0] != key:
         return False
@@ -926,6 +960,8 @@ def _reuse(rel: str, key: str, previous: dict[str, tuple[str, int, int]], last_o
         return False
     if (st.st_size, st.st_mtime_ns) != (prev[1], prev[2]):
         return False  # edited by hand, or replaced: render it again
+    if staging_dir is None:
+        return True
     dest = staging_dir / rel
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -933,6 +969,18 @@ def _reuse(rel: str, key: str, previous: dict[str, tuple[str, int, int]], last_o
     except OSError:
         shutil.copy2(src, dest)  # other file system, or links not allowed: copy keeps the mtime
     return True
+
+
+def _stats(out: Path, rels: list[str]) -> dict[str, tuple[int, int, int]]:
+    """Size, mtime and inode of some files of the output (those that exist)."""
+    state = {}
+    for rel in rels:
+        try:
+            st = os.lstat(out / rel)
+        except OSError:
+            continue
+        state[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    return state
 
 
 __all__ = ["Builder", "BuildResult", "Site", "build", "load_site", "select_files", "MANIFEST"]

@@ -252,6 +252,11 @@ class BuildCache:
             self.db.executemany("INSERT OR REPLACE INTO output VALUES (?,?,?,?)",
                                 [(p, *v) for p, v in sorted(state.items())])
 
+    def forget_output(self, paths: list[str]) -> None:
+        """Forget output files that were deleted."""
+        with self._transaction():
+            self.db.executemany("DELETE FROM output WHERE path=?", [(p,) for p in paths])
+
     def get_meta(self, name: str) -> Any:
         """A pickled value of the ``meta`` table, or ``None``."""
         row = self.db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()

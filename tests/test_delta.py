@@ -192,3 +192,46 @@ def test_cell_edit_updates_the_search_index(site: Path, tmp_path: Path) -> None:
     kept = [p for p in docs if p.stat().st_ino == inodes[p]]
     assert len(docs) - 1 <= len(kept) <= len(docs)
     assert_same_as_cold(site, tmp_path)
+
+
+def test_full_build_in_place_keeps_unchanged_files(site: Path, tmp_path: Path) -> None:
+    """A cell edit rewrites only the files that change: the other reports' pages stay the very
+    same files (not even re-linked), and a deleted report's folder goes, as in a cold build."""
+    build(site)
+    pages = sorted((site / "public").glob("20*/*/index.html"))
+    inodes = {p: p.stat().st_ino for p in pages}
+    path = one_report(site)
+    path.write_text(path.read_text(encoding="utf-8").replace("new_requests = [", "new_requests = [1", 1),
+                    encoding="utf-8")
+    assert not build(site).patched
+    changed = [p for p in pages if p.stat().st_ino != inodes[p]]
+    assert 1 <= len(changed) <= 8  # the edited report and its agency's other years
+    gone = sorted((site / "content").glob("*/*.md"))[20]
+    gone.unlink()
+    build(site)
+    assert not (site / "public" / gone.parent.name / gone.stem).exists()
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_interrupted_in_place_build_is_finished(site: Path, tmp_path: Path, monkeypatch) -> None:
+    build(site)
+    path = one_report(site)
+    path.write_text(path.read_text(encoding="utf-8").replace("new_requests = [", "new_requests = [1", 1),
+                    encoding="utf-8")
+    real = os.replace
+    calls: list[str] = []
+
+    def failing(src, dst, *a, **kw):
+        if str(dst).startswith(str(site / "public")) and len(calls) >= 3:
+            raise OSError(5, "Input/output error")
+        calls.append(str(dst))
+        return real(src, dst, *a, **kw)
+
+    monkeypatch.setattr(write_module.os, "replace", failing)
+    with pytest.raises(GovsiteError, match="失败：磁盘读写错误"):
+        build(site)
+    monkeypatch.setattr(write_module.os, "replace", real)
+    monkeypatch.setattr(write_module, "_alive", lambda pid: False)
+    build(site)
+    assert not [p for p in site.iterdir() if p.name.startswith(".public.")]
+    assert_same_as_cold(site, tmp_path)
