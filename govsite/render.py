@@ -8,9 +8,12 @@ one at a time, never all held in memory (issue 7: streaming).
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
@@ -29,7 +32,7 @@ from .formats.figures import (
     figure_by_key, review_figure,
 )
 from .opendata import (
-    LONG_COLUMNS, META_COLUMNS, PieceStore, archive, format_columns, readme_text, report_csv, report_json,
+    LONG_COLUMNS, META_COLUMNS, PieceStore, write_archive, format_columns, readme_text, report_csv, report_json,
     year_csv,
 )
 from .portal import (
@@ -41,6 +44,7 @@ from .model import Report
 from .sections import split_sections
 from .tables import fill, render_table, skeleton
 from .templates import make_environment
+from .write import FileData
 
 #: Which standard table belongs under which section heading (spec §2).
 TABLE_OF_SECTION = {"s2": "active", "s3": "applications", "s4": "reviews"}
@@ -159,6 +163,7 @@ class Renderer:
     def __init__(self, site: SiteIndex) -> None:
         self.site = site
         self.config = site.config
+        self.spool_dir: Path | None = None  # where big files are made (default: the system's temp folder)
         self.env = make_environment(site.config.layouts_dir)
         base = site.config.base_path
         self.env.globals.update(
@@ -383,17 +388,24 @@ class Renderer:
         ordered = sorted(self.site.reports, key=report_order)
         readme = readme_text(self.config.title, {y: len(rs) for y, rs in self.site.by_year.items()}, len(ordered))
         store, key_of = self.archive_store()
+        # Written to a file, not held (~400 MB at 100,000 reports); in the spool folder, on the
+        # output's file system, so that the writer can rename it into place.
+        fd, name = tempfile.mkstemp(prefix=".govsite-archive-", dir=self.spool_dir)
         try:
-            zipped = archive(readme, year_files, ordered, store, key_of)
+            with os.fdopen(fd, "wb") as fh:
+                size = write_archive(fh, readme, year_files, ordered, store, key_of)
+        except BaseException:
+            os.unlink(name)
+            raise
         finally:
             if store is not None:
                 store.close()
-        yield f"data/{ARCHIVE_NAME}", zipped
+        yield f"data/{ARCHIVE_NAME}", FileData(Path(name), size)
         formats = sorted({r.format for r in self.site.reports} | set(FORMATS.values()), key=lambda f: f.version)
         yield "data/index.html", self.page(
             "data.html", year_files=[(y, f"data/{y}.csv", len(year_files[f"{y}.csv"]))
                                      for y in sorted(self.site.by_year, reverse=True)],
-            archive=(f"data/{ARCHIVE_NAME}", len(zipped)), formats=formats,
+            archive=(f"data/{ARCHIVE_NAME}", size), formats=formats,
             format_columns={f.version: format_columns(f) for f in formats},
             by_year_reports=self.site.by_year, meta_columns=META_COLUMNS, long_columns=LONG_COLUMNS, rules=RULES,
             equations={f.version: _equation_summary(f) for f in formats},

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import GovsiteError
@@ -47,6 +48,15 @@ def os_error_message(exc: OSError, action: str, name: str, unchanged: bool = Tru
 
 
 _STAGED = re.compile(r"(^|/)\.([^/]+)\.tmp-\d+-[^/]+(?=/|$)")
+
+
+@dataclass(frozen=True)
+class FileData:
+    """A page or data file made as a file rather than bytes (too big to hold in memory: the
+    archive of every cell, issue 7). The writer moves it to its place."""
+
+    path: Path
+    size: int
 
 
 def check_output_dir(output: Path, root: Path) -> None:

@@ -66,7 +66,10 @@ def test_year_csv_cells(reports):
 def test_zip64_records(monkeypatch):
     monkeypatch.setattr(opendata, "ZIP64_LIMIT", 10)
     data = {"a.txt": b"hello " * 1000, "b.csv": "中文,1\n".encode("utf-8") * 500, "empty": b""}
-    raw = opendata._zip([(n, opendata._deflate(v)) for n, v in data.items()])
+    buf = io.BytesIO()
+    size = opendata._zip([(n, opendata._deflate(v)) for n, v in data.items()], buf)
+    raw = buf.getvalue()
+    assert size == len(raw)
     zf = zipfile.ZipFile(io.BytesIO(raw))
     assert zf.testzip() is None
     assert {n: zf.read(n) for n in zf.namelist()} == data
