@@ -300,3 +300,40 @@ def test_random_edits_match_cold_build(small, tmp_path_factory: pytest.TempPathF
             new = dataclasses.replace(new, title=new.title[: data.draw(st.integers(0, len(new.title)))] + add)
         edits[d.url] = new
     _overlay_equals_cold(out, state, docs, edits, tmp_path_factory.mktemp("prop"))
+
+
+# --- the cold writer's fast paths: same output as the straightforward definitions ---------------
+
+
+@pytest.mark.parametrize("text", ["", "a", "ab", "a b", " ", "  x", "x  ", "卫辉市 商务局\n2022", "Ｘ市\u3000ＡＰＰ",
+                                  "𠀀𠀁\u2028𠀂", "r:r: x\u00a0y", "\ud800x y"])
+def test_pair_codes_are_bigrams(text: str) -> None:
+    from govsite.search.index import _pair_codes, _pair_str, _pair_strs
+    from govsite.search.text import WS_CHARS, bigrams
+
+    codes = _pair_codes(text)
+    keys, with_ws = _pair_strs(codes)
+    assert keys == [_pair_str(c) for c in codes]
+    assert set(keys) == {text[i : i + 2] for i in range(len(text) - 1)}
+    assert set(with_ws) == {k for k in keys if set(k) & set(WS_CHARS)}
+    assert set(keys) - set(with_ws) == bigrams(text)
+
+
+def test_fast_fold_equals_normalize() -> None:
+    from govsite.search.index import _fold_fast
+
+    text = "".join(chr(c) for c in range(0x30100) if not 0xD800 <= c < 0xE000)
+    assert _fold_fast(text) == normalize(text)
+    assert _fold_fast("ＡＰＰ，（测试）Straße") == normalize("ＡＰＰ，（测试）Straße") == "app,(测试)strasse"
+
+
+def test_units_smaller_than_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks split into units across workers: the same bytes and state as one process."""
+    docs = _docs(150)
+    monkeypatch.setattr(index_mod, "CHUNK_DOCS", 64)
+    one = write_index(docs, tmp_path / "one", workers=1)
+    for unit in (16, 24):  # dividing the chunk, and not
+        monkeypatch.setattr(index_mod, "UNIT_DOCS", unit)
+        split = write_index(docs, tmp_path / f"u{unit}", workers=2)
+        assert _tree(tmp_path / f"u{unit}") == _tree(tmp_path / "one")
+        assert split.state == one.state

@@ -29,10 +29,11 @@ no server configuration is needed and the output is byte-identical across runs:
     "l": level, "x": text}``. The client fetches these for the results it shows: to verify them
     against the real text (terms of three or more characters), to rank them and to cut excerpts.
 
-Building is one pass over the documents in id order, in chunks of 4,096: a worker writes a chunk's
-document files and spills its postings (plain int lists, pickled, split into up to 256 buckets by
-key hash); then each bucket is merged over all chunks and cut into its shards. Peak memory is a few
-chunks plus one bucket, not the whole index; chunks and buckets run in parallel processes.
+Building is one pass over the documents in id order, in chunks of 4,096 (or smaller units of a
+chunk, to balance the workers): a worker writes a chunk's document files and spills its postings
+(plain int lists, pickled, split into up to 256 buckets by key hash); then each bucket is merged
+over all chunks and cut into its shards. Peak memory is a few chunks plus one bucket, not the
+whole index; chunks and buckets run in parallel processes.
 
 :func:`write_index` also returns an :class:`IndexState`, with which
 :func:`govsite.search.update.update_index` rewrites only the files that one edited report changes.
@@ -40,13 +41,17 @@ chunks plus one bucket, not the whole index; chunks and buckets run in parallel 
 
 from __future__ import annotations
 
+import array
+import functools
 import gzip
 import hashlib
 import json
 import multiprocessing
 import os
 import pickle
+import re
 import shutil
+import sys
 import tempfile
 import time
 import zlib
@@ -57,7 +62,7 @@ from operator import sub
 from pathlib import Path
 from typing import Protocol
 
-from .text import bigrams, normalize, unigrams
+from .text import WS_CHARS, bigrams, fold_table, normalize, unigrams
 
 FORMAT = 1
 META_NAME = "meta.json.gz"
@@ -65,7 +70,12 @@ SHARD_DIR = "i"
 DOC_DIR = "d"
 DOCS_PER_DIR = 1000
 #: Documents whose postings are collected in memory before they are spilled to the bucket files.
+#: The shard count depends on the distinct keys per chunk of this many ids, so changing it changes
+#: the output.
 CHUNK_DOCS = 4096
+#: With few chunks per worker, chunks are processed in units of this many documents, so that the
+#: workers finish together (10,000 documents are 3 chunks: 2 workers would do 2 + 1).
+UNIT_DOCS = 1024
 MAX_BUCKETS = 256
 #: Aim for shards of about this many raw (uncompressed) bytes: a query touches one shard per
 #: distinct key, so smaller shards mean fewer bytes of unrelated keys, at the cost of more files.
@@ -355,23 +365,92 @@ def _ordered(docs: Iterable[SearchDoc], spool_dir: Path) -> tuple[int, Iterator[
 
 @dataclass
 class _ChunkResult:
-    chunk: int
-    offsets: list[int]  # start of each bucket's pickle in the chunk's spill file, plus the end
+    chunk: int  # number of the unit (its spill file)
+    first_id: int
+    offsets: list[int]  # start of each bucket's pickle in the unit's spill file, plus the end
     doc_bytes: int
     doc_digests: bytes  # FILE_DIGEST_SIZE bytes per document, in id order
     postings: int
     keys: int
+    #: the keys themselves, when a chunk of CHUNK_DOCS ids is split into several units (the
+    #: shard count needs the distinct keys per chunk)
+    key_list: list[str] | None = None
+
+
+#: Text encoding in which each code point is one native-order 32-bit unit: reading the encoded text
+#: as 64-bit units gives every pair of adjacent code points as one int (see :func:`_pair_codes`).
+_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
+
+
+def _pair_codes(folded: str) -> set[int]:
+    """Every pair of adjacent code points of ``folded`` as an int (:func:`_pair_str` decodes one).
+
+    Whitespace is not skipped: unlike :func:`~govsite.search.text.bigrams` this is C-level work
+    with no string made per pair, and :func:`_index_chunk` drops the pairs with whitespace once per
+    chunk, for the distinct pairs only.
+    """
+    b = folded.encode(_UTF32, "surrogatepass")
+    mv = memoryview(b)
+    out = set(mv[: len(b) // 8 * 8].cast("Q"))  # pairs (0, 1), (2, 3), ...
+    out.update(mv[4 : 4 + max(0, (len(b) - 4) // 8 * 8)].cast("Q"))  # pairs (1, 2), (3, 4), ...
+    return out
+
+
+def _pair_str(code: int) -> str:
+    """The two code points of a pair code."""
+    return code.to_bytes(8, sys.byteorder).decode(_UTF32, "surrogatepass")
+
+
+_TWO = re.compile("..", re.DOTALL)
+_WS_ONE = re.compile("[" + re.escape(WS_CHARS) + "]")
+
+
+def _pair_strs(codes: Iterable[int]) -> tuple[list[str], list[str]]:
+    """Decode many pair codes at once (C-level work): the strings, and those with whitespace."""
+    text = array.array("Q", codes).tobytes().decode(_UTF32, "surrogatepass")
+    keys = _TWO.findall(text)
+    return keys, [keys[m.start() >> 1] for m in _WS_ONE.finditer(text)]
+
+
+@functools.cache
+def _fold_chain() -> tuple[dict[str, str], frozenset[str]] | None:
+    """:func:`fold_table` by character, when folding may be done one character at a time by
+    ``str.replace``: no fold contains a character that itself folds (true of Unicode 15)."""
+    table = fold_table()
+    if any(ord(c) in table for folded in table.values() for c in folded):
+        return None
+    chars = {chr(cp): folded for cp, folded in table.items()}
+    return chars, frozenset(chars)
+
+
+def _fold_fast(text: str) -> str:
+    """:func:`~govsite.search.text.normalize`, faster on CJK text.
+
+    ``str.translate`` looks every character up in the table; a report has only a few distinct
+    characters that fold (full-width punctuation, Latin capitals), each replaced in one C pass.
+    """
+    chain = _fold_chain()
+    if text.isascii() or chain is None:
+        return normalize(text)
+    chars, folding = chain
+    for c in folding.intersection(text):
+        text = text.replace(c, chars[c])
+    return text
 
 
 def _index_chunk(chunk: int, first_id: int, docs: list[SearchDoc], out_dir: str, tmp: str,
-                 buckets: int) -> _ChunkResult:
-    """Write the document files of one chunk and spill its postings, split by bucket.
+                 buckets: int, keep_keys: bool = False) -> _ChunkResult:
+    """Write the document files of one chunk (or unit of one) and spill its postings, by bucket.
 
     Runs in a worker process (or inline). Postings stay plain lists of ints: pickling them is
-    C-level work, whereas varint-encoding per chunk would be Python work done twice.
+    C-level work, whereas varint-encoding per chunk would be Python work done twice. Bigrams are
+    collected as pair codes (:func:`_pair_codes`) and turned into strings once per chunk; the keys
+    and postings are exactly those of :func:`doc_keys` (but for a region with an empty level, where
+    ``"r:"`` is a filter key and a bigram at once and the document is listed twice).
     """
-    all_lists: dict[str, list[int]] = defaultdict(list)
-    name_lists: dict[str, list[int]] = defaultdict(list)
+    pair_lists: dict[int, list[int]] = defaultdict(list)
+    name_pair_lists: dict[int, list[int]] = defaultdict(list)
+    other_lists: dict[str, list[int]] = defaultdict(list)  # "1:", "r:" and "l:" keys
     digests: list[bytes] = []
     doc_bytes = 0
     doc_dir = Path(out_dir) / DOC_DIR
@@ -384,34 +463,44 @@ def _index_chunk(chunk: int, first_id: int, docs: list[SearchDoc], out_dir: str,
         digests.append(file_digest(blob))
         doc_bytes += len(blob)
 
-        names = normalize(names_text(doc.title, doc.agency))
-        full = names + "\n" + normalize("\n".join((" ".join(doc.region), str(doc.year), doc.text)))
-        for bg in bigrams(full):
-            all_lists[bg].append(doc_id)
-        for bg in bigrams(names):
-            name_lists[bg].append(doc_id)
+        names = _fold_fast(names_text(doc.title, doc.agency))
+        full = names + "\n" + _fold_fast("\n".join((" ".join(doc.region), str(doc.year), doc.text)))
+        for code in _pair_codes(full):
+            pair_lists[code].append(doc_id)
+        for code in _pair_codes(names):
+            name_pair_lists[code].append(doc_id)
         for ch in unigrams(names):
-            all_lists["1:" + ch].append(doc_id)
+            other_lists["1:" + ch].append(doc_id)
         for depth in range(1, len(doc.region) + 1):
-            all_lists["r:" + "/".join(doc.region[:depth])].append(doc_id)
+            other_lists["r:" + "/".join(doc.region[:depth])].append(doc_id)
         if doc.level:
-            all_lists["l:" + doc.level].append(doc_id)
+            other_lists["l:" + doc.level].append(doc_id)
+
+    keys, with_ws = _pair_strs(pair_lists)
+    all_lists = dict(zip(keys, pair_lists.values()))
+    name_lists = dict(zip(_pair_strs(name_pair_lists)[0], name_pair_lists.values()))
+    for key in with_ws:  # bigrams never span whitespace (the names' pairs are among the full text's)
+        all_lists.pop(key, None)
+        name_lists.pop(key, None)
+    for key, ids in other_lists.items():
+        pair_ids = all_lists.get(key)
+        # "r:" of an empty region level is also a bigram: the document is listed twice
+        all_lists[key] = ids if pair_ids is None else sorted(pair_ids + ids)
 
     parts: list[dict[str, tuple[list[int], list[int]]]] = [{} for _ in range(buckets)]
     mask = buckets - 1
-    postings = 0
     empty: list[int] = []
-    for key, ids in all_lists.items():
-        names_ids = name_lists.get(key, empty)
-        parts[zlib.crc32(key.encode("utf-8")) & mask][key] = (ids, names_ids)
-        postings += len(ids) + len(names_ids)
+    postings = sum(map(len, all_lists.values())) + sum(map(len, name_lists.values()))
+    for key, crc in zip(all_lists, map(zlib.crc32, map(str.encode, all_lists))):
+        parts[crc & mask][key] = (all_lists[key], name_lists.get(key, empty))
     offsets = []
     with open(Path(tmp) / f"c{chunk:05d}", "wb") as f:
         for part in parts:
             offsets.append(f.tell())
             pickle.dump(part, f, protocol=pickle.HIGHEST_PROTOCOL)
         offsets.append(f.tell())
-    return _ChunkResult(chunk, offsets, doc_bytes, b"".join(digests), postings, len(all_lists))
+    return _ChunkResult(chunk, first_id, offsets, doc_bytes, b"".join(digests), postings, len(all_lists),
+                        list(all_lists) if keep_keys else None)
 
 
 def _merge_bucket(bucket: int, buckets: int, shards: int, chunks: list[list[int]], out_dir: str,
@@ -494,11 +583,14 @@ def write_index(
 
     with tempfile.TemporaryDirectory(prefix=".search-", dir=out_dir) as tmp_name:
         n_docs, ordered = _ordered(docs, Path(tmp_name))
-        n_chunks = max(1, -(-n_docs // CHUNK_DOCS))
+        chunk_docs = CHUNK_DOCS
+        n_chunks = max(1, -(-n_docs // chunk_docs))
         if workers is None:
             workers = min(os.cpu_count() or 1, n_chunks) if n_chunks > 2 else 1
+        # few chunks per worker: smaller units balance the load (their keys are then united per
+        # chunk, for the shard count)
+        unit_docs = chunk_docs if workers == 1 or n_chunks >= 8 * workers else min(chunk_docs, UNIT_DOCS)
         buckets = _buckets(n_docs)
-        chunk_docs = CHUNK_DOCS
         identity = hashlib.blake2b(digest_size=16)
         years: dict[int, list[int]] = {}
         regions: dict[str, int] = defaultdict(int)
@@ -513,17 +605,32 @@ def write_index(
             pending: deque = deque()
             batch: list[SearchDoc] = []
             doc_id = 0
+            chunk_keys = 0
+            # units come back in id order: the chunk being collected and the union of its keys
+            open_chunk: list = [-1, set()]
+
+            def take(r: _ChunkResult) -> None:
+                nonlocal chunk_keys
+                results.append(r)
+                if r.key_list is None:
+                    chunk_keys += r.keys
+                    return
+                if r.first_id // chunk_docs != open_chunk[0]:
+                    chunk_keys += len(open_chunk[1])
+                    open_chunk[:] = [r.first_id // chunk_docs, set()]
+                open_chunk[1].update(r.key_list)
+                r.key_list = None
 
             def submit() -> None:
                 args = (len(results) + len(pending), doc_id - len(batch), list(batch), str(out_dir),
-                        tmp_name, buckets)
+                        tmp_name, buckets, unit_docs < chunk_docs)
                 batch.clear()
                 if pool is None:
-                    results.append(_index_chunk(*args))
+                    take(_index_chunk(*args))
                     return
                 pending.append(pool.apply_async(_index_chunk, args))
-                while len(pending) > workers:  # bounded: never more than this many chunks in flight
-                    results.append(pending.popleft().get())
+                while len(pending) > workers:  # bounded: never more than this many units in flight
+                    take(pending.popleft().get())
 
             for doc in ordered:
                 for depth in range(1, len(doc.region) + 1):
@@ -536,17 +643,17 @@ def write_index(
                 identity.update(_identity_bytes(doc))
                 batch.append(doc)
                 doc_id += 1
-                if len(batch) == chunk_docs:
+                if len(batch) == unit_docs or doc_id % chunk_docs == 0:  # a unit never spans two chunks
                     submit()
             if batch or not results and not pending:
                 submit()
             while pending:
-                results.append(pending.popleft().get())
+                take(pending.popleft().get())
+            chunk_keys += len(open_chunk[1])
             stats.extra["docs_and_postings_s"] = time.perf_counter() - t_docs
 
             t_shards = time.perf_counter()
             postings = sum(r.postings for r in results)
-            chunk_keys = sum(r.keys for r in results)
             shards = shard_count(n_docs, postings, chunk_keys, shard_target)
             (out_dir / SHARD_DIR).mkdir()
             chunk_offsets = [r.offsets for r in results]
