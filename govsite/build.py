@@ -145,6 +145,26 @@ def build(root: Path, output: Path | None = None, base_url: str | None = None, c
     return Builder(root, workers=workers, cache=cache).build(output, base_url, clean=clean, strict=strict)
 
 
+_T0 = time.perf_counter()
+
+
+def trace(label: str) -> None:
+    """With ``GOVSITE_TRACE=1``, print a build phase with the time since start and the process's
+    memory now and at its peak (issue 7: profile before optimising; bench/RESULTS.md uses it)."""
+    if os.environ.get("GOVSITE_TRACE") != "1":
+        return
+    try:
+        with open("/proc/self/statm") as fh:
+            now = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") >> 20
+    except OSError:
+        now = -1
+    import resource  # noqa: PLC0415 — only when tracing
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
+    print(f"[trace] {time.perf_counter() - _T0:8.2f} s  {now:5d} MB now  {peak:5d} MB peak  {label}",
+          file=sys.stderr, flush=True)
+
+
 def default_workers() -> int:
     """``GOVSITE_WORKERS`` when set, else the CPUs this process may use."""
     env = os.environ.get("GOVSITE_WORKERS", "")
@@ -386,6 +406,7 @@ class Builder:
         code_fp = code_fingerprint()
         site_fp = site_fingerprint(code_fp, self.root, repr(cfg), cfg.layouts_dir)
         inputs = self._inputs(cfg, cache)
+        trace(f"inputs: {len(inputs)} files")
         # Everything a build depends on but the reports; with their hashes, the key of the build.
         base = digest(site_fp, _static_state(cfg), os.path.abspath(out), clean, strict)
         build_key = digest(base, [(i.shown, i.hash) for i in inputs])
@@ -418,6 +439,7 @@ class Builder:
                 return result
 
         site, parsed = self._load(cfg, inputs, code_fp, cache)
+        trace(f"loaded and checked: {len(site.reports)} reports, {parsed} parsed")
         result = BuildResult(site, out, parsed=parsed)
         blocking = [d for d in site.diagnostics if d.is_error or strict]
         structural = [d for d in blocking if not d.rule.startswith("R")]
@@ -440,12 +462,16 @@ class Builder:
             renderer.piece_path = cache.dir / "opendata.sqlite" if cache is not None else None
             renderer.spool_dir = staging.dir
             pages = _write_pages(renderer, staging, previous, last_out, self.workers)
+            trace(f"pages: {len(staging.written)} files, {pages.rendered} rendered")
             staging.copy_tree(THEME_DIR / "static", "assets")
             staging.copy_tree(cfg.static_dir)
             text_keys = {i.shown: i.key for i in inputs if i.key and i.key not in self._unstable}
             result.search_reused = _write_search(site.reports, staging, hashes, code_fp, cache, last_out,
                                                  self.workers, text_keys, snapshot.inputs if snapshot else None)
+            trace("search index")
             staging.commit(clean=clean)
+            in_place = staging.in_place  # the commit swaps instead when most files are new
+            trace("committed" + (" in place" if in_place else ""))
         except TemplateError as exc:
             staging.abort()
             name, line = template_error_location(exc)
@@ -480,6 +506,7 @@ class Builder:
                 cache.save_output_state(_output_rows(out))
             cache.set_meta("last_build", {"key": build_key, "path": os.path.abspath(out),
                                           "pages": result.pages, "bytes": result.bytes})
+        trace("cache saved")
         result.seconds = time.perf_counter() - start
         return result
 

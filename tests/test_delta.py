@@ -194,10 +194,15 @@ def test_cell_edit_updates_the_search_index(site: Path, tmp_path: Path) -> None:
     assert_same_as_cold(site, tmp_path)
 
 
-def test_full_build_in_place_keeps_unchanged_files(site: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_place_max", [1.0, 0.0])
+def test_full_build_in_place_keeps_unchanged_files(site: Path, tmp_path: Path, monkeypatch,
+                                                   in_place_max: float) -> None:
     """A cell edit rewrites only the files that change: the other reports' pages stay the very
-    same files (not even re-linked), and a deleted report's folder goes, as in a cold build."""
+    same files (kept in place, or linked into a swapped folder when most files changed), and a
+    deleted report's folder goes, as in a cold build."""
+    monkeypatch.setattr(write_module, "IN_PLACE_MAX", in_place_max)
     build(site)
+    folder = (site / "public").stat().st_ino
     pages = sorted((site / "public").glob("20*/*/index.html"))
     inodes = {p: p.stat().st_ino for p in pages}
     path = one_report(site)
@@ -206,6 +211,7 @@ def test_full_build_in_place_keeps_unchanged_files(site: Path, tmp_path: Path) -
     assert not build(site).patched
     changed = [p for p in pages if p.stat().st_ino != inodes[p]]
     assert 1 <= len(changed) <= 8  # the edited report and its agency's other years
+    assert ((site / "public").stat().st_ino == folder) == (in_place_max == 1.0)
     gone = sorted((site / "content").glob("*/*.md"))[20]
     gone.unlink()
     build(site)
@@ -214,6 +220,7 @@ def test_full_build_in_place_keeps_unchanged_files(site: Path, tmp_path: Path) -
 
 
 def test_interrupted_in_place_build_is_finished(site: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(write_module, "IN_PLACE_MAX", 1.0)
     build(site)
     path = one_report(site)
     path.write_text(path.read_text(encoding="utf-8").replace("new_requests = [", "new_requests = [1", 1),
