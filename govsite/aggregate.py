@@ -56,10 +56,11 @@ def sum_reports(fmt: Format, reports: Iterable[Report]) -> Aggregate:
     """
     reports = list(reports)
     agg = Aggregate(fmt, reports)
+    dicts = [r.values for r in reports]
     for table in fmt.tables:
         for f in table.fields():
             key = f"{table.key}.{f.key}"
-            present = [r.values[key] for r in reports if r.values.get(key) is not None]
+            present = [v for v in [d.get(key) for d in dicts] if v is not None]
             lacking = len(reports) - len(present)
             if lacking:
                 agg.incomplete[key] = lacking

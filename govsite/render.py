@@ -163,6 +163,7 @@ class Renderer:
     def __init__(self, site: SiteIndex) -> None:
         self.site = site
         self.config = site.config
+        self._position: dict[int, int] | None = None
         self.spool_dir: Path | None = None  # where big files are made (default: the system's temp folder)
         self.env = make_environment(site.config.layouts_dir)
         base = site.config.base_path
@@ -360,10 +361,18 @@ class Renderer:
     def region_page(self, node: RegionNode) -> bytes:
         """A region: the sum of its agencies' reports year by year, its sub-regions and agencies."""
         agencies = node.all_agencies()
-        members = {id(a) for a in agencies}
+        # The region's reports from its agencies (each report counted with the agency it belongs
+        # to), in the order of the year lists: scanning every report of the site for every region
+        # was quadratic (issue 7: ~1 s at 10k reports).
+        position = self._positions()
+        by_year: dict[int, list[Report]] = defaultdict(list)
+        for a in agencies:
+            for r in a.reports:
+                if self.site.agency_of(r) is a:
+                    by_year[r.year].append(r)
         per_year = []
-        for year, reports in self.site.by_year.items():
-            rs = [r for r in reports if id(self.site.agency_of(r)) in members]
+        for year in self.site.by_year:
+            rs = sorted(by_year.get(year, ()), key=lambda r: position[id(r)])
             if rs:
                 per_year.append((year, rs, [self.summary(f"rg{year}-{i}", agg, f"{year}年度{agg.format.version}年版")
                                             for i, agg in enumerate(sum_by_format(rs))]))
@@ -375,6 +384,12 @@ class Renderer:
         return self.page("region.html", node=node, agencies=agencies, per_year=per_year, figs=figs,
                          trend=trend, crumbs=crumbs, sum_figure=sum_figure,
                          page_meta=self.meta("地区", f"{node.name}政府信息公开工作年度报告合计"))
+
+    def _positions(self) -> dict[int, int]:
+        """Each report's place in its year's list (``id`` → index), made once."""
+        if self._position is None:
+            self._position = {id(r): i for rs in self.site.by_year.values() for i, r in enumerate(rs)}
+        return self._position
 
     # --- open data and feed ---------------------------------------------------------------------
 
