@@ -167,7 +167,8 @@ def check_site(reports: Iterable[Report]) -> list[Diagnostic]:
 def check_carry_over(by_key: dict[tuple[str, int], list[Report]]) -> list[Diagnostic]:
     """R6: 二 (上年结转) of year N equals 四 (结转下年度继续办理) of year N−1, same agency, every column."""
     diags = []
-    for (agency, year), group in sorted(by_key.items()):
+    for agency, year in sorted(by_key):  # the keys are unique: no need to carry the groups along
+        group = by_key[(agency, year)]
         prev = by_key.get((agency, year - 1))
         if not prev:
             continue
