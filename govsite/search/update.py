@@ -181,28 +181,43 @@ class _Postings:
         return _varint_bytes(len(self.ids)) + _varint_bytes(len(self.buf)) + self.buf
 
 
-def _split_shard(raw: bytes) -> dict[bytes, tuple[int, int, int]]:
-    """Each entry of a decompressed shard: UTF-8 key → (start of entry, start of lists, end)."""
-    out: dict[bytes, tuple[int, int, int]] = {}
+def _scan_shard(raw: bytes) -> tuple[list[bytes], list[int]]:
+    """The keys of a decompressed shard (UTF-8, in their sorted order) and where each entry starts.
+
+    ``starts`` has one more element: the end. Inlined one-byte varints: most lengths and counts
+    are below 128, and this loop runs over every entry of every shard an update touches.
+    """
+    keys: list[bytes] = []
+    starts: list[int] = []
     pos = 0
     end = len(raw)
     try:
         while pos < end:
-            start = pos
-            klen, pos = _varint_at(raw, pos)
-            key = raw[pos : pos + klen]
+            starts.append(pos)
+            klen = raw[pos]
+            if klen < 0x80:
+                pos += 1
+            else:
+                klen, pos = _varint_at(raw, pos)
+            keys.append(raw[pos : pos + klen])
             pos += klen
-            lists = pos
             for _ in range(2):
-                _, pos = _varint_at(raw, pos)
-                nbytes, pos = _varint_at(raw, pos)
-                pos += nbytes
-            out[key] = (start, lists, pos)
+                if raw[pos] < 0x80:  # the count
+                    pos += 1
+                else:
+                    pos = _varint_at(raw, pos)[1]
+                nbytes = raw[pos]
+                if nbytes < 0x80:
+                    pos += 1 + nbytes
+                else:
+                    nbytes, pos = _varint_at(raw, pos)
+                    pos += nbytes
     except IndexError:
         raise _Stale("truncated shard") from None
     if pos != end:
         raise _Stale("truncated shard")
-    return out
+    starts.append(end)
+    return keys, starts
 
 
 def _entry_lists(raw: bytes, pos: int) -> tuple[_Postings, _Postings]:
@@ -335,12 +350,17 @@ def _update(prev_dir: Path, dest: Path, state: IndexState, changed: Mapping[int,
         rel = shard_path(s)
         old_blob = _read(prev_dir / rel, state.shard_digests[s * ds : (s + 1) * ds])
         raw = _gunzip(old_blob)
-        spans = _split_shard(raw)
-        entries = {kb: raw[a:b] for kb, (a, _, b) in spans.items()}
+        shard_keys, starts = _scan_shard(raw)
+        # (start, end, key, new bytes) of each entry replaced, removed or inserted
+        splices: list[tuple[int, int, bytes, bytes]] = []
         for key in by_shard[s]:
             kb = key.encode("utf-8")
-            span = spans.get(kb)
-            all_list, name_list = _entry_lists(raw, span[1]) if span else (_Postings(b"", 0), _Postings(b"", 0))
+            i = bisect.bisect_left(shard_keys, kb)
+            found = i < len(shard_keys) and shard_keys[i] == kb
+            if found:
+                all_list, name_list = _entry_lists(raw, starts[i] + len(_varint_bytes(len(kb))) + len(kb))
+            else:
+                all_list, name_list = _Postings(b"", 0), _Postings(b"", 0)
             had_key = bool(all_list.ids)
             for doc_id, present in sorted(all_changes.get(key, no_changes).items()):
                 prev, nxt = all_list.edit(doc_id, present)
@@ -354,14 +374,20 @@ def _update(prev_dir: Path, dest: Path, state: IndexState, changed: Mapping[int,
                 name_list.edit(doc_id, present)
                 postings += 1 if present else -1
             keys += bool(all_list.ids) - had_key
-            if all_list.ids:
-                entries[kb] = b"".join((_varint_bytes(len(kb)), kb, all_list.encoded(), name_list.encoded()))
-            elif name_list.ids:
+            if name_list.ids and not all_list.ids:
                 raise _Stale("a name posting without its full-text posting")
-            else:
-                entries.pop(kb, None)
+            entry = b"".join((_varint_bytes(len(kb)), kb, all_list.encoded(), name_list.encoded())) if all_list.ids else b""
+            splices.append((starts[i], starts[i + 1] if found else starts[i], kb, entry))
         # UTF-8 byte order, as the writer sorts its keys
-        blob = _gzip(b"".join(entries[kb] for kb in sorted(entries)), SHARD_LEVEL)
+        # keys stay in UTF-8 byte order: new keys go where bisect found them, in key order
+        splices.sort()
+        pieces = []
+        pos = 0
+        for a, b, _, entry in splices:
+            pieces += (raw[pos:a], entry)
+            pos = b
+        pieces.append(raw[pos:])
+        blob = _gzip(b"".join(pieces), SHARD_LEVEL)
         if blob != old_blob:
             new_files[rel] = blob
             shard_digests[s * ds : (s + 1) * ds] = file_digest(blob)
