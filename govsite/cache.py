@@ -93,7 +93,7 @@ def site_fingerprint(code: str, root: Path, config_repr: str, layouts: Path) -> 
     return digest(code, site_toml, config_repr, _tree(layouts))
 
 
-@dataclass
+@dataclass(slots=True)
 class FileState:
     """What the cache remembers of a content file, to skip reading it when it has not changed."""
 
