@@ -26,6 +26,7 @@ import os
 import pickle
 import shutil
 import sys
+import tempfile
 import time
 import zlib
 from collections import Counter
@@ -458,11 +459,24 @@ class Builder:
         in_place = (last_out is not None and last_out == Path(os.path.abspath(out)) and not clean
                     and (out / MANIFEST).is_file())
         staging = Staging(out, in_place=in_place)
+        pages = _PageStats()
+        try:
+            return self._write(cfg, out, cache, clean, start, result, site, inputs, index, staging, pages,
+                               previous, last_out, hashes, sigs, site_fp, code_fp, base, build_key, snapshot)
+        finally:
+            pages.close()
+
+    def _write(self, cfg: Config, out: Path, cache: BuildCache | None, clean: bool, start: float,
+               result: BuildResult, site: Site, inputs: list[_Input], index: SiteIndex, staging: Staging,
+               pages: _PageStats, previous: dict[str, tuple[str, int, int]], last_out: Path | None,
+               hashes: dict[str, str | None], sigs: dict[str, str], site_fp: str, code_fp: str, base: str,
+               build_key: str, snapshot: Snapshot | None) -> BuildResult:
+        """Stages 3–4 of a full build: render into ``staging``, commit, record in the cache."""
         try:
             renderer = _LazyRenderer(index, site_fp, hashes, sigs)
             renderer.piece_path = cache.dir / "opendata.sqlite" if cache is not None else None
             renderer.spool_dir = staging.dir
-            pages = _write_pages(renderer, staging, previous, last_out, self.workers)
+            _write_pages(renderer, staging, previous, last_out, self.workers, pages)
             trace(f"pages: {len(staging.written)} files, {pages.rendered} rendered")
             staging.copy_tree(THEME_DIR / "static", "assets")
             staging.copy_tree(cfg.static_dir)
@@ -485,18 +499,8 @@ class Builder:
         result.rendered = pages.rendered
         if cache is not None:
             # Pages written this build live in `out` now; record their stat so reuse can verify them
-            # (a page kept in place keeps its record).
-            records = {}
-            for rel, key in pages.keys.items():
-                if in_place and rel in pages.kept:
-                    records[rel] = previous[rel]
-                    continue
-                try:
-                    st = os.stat(out / rel)
-                except OSError:
-                    continue
-                records[rel] = (key, st.st_size, st.st_mtime_ns)
-            cache.save_pages(records)
+            # (a page reused keeps its record). Streamed from the walk logs into the cache.
+            cache.save_pages(_page_records(pages, previous, out))
             cache.set_meta("snapshot", self._snapshot(site, inputs, base, renderer.shape, sigs))
             cache.set_meta("snapshot_inputs", {})
             if in_place:
@@ -910,8 +914,10 @@ _RENDERER: _LazyRenderer | None = None
 _JOB: tuple[Path, Path, dict[str, tuple[str, int, int]], Path | None, bool] | None = None
 
 
-def _walk(worker: int, workers: int) -> list[tuple[str, int, str | None, bool]]:
-    """Walk the page stream and write the files of ``worker``; returns (path, size, key, rendered)."""
+def _walk(worker: int, workers: int) -> str:
+    """Walk the page stream and write the files of ``worker``; returns the name of a temporary file
+    listing them (see :func:`_log_rows`): at 100k reports a list of 460,000 tuples returned through
+    the pool would cost the parent ~115 MB (issue 7)."""
     assert _RENDERER is not None and _JOB is not None
     output, staging_dir, previous, last_out, in_place = _JOB
     renderer = _RENDERER
@@ -919,7 +925,9 @@ def _walk(worker: int, workers: int) -> list[tuple[str, int, str | None, bool]]:
     from . import render as render_module
 
     saved = {name: getattr(render_module, name) for name in PER_REPORT if callable(getattr(render_module, name, None))}
-    out = []
+    fd, log_name = tempfile.mkstemp(prefix="govsite-walk-")
+    log = os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape")
+    out = _LogWriter(log)
     made: set[str] = set()
     try:
         for name, fn in saved.items():
@@ -957,24 +965,68 @@ def _walk(worker: int, workers: int) -> list[tuple[str, int, str | None, bool]]:
             except OSError as exc:
                 raise GovsiteError(os_error_message(exc, "写入", f"{output / rel}")) from None
             out.append((rel, size, key, key is not None))
+    except BaseException:
+        log.close()
+        os.unlink(log_name)
+        raise
     finally:
         for name, fn in saved.items():
             setattr(render_module, name, fn)
-    return out
+    log.close()
+    return log_name
+
+
+class _LogWriter:
+    """Appends ``(path, size, key, rendered)`` records to a walk log, NUL-separated."""
+
+    __slots__ = ("fh",)
+
+    def __init__(self, fh: Any) -> None:
+        self.fh = fh
+
+    def append(self, row: tuple[str, int, str | None, bool]) -> None:
+        rel, size, key, rendered = row
+        self.fh.write(f"{rel}\0{size}\0{key or ''}\0{1 if rendered else 0}\0")
+
+
+def _log_rows(name: str) -> Iterator[tuple[str, int, str | None, bool]]:
+    """The records of a walk log (a path cannot contain NUL)."""
+    with open(name, encoding="utf-8", errors="surrogateescape") as fh:
+        rest = ""
+        while chunk := fh.read(1 << 20):
+            fields = (rest + chunk).split("\0")
+            rest = ""
+            usable = len(fields) - 1  # the last field may be cut short
+            usable -= usable % 4
+            for i in range(0, usable, 4):
+                yield fields[i], int(fields[i + 1]), fields[i + 2] or None, fields[i + 3] == "1"
+            rest = "\0".join(fields[usable:])
 
 
 @dataclass
 class _PageStats:
-    keys: dict[str, str] = field(default_factory=dict)  # keyed page → key, for the cache
+    logs: list[str] = field(default_factory=list)  # the walk logs of the workers (temporary files)
     rendered: int = 0  # keyed pages rendered (not reused)
-    kept: set[str] = field(default_factory=set)  # keyed pages reused from the last build
+
+    def rows(self) -> Iterator[tuple[str, int, str | None, bool]]:
+        """Every file written or reused: (path, size, key or None, rendered)."""
+        for name in self.logs:
+            yield from _log_rows(name)
+
+    def close(self) -> None:
+        """Remove the walk logs."""
+        for name in self.logs:
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
 
 
 def _write_pages(renderer: _LazyRenderer, staging: Staging, previous: dict[str, tuple[str, int, int]],
-                 last_out: Path | None, workers: int) -> _PageStats:
-    """Write every page of the stream into ``staging``, split between ``workers`` processes."""
+                 last_out: Path | None, workers: int, stats: _PageStats) -> None:
+    """Write every page of the stream into ``staging``, split between ``workers`` processes; what
+    was written goes to ``stats`` (its walk logs are removed by ``stats.close()``)."""
     global _RENDERER, _JOB
-    stats = _PageStats()
     if len(renderer.site.reports) < PARALLEL_MIN:
         workers = 1
     _RENDERER, _JOB = renderer, (staging.output, staging.dir, previous, last_out, staging.in_place)
@@ -986,16 +1038,27 @@ def _write_pages(renderer: _LazyRenderer, staging: Staging, previous: dict[str, 
                 results = pool.starmap(_walk, [(k, workers) for k in range(workers)])
     finally:
         _RENDERER = _JOB = None
-    for part in results:
-        for rel, size, key, rendered in part:
-            staging.written.append(rel)
-            staging.bytes += size
-            if key is not None:
-                stats.keys[rel] = key
-                stats.rendered += rendered
-                if not rendered:
-                    stats.kept.add(rel)
-    return stats
+    stats.logs = list(results)
+    for rel, size, key, rendered in stats.rows():
+        staging.written.append(rel)
+        staging.bytes += size
+        stats.rendered += rendered
+
+
+def _page_records(pages: _PageStats, previous: dict[str, tuple[str, int, int]],
+                  out: Path) -> Iterator[tuple[str, str, int, int]]:
+    """``(path, key, size, mtime_ns)`` of every keyed page of this build, as it is in ``out``."""
+    for rel, _, key, rendered in pages.rows():
+        if key is None:
+            continue
+        if not rendered:
+            yield rel, *previous[rel]
+            continue
+        try:
+            st = os.stat(out / rel)
+        except OSError:
+            continue
+        yield rel, key, st.st_size, st.st_mtime_ns
 
 
 def _reuse(rel: str, key: str, previous: dict[str, tuple[str, int, int]], last_out: Path | None,

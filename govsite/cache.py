@@ -217,11 +217,12 @@ class BuildCache:
         """Output path → (key, size, mtime_ns) of the previous build."""
         return {p: (k, s, m) for p, k, s, m in self.db.execute("SELECT * FROM pages")}
 
-    def save_pages(self, pages: dict[str, tuple[str, int, int]]) -> None:
-        """Replace the page records."""
+    def save_pages(self, pages: dict[str, tuple[str, int, int]] | Iterable[tuple[str, str, int, int]]) -> None:
+        """Replace the page records (a dict, or ``(path, key, size, mtime_ns)`` rows, streamed)."""
+        rows = ((p, *v) for p, v in pages.items()) if isinstance(pages, dict) else pages
         with self._transaction():
             self.db.execute("DELETE FROM pages")
-            self.db.executemany("INSERT INTO pages VALUES (?,?,?,?)", ((p, *v) for p, v in pages.items()))
+            self.db.executemany("INSERT INTO pages VALUES (?,?,?,?)", rows)
 
     def update_pages(self, pages: dict[str, tuple[str, int, int]]) -> None:
         """Replace the records of some pages only (the fast path rewrites a few)."""
