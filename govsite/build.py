@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterator
 
 from jinja2 import TemplateError
 
-from .cache import BuildCache, FileState, code_fingerprint, digest, racy, site_fingerprint
+from .cache import BuildCache, FileState, code_fingerprint, digest, racy, search_text_key, site_fingerprint
 from .check import check_report, check_site
 from .compact import Compactor
 from .config import Config, require_config
@@ -192,26 +192,28 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
     """
     ordered_reports = sorted(reports, key=lambda r: r.path)
     key = digest("search", code_fp, [(r.path, hashes.get(r.path)) for r in ordered_reports])
+    del ordered_reports
     last = cache.get_meta("search") if cache else None
     dest = staging.dir / "search"
     text_keys = text_keys if cache is not None and text_keys else {}
-    keyed = {r.path: digest("search_text", k) for r in ordered_reports if (k := text_keys.get(r.path))}
     files = cache.get_meta("search_files") if cache is not None and last else None
     state = None
     reused = False
+    # In the index's id order, so that write_index takes them as they come (no spool, no sort).
+    in_id_order = sorted(reports, key=lambda r: (-r.year, tuple(r.region), r.agency, r.url))
     if files is not None and last_out is not None and last["key"] == key and _take(staging, last_out, files, cache):
         reused = True
     elif files is not None and last_out is not None and previous is not None and last.get("state") is not None \
-            and (stats := _update_search(ordered_reports, keyed, hashes, previous, last["state"], files,
+            and (stats := _update_search(in_id_order, text_keys, hashes, previous, last["state"], files,
                                          last_out, staging, cache)) is not None:
         state = stats.state
     else:
-        # A generator: write_index spools it, so the texts of 100,000 reports are never all in
-        # memory at once (issue 7); they come from the cache, and go to it, a batch at a time.
-        docs = _search_docs(ordered_reports, keyed, cache)
-        stats = write_index(docs, dest, workers=1 if workers <= 1 else None)
-        if keyed:
-            cache.put_search_texts({}, set(keyed.values()))  # forget the texts of reports gone
+        # A generator: the texts of 100,000 reports are never all in memory at once (issue 7);
+        # they come from the cache, and go to it, a batch at a time.
+        docs = _search_docs(in_id_order, text_keys, cache)
+        stats = write_index(docs, dest, workers=1 if workers <= 1 else None, presorted=len(in_id_order))
+        if text_keys:
+            cache.prune_search_texts(search_text_key(k) for k in text_keys.values())  # forget reports gone
         files = sorted(stats.written)
         state = stats.state
     for rel in files:
@@ -223,7 +225,7 @@ def _write_search(reports: list[Report], staging: Staging, hashes: dict[str, str
     return reused
 
 
-def _update_search(reports: list[Report], keyed: dict[str, str], hashes: dict[str, str | None],
+def _update_search(reports: list[Report], text_keys: dict[str, str], hashes: dict[str, str | None],
                    previous: dict[str, str | None], state: Any, files: list[str], last_out: Path,
                    staging: Staging, cache: BuildCache) -> Any:
     """The last index updated for the reports whose input changed (same documents otherwise), the
@@ -232,7 +234,7 @@ def _update_search(reports: list[Report], keyed: dict[str, str], hashes: dict[st
     changed = [r for r in reports if previous.get(r.path) != hashes.get(r.path)]
     if ids is None or not changed or not _verified(last_out, files, cache):
         return None
-    docs = {ids[d.url]: d for d in _search_docs(changed, keyed, cache)}
+    docs = {ids[d.url]: d for d in _search_docs(changed, text_keys, cache)}
     dest = staging.dir / "search"
     dest.mkdir(parents=True, exist_ok=True)
     stats = update_index(last_out / "search", dest, state, docs)
@@ -272,13 +274,14 @@ def _take(staging: Staging, last_out: Path, files: list[str], cache: BuildCache 
     return _link_files(last_out / "search", staging.dir / "search", files)
 
 
-def _search_docs(reports: list[Report], keyed: dict[str, str], cache: BuildCache | None,
+def _search_docs(reports: list[Report], text_keys: dict[str, str], cache: BuildCache | None,
                  batch: int = 1000) -> Iterator[SearchDoc]:
-    """The search documents of ``reports``, texts from the cache where keyed (new ones stored)."""
+    """The search documents of ``reports`` in their order, texts from the cache where the report
+    has a stable parse key (``text_keys``: path → parse key), new ones stored."""
     for start in range(0, len(reports), batch):
         part = reports[start:start + batch]
-        wanted = sorted({k for r in part if (k := keyed.get(r.path))})
-        known = cache.get_search_texts(wanted) if cache is not None and wanted else {}
+        keyed = {r.path: search_text_key(k) for r in part if (k := text_keys.get(r.path))}
+        known = cache.get_search_texts(sorted(set(keyed.values()))) if cache is not None and keyed else {}
         new: dict[str, str] = {}
         for r in part:
             k = keyed.get(r.path)
@@ -290,7 +293,7 @@ def _search_docs(reports: list[Report], keyed: dict[str, str], cache: BuildCache
             yield SearchDoc(url=r.url, title=r.title, agency=r.agency, year=r.year, region=r.region,
                             level=r.level, text=text)
         if new and cache is not None:
-            cache.put_search_texts(new, None)
+            cache.put_search_texts(new)
 
 
 def _link_files(src: Path, dest: Path, files: list[str]) -> bool:

@@ -46,6 +46,11 @@ def digest(*parts: Any) -> str:
     return h.hexdigest()
 
 
+def search_text_key(parse_key: str) -> str:
+    """The cache key of a report's search text: a function of the parsed report, so of its parse key."""
+    return digest("search_text", parse_key)
+
+
 def _tree(folder: Path) -> list[tuple[str, bytes]]:
     """Every file below ``folder`` (sorted, relative POSIX paths) with its bytes."""
     if not folder.is_dir():
@@ -197,19 +202,21 @@ class BuildCache:
             out.update(self.db.execute(q, chunk).fetchall())
         return out
 
-    def put_search_texts(self, items: dict[str, str], used: set[str] | None) -> None:
-        """Store new search texts; forget unused ones once they outnumber the ``used`` keys (not
-        when ``used`` is None: the fast path of :mod:`govsite.delta` does not know them all)."""
+    def put_search_texts(self, items: dict[str, str]) -> None:
+        """Store new search texts (old ones go in :meth:`prune_search_texts`)."""
         with self._transaction():
             self.db.executemany("INSERT OR REPLACE INTO search_text VALUES (?,?)", sorted(items.items()))
-            if used is None:
-                return
+
+    def prune_search_texts(self, used: Iterable[str]) -> None:
+        """Forget the search texts not ``used`` by this build, once they outnumber the used ones."""
+        with self._transaction():
+            self.db.execute("CREATE TEMP TABLE keep_st (key TEXT PRIMARY KEY)")
+            self.db.executemany("INSERT OR IGNORE INTO keep_st VALUES (?)", ((k,) for k in used))
+            kept = self.db.execute("SELECT COUNT(*) FROM keep_st").fetchone()[0]
             total = self.db.execute("SELECT COUNT(*) FROM search_text").fetchone()[0]
-            if total > 2 * len(used) + 100:
-                self.db.execute("CREATE TEMP TABLE keep_st (key TEXT PRIMARY KEY)")
-                self.db.executemany("INSERT INTO keep_st VALUES (?)", [(k,) for k in used])
+            if total > 2 * kept + 100:
                 self.db.execute("DELETE FROM search_text WHERE key NOT IN (SELECT key FROM keep_st)")
-                self.db.execute("DROP TABLE keep_st")
+            self.db.execute("DROP TABLE keep_st")
 
     # --- pages and the last build -------------------------------------------------------------
 

@@ -7,8 +7,9 @@ search text. So :class:`Compactor`, applied to each report the builder keeps:
 
 - moves the prose to a spool file (:class:`BodySpool`) and reads it back on demand
   (:class:`SpooledReport`; forked worker processes inherit the file and read it with ``pread``);
-- shares equal rows of cells (tuples: ``[0, 0, 0, 0, 0, 0, 0]`` is one object for the whole site)
-  and equal line-number tables (files made by ``govsite new`` or ``import`` share one layout);
+- keeps the cells as :class:`Cells` (keys once per layout, rows in a tuple) and shares equal rows
+  (``[0, 0, 0, 0, 0, 0, 0]`` is one object for the whole site) and equal line-number tables (files
+  made by ``govsite new`` or ``import`` share one layout);
 - interns the strings every report repeats (keys, regions, agencies, levels).
 
 A compacted report reads exactly like the original (rows are tuples instead of lists; nothing in
@@ -20,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .diagnostics import Diagnostic
@@ -57,6 +59,49 @@ class BodySpool:
         self._file.close()
 
 
+class Cells(Mapping):
+    """A report's cells as a read-only mapping, field key → row (a tuple).
+
+    The keys and their order are held once per layout (the reports of one format with the same
+    fields share one index), the rows in one tuple: ~0.2 KB per report instead of a ~1.2 KB dict
+    (issue 7: 100k reports). Reads like the dict it replaces; pickles as a plain dict.
+    """
+
+    __slots__ = ("_index", "_rows")
+
+    def __init__(self, index: dict[str, int], rows: tuple) -> None:
+        self._index = index
+        self._rows = rows
+
+    def __getitem__(self, key: str) -> tuple:
+        return self._rows[self._index[key]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        i = self._index.get(key)
+        return default if i is None else self._rows[i]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def items(self) -> list[tuple[str, tuple]]:  # type: ignore[override]
+        return list(zip(self._index, self._rows))
+
+    def values(self) -> tuple:  # type: ignore[override]
+        return self._rows
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def __reduce__(self) -> tuple:
+        return (dict, (self.items(),))
+
+
 def _plain(fields: dict[str, Any]) -> Report:
     report = object.__new__(Report)
     report.__dict__.update(fields)
@@ -86,6 +131,7 @@ class Compactor:
         self.spool = BodySpool()
         self._rows: dict[tuple, tuple] = {}
         self._lines: dict[tuple, dict[str, int]] = {}
+        self._indexes: dict[tuple, dict[str, int]] = {}  # kept across builds: reports keep theirs
 
     def compact(self, parsed: tuple[Report | None, list[Diagnostic]]) -> tuple[Report | None, list[Diagnostic]]:
         """The same ``(report, diagnostics)``, the report compacted in place."""
@@ -94,11 +140,15 @@ class Compactor:
             return parsed
         intern = sys.intern
         rows = self._rows
-        values = {}
-        for k, v in report.values.items():
+        keys = tuple(intern(k) for k in report.values)
+        index = self._indexes.get(keys)
+        if index is None:
+            index = self._indexes[keys] = {k: i for i, k in enumerate(keys)}
+        cells = []
+        for v in report.values.values():
             row = tuple(v)
-            values[intern(k)] = rows.setdefault(row, row)
-        report.values = values
+            cells.append(rows.setdefault(row, row))
+        report.values = Cells(index, tuple(cells))
         lines = {intern(k): v for k, v in report.lines.items()}
         report.lines = self._lines.setdefault(tuple(lines.items()), lines)
         report.region = tuple(intern(r) for r in report.region)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import BuildCache, digest
+from .cache import BuildCache, digest, search_text_key
 from .check import check_report
 from .config import Config
 from .diagnostics import Diagnostic, GovsiteError
@@ -184,7 +184,7 @@ def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot
     texts: dict[str, str] = {}
     for path, (report, _, key) in parsed.items():
         text = search_text(report)
-        texts[digest("search_text", key)] = text
+        texts[search_text_key(key)] = text
         docs[snapshot.doc_ids[path]] = SearchDoc(url=report.url, title=report.title, agency=report.agency,
                                                  year=report.year, region=report.region, level=report.level,
                                                  text=text)
@@ -232,7 +232,7 @@ def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot
     cache.update_pages(records)
     cache.put_parsed([(key, pickle.dumps((report, diags), protocol=pickle.HIGHEST_PROTOCOL))
                       for report, diags, key in parsed.values()])
-    cache.put_search_texts(texts, None)
+    cache.put_search_texts(texts)
     report_paths = sorted(p for p in hashes if p in snapshot.sigs)
     cache.set_meta("search", {"key": digest("search", code_fp, [(p, hashes[p]) for p in report_paths]),
                               "state": stats.state})
