@@ -40,7 +40,7 @@ from .cache import BuildCache, FileState, code_fingerprint, digest, racy, search
 from .check import check_report, check_site
 from .compact import Compactor
 from .config import Config, require_config
-from .delta import Snapshot, Stub, doc_ids, signature, stub_row, try_delta
+from .delta import Snapshot, Stub, doc_ids, pack, signature, stub_row, try_delta, unpack
 from .diagnostics import Diagnostic, GovsiteError
 from .load import content_files, display_path, load_report
 from .model import Report
@@ -415,10 +415,9 @@ class Builder:
         base = digest(site_fp, _static_state(cfg), os.path.abspath(out), clean, strict)
         build_key = digest(base, [(i.shown, i.hash) for i in inputs])
         last = cache.get_meta("last_build") if cache else None
-        snapshot = cache.get_meta("snapshot") if cache else None
-        if not isinstance(snapshot, Snapshot):
-            snapshot = None
-        elif cache is not None:
+        stored = cache.load_snapshot() if cache else None
+        snapshot = unpack(*stored) if stored else None
+        if snapshot is not None and cache is not None:
             # Inputs patched in by the fast path since the snapshot (a small overlay, not a rewrite).
             snapshot.inputs.update(cache.get_meta("snapshot_inputs") or {})
 
@@ -504,7 +503,9 @@ class Builder:
             # Pages written this build live in `out` now; record their stat so reuse can verify them
             # (a page reused keeps its record). Streamed from the walk logs into the cache.
             cache.save_pages(_page_records(pages, previous, out))
-            cache.set_meta("snapshot", self._snapshot(site, inputs, base, renderer.shape, sigs))
+            trace("page records saved")
+            cache.save_snapshot(*pack(self._snapshot(site, inputs, base, renderer.shape, sigs)))
+            trace("snapshot saved")
             cache.set_meta("snapshot_inputs", {})
             if in_place:
                 # The files kept are as recorded (verified when kept); the rest was just written.

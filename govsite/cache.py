@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 CACHE_DIR = ".govsite-cache"
-SCHEMA = 2  # bump when the layout of the cache changes
+SCHEMA = 3  # bump when the layout of the cache changes
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -137,9 +137,10 @@ class BuildCache:
         db.execute("CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT, size INT, mtime_ns INT)")
         db.execute("CREATE TABLE IF NOT EXISTS search_text (key TEXT PRIMARY KEY, text TEXT)")
         db.execute("CREATE TABLE IF NOT EXISTS output (path TEXT PRIMARY KEY, size INT, mtime_ns INT, ino INT)")
+        db.execute("CREATE TABLE IF NOT EXISTS snapshot (part TEXT, i INT, data BLOB, PRIMARY KEY (part, i))")
         row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
         if row is None or row[0] != SCHEMA:
-            for table in ("meta", "parsed", "files", "pages", "search_text", "output"):
+            for table in ("meta", "parsed", "files", "pages", "search_text", "output", "snapshot"):
                 db.execute(f"DELETE FROM {table}")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
         return db
@@ -266,6 +267,32 @@ class BuildCache:
         """Forget output files that were deleted."""
         with self._transaction():
             self.db.executemany("DELETE FROM output WHERE path=?", [(p,) for p in paths])
+
+    # --- the snapshot of the last build (govsite.delta) ------------------------------------------
+
+    def save_snapshot(self, head: Any, parts: dict[str, Iterable[bytes]]) -> None:
+        """Replace the snapshot: a small pickled head and, per part, its chunks (streamed)."""
+        with self._transaction():
+            self.db.execute("DELETE FROM snapshot")
+            self.db.execute("INSERT INTO snapshot VALUES ('', 0, ?)",
+                            (pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL),))
+            for part, chunks in parts.items():
+                self.db.executemany("INSERT INTO snapshot VALUES (?, ?, ?)",
+                                    ((part, i, c) for i, c in enumerate(chunks)))
+
+    def load_snapshot(self) -> tuple[Any, dict[str, list[bytes]]] | None:
+        """The head and the parts :meth:`save_snapshot` stored, or None."""
+        head = None
+        parts: dict[str, list[bytes]] = {}
+        for part, _, data in self.db.execute("SELECT * FROM snapshot ORDER BY part, i"):
+            if part == "":
+                try:
+                    head = pickle.loads(data)
+                except Exception:  # noqa: BLE001 — a damaged entry is simply absent
+                    return None
+            else:
+                parts.setdefault(part, []).append(data)
+        return None if head is None else (head, parts)
 
     def get_meta(self, name: str) -> Any:
         """A pickled value of the ``meta`` table, or ``None``."""

@@ -28,7 +28,7 @@ import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .cache import BuildCache, digest, search_text_key
 from .check import check_report
@@ -115,26 +115,38 @@ class Snapshot:
     shape: str  # ``_LazyRenderer.shape``: a report page's key starts from it
     doc_ids: dict[str, int] = field(default_factory=dict)  # report path → search document id
 
-    # Pickled in chunks: one pickle of 100,000 rows keeps a memo entry for each of their ~1.5
-    # million objects, ~100 MB at the end of a 100k build (issue 7).
-    _PACKED = ("inputs", "stubs", "sigs", "doc_ids")
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        for name in self._PACKED:
-            value = state.pop(name)
-            rows = list(value.items()) if isinstance(value, dict) else value
-            state[f"_{name}"] = (isinstance(value, dict),
-                                 [pickle.dumps(rows[i:i + 2000], protocol=pickle.HIGHEST_PROTOCOL)
-                                  for i in range(0, len(rows), 2000)])
-        return state
+#: The snapshot's fields that grow with the site: stored in chunks of rows (one pickle of 100,000
+#: rows keeps a memo entry for each of their ~1.5 million objects, and one blob of all of them is
+#: copied twice more on its way into SQLite: ~100 MB at the end of a 100k build, issue 7).
+PACKED = ("inputs", "stubs", "sigs", "doc_ids")
+CHUNK_ROWS = 2000
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        for name in self._PACKED:
-            is_dict, chunks = state.pop(f"_{name}")
-            rows = [row for chunk in chunks for row in pickle.loads(chunk)]
-            state[name] = dict(rows) if is_dict else rows
-        self.__dict__.update(state)
+
+def pack(snapshot: Snapshot) -> tuple[dict[str, Any], dict[str, Iterator[bytes]]]:
+    """The snapshot as a small head and, per packed field, a stream of pickled chunks of rows."""
+    head = {k: v for k, v in snapshot.__dict__.items() if k not in PACKED}
+
+    def chunks(value: Any) -> Iterator[bytes]:
+        rows = list(value.items()) if isinstance(value, dict) else value
+        for i in range(0, len(rows), CHUNK_ROWS):
+            yield pickle.dumps(rows[i:i + CHUNK_ROWS], protocol=pickle.HIGHEST_PROTOCOL)
+
+    return head, {name: chunks(getattr(snapshot, name)) for name in PACKED}
+
+
+def unpack(head: dict[str, Any], parts: dict[str, list[bytes]]) -> Snapshot | None:
+    """The snapshot :func:`pack` stored; None when it is incomplete or from another layout."""
+    fields = dict(head)
+    for name in PACKED:
+        if name not in parts:
+            return None
+        rows = [row for chunk in parts[name] for row in pickle.loads(chunk)]
+        fields[name] = rows if name == "stubs" else dict(rows)
+    try:
+        return Snapshot(**fields)
+    except TypeError:
+        return None
 
 
 def doc_ids(reports: list[Report]) -> dict[str, int]:
