@@ -223,6 +223,29 @@ def _journaled(staged: Path, output: Path, replace: list[str], delete: list[str]
     os.replace(tmp, staged / JOURNAL)
 
 
+def _stage(stage: "Staging | Patch", rel: str, data: bytes) -> str:
+    """Write ``data`` at ``rel`` in a staging folder; returns the normalised path. A failure aborts
+    the stage and becomes a GovsiteError naming the file where it was going."""
+    rel = safe_relpath(rel)
+    path = stage.dir / rel
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        stage.abort()
+        raise GovsiteError(os_error_message(exc, "写入", f"{stage.output / rel}")) from None
+    return rel
+
+
+def _files_below(folder: Path) -> list[str]:
+    """Every file below ``folder`` as a sorted relative POSIX path."""
+    out = []
+    for dirpath, _, files in os.walk(folder):
+        for name in files:
+            out.append(Path(dirpath, name).relative_to(folder).as_posix())
+    return sorted(out)
+
+
 class Staging:
     """A build's output under construction: write files, then :meth:`commit` or :meth:`abort`.
 
@@ -258,15 +281,7 @@ class Staging:
 
     def write(self, rel: str, data: bytes) -> None:
         """Store one file at ``rel`` (a POSIX path below the output)."""
-        rel = safe_relpath(rel)
-        path = self.dir / rel
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        except OSError as exc:
-            self.abort()
-            raise GovsiteError(os_error_message(exc, "写入", f"{self.output / rel}")) from None
-        self.written.append(rel)
+        self.written.append(_stage(self, rel, data))
         self.bytes += len(data)
 
     def copy_tree(self, src: Path, dest: str = "") -> None:
@@ -331,7 +346,7 @@ class Staging:
     def _mostly_new(self) -> bool:
         """True (and the kept files linked into the staging folder, for a swap) when most files
         were staged anyway: one swap is cheaper than renaming each of them (a template change)."""
-        staged = set(self._staged_files())
+        staged = set(_files_below(self.dir))
         if len(staged) <= IN_PLACE_MAX * len(self.written):
             return False
         try:
@@ -349,12 +364,6 @@ class Staging:
         self.in_place = False
         return True
 
-    def _staged_files(self) -> list[str]:
-        staged = []
-        for dirpath, _, files in os.walk(self.dir):
-            for name in files:
-                staged.append(Path(dirpath, name).relative_to(self.dir).as_posix())
-        return sorted(staged)
 
     def _commit_in_place(self) -> None:
         """Journaled: the staged files renamed over the output's, the last build's files this one
@@ -373,7 +382,7 @@ class Staging:
         if manifest != current:
             path = self.dir / MANIFEST
             path.write_bytes(manifest)
-        staged = self._staged_files()
+        staged = _files_below(self.dir)
         delete = sorted(old - set(self.written))
         try:
             _journaled(self.dir, self.output, staged, delete)
@@ -418,23 +427,11 @@ class Patch:
 
     def write(self, rel: str, data: bytes) -> None:
         """Stage one file at ``rel``."""
-        rel = safe_relpath(rel)
-        path = self.dir / rel
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        except OSError as exc:
-            self.abort()
-            raise GovsiteError(os_error_message(exc, "写入", f"{self.output / rel}")) from None
-        self.written.append(rel)
+        self.written.append(_stage(self, rel, data))
 
     def staged(self) -> list[str]:
         """Every file in the staging folder (also those put there by other writers), sorted."""
-        out = []
-        for dirpath, _, files in os.walk(self.dir):
-            for name in files:
-                out.append(Path(dirpath, name).relative_to(self.dir).as_posix())
-        return sorted(out)
+        return _files_below(self.dir)
 
     def commit(self, delete: list[str] = ()) -> list[str]:  # type: ignore[assignment]
         """Move every staged file into the output and delete ``delete`` there; returns the paths

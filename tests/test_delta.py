@@ -7,12 +7,10 @@ checks that the fast path was (or was not) taken, so a change that makes it wron
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from govsite import build as build_module
 from govsite import write as write_module
 from govsite.build import build, list_content
 from govsite.delta import NeedsFull, Stub, stub_row
@@ -21,22 +19,7 @@ from govsite.load import content_files, load_report
 from govsite.search.reader import IndexReader
 from govsite.write import JOURNAL, Patch
 
-from test_cache import N, _generator, assert_same_as_cold, one_report, tree
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("corpus")
-    _generator().generate(site, N)
-    return site
-
-
-@pytest.fixture
-def site(corpus: Path, tmp_path: Path, monkeypatch) -> Path:
-    dest = tmp_path / "site"
-    shutil.copytree(corpus, dest)
-    monkeypatch.setattr(build_module, "PARALLEL_MIN", 4)
-    return dest
+from test_cache import N, assert_same_as_cold, corpus, one_report, site  # noqa: F401 — fixtures
 
 
 def append(path: Path, text: str) -> None:

@@ -20,7 +20,8 @@ from .text import normalize, split_terms
 VERIFY_ALL = 40
 
 
-def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+def read_varint(buf: bytes, pos: int) -> tuple[int, int]:
+    """The LEB128 varint at ``pos`` and the position after it."""
     result = shift = 0
     while True:
         b = buf[pos]
@@ -36,7 +37,7 @@ def decode_ids(buf: bytes, n: int) -> list[int]:
     ids: list[int] = []
     pos = prev = 0
     for i in range(n):
-        v, pos = _varint(buf, pos)
+        v, pos = read_varint(buf, pos)
         prev = v if i == 0 else prev + v
         ids.append(prev)
     return ids
@@ -47,13 +48,13 @@ def decode_shard(raw: bytes) -> dict[str, tuple[list[int], list[int]]]:
     out: dict[str, tuple[list[int], list[int]]] = {}
     pos = 0
     while pos < len(raw):
-        klen, pos = _varint(raw, pos)
+        klen, pos = read_varint(raw, pos)
         key = raw[pos : pos + klen].decode("utf-8")
         pos += klen
         lists = []
         for _ in range(2):
-            n, pos = _varint(raw, pos)
-            nbytes, pos = _varint(raw, pos)
+            n, pos = read_varint(raw, pos)
+            nbytes, pos = read_varint(raw, pos)
             lists.append(decode_ids(raw[pos : pos + nbytes], n))
             pos += nbytes
         out[key] = (lists[0], lists[1])

@@ -45,6 +45,7 @@ from .index import (
     shard_count,
     shard_path,
 )
+from .reader import read_varint
 from .text import _FOLD_LIMIT, fold_table, normalize
 
 #: By default an update gives up (the caller rewrites everything) beyond this share of documents:
@@ -85,17 +86,6 @@ class _Stale(Exception):
     """The previous index does not match the state or the changed documents: update impossible."""
 
 
-def _varint_at(buf: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, pos
-        shift += 7
-
-
 #: One varint of two or more bytes (continuation bytes, then a final byte). Scanning for these in
 #: C finds the few gaps of 128 or more in a list that is otherwise one byte per gap.
 _LONG_VARINT = re.compile(rb"[\x80-\xff]+[\x00-\x7f]")
@@ -125,7 +115,7 @@ class _Postings:
             for m in _LONG_VARINT.finditer(buf):
                 gaps.extend(buf[last : m.start()])
                 self.long.append((len(gaps), m.end() - m.start() - 1))
-                gaps.append(_varint_at(buf, m.start())[0])
+                gaps.append(read_varint(buf, m.start())[0])
                 last = m.end()
             gaps.extend(buf[last:])
         self.ids = list(accumulate(gaps))
@@ -198,19 +188,19 @@ def _scan_shard(raw: bytes) -> tuple[list[bytes], list[int]]:
             if klen < 0x80:
                 pos += 1
             else:
-                klen, pos = _varint_at(raw, pos)
+                klen, pos = read_varint(raw, pos)
             keys.append(raw[pos : pos + klen])
             pos += klen
             for _ in range(2):
                 if raw[pos] < 0x80:  # the count
                     pos += 1
                 else:
-                    pos = _varint_at(raw, pos)[1]
+                    pos = read_varint(raw, pos)[1]
                 nbytes = raw[pos]
                 if nbytes < 0x80:
                     pos += 1 + nbytes
                 else:
-                    nbytes, pos = _varint_at(raw, pos)
+                    nbytes, pos = read_varint(raw, pos)
                     pos += nbytes
     except IndexError:
         raise _Stale("truncated shard") from None
@@ -223,8 +213,8 @@ def _scan_shard(raw: bytes) -> tuple[list[bytes], list[int]]:
 def _entry_lists(raw: bytes, pos: int) -> tuple[_Postings, _Postings]:
     lists = []
     for _ in range(2):
-        n, pos = _varint_at(raw, pos)
-        nbytes, pos = _varint_at(raw, pos)
+        n, pos = read_varint(raw, pos)
+        nbytes, pos = read_varint(raw, pos)
         lists.append(_Postings(raw[pos : pos + nbytes], n))
         pos += nbytes
     return lists[0], lists[1]
