@@ -426,7 +426,7 @@ class Builder:
         if last and snapshot and cache is not None and last["key"] == build_key and _output_unchanged(out, cache):
             site = _site_of(cfg, snapshot, len(inputs))
             result = BuildResult(site, out, pages=last["pages"], bytes=last["bytes"], unchanged=True)
-            result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
+            result.per_year = _per_year(site.reports)
             result.seconds = time.perf_counter() - start
             return result
         # Only the prose of a few reports changed: patch their pages and the search index.
@@ -437,9 +437,13 @@ class Builder:
                 site = Site(cfg, delta.reports, ordered(delta.diagnostics), len(inputs))
                 result = BuildResult(site, out, pages=delta.pages, bytes=delta.bytes, rendered=delta.rendered,
                                      parsed=delta.parsed, patched=True)
-                result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
+                result.per_year = _per_year(site.reports)
                 result.seconds = time.perf_counter() - start
                 return result
+        # The full build needs only the last build's inputs (to update the search index): the rest of
+        # the snapshot (a row per report) is not kept through it (issue 7: memory at 100k).
+        previous_inputs = snapshot.inputs if snapshot is not None else None
+        del snapshot, stored
 
         site, parsed = self._load(cfg, inputs, code_fp, cache)
         trace(f"loaded and checked: {len(site.reports)} reports, {parsed} parsed")
@@ -449,7 +453,7 @@ class Builder:
         if structural or (blocking and not cfg.publish_invalid):
             result.seconds = time.perf_counter() - start
             return result
-        result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
+        result.per_year = _per_year(site.reports)
 
         hashes = {i.shown: i.hash for i in inputs}
         sigs = self._signatures(inputs)
@@ -464,7 +468,7 @@ class Builder:
         pages = _PageStats()
         try:
             return self._write(cfg, out, cache, clean, start, result, site, inputs, index, staging, pages,
-                               previous, last_out, hashes, sigs, site_fp, code_fp, base, build_key, snapshot)
+                               previous, last_out, hashes, sigs, site_fp, code_fp, base, build_key, previous_inputs)
         finally:
             pages.close()
 
@@ -472,7 +476,7 @@ class Builder:
                result: BuildResult, site: Site, inputs: list[_Input], index: SiteIndex, staging: Staging,
                pages: _PageStats, previous: dict[str, tuple[str, int, int]], last_out: Path | None,
                hashes: dict[str, str | None], sigs: dict[str, str], site_fp: str, code_fp: str, base: str,
-               build_key: str, snapshot: Snapshot | None) -> BuildResult:
+               build_key: str, previous_inputs: dict[str, str | None] | None) -> BuildResult:
         """Stages 3–4 of a full build: render into ``staging``, commit, record in the cache."""
         try:
             renderer = _LazyRenderer(index, site_fp, hashes, sigs)
@@ -484,7 +488,7 @@ class Builder:
             staging.copy_tree(cfg.static_dir)
             text_keys = {i.shown: i.key for i in inputs if i.key and i.key not in self._unstable}
             result.search_reused = _write_search(site.reports, staging, hashes, code_fp, cache, last_out,
-                                                 self.workers, text_keys, snapshot.inputs if snapshot else None)
+                                                 self.workers, text_keys, previous_inputs)
             trace("search index")
             staging.commit(clean=clean)
             in_place = staging.in_place  # the commit swaps instead when most files are new
@@ -650,6 +654,11 @@ class Builder:
         self._compactor.forget_unused()
         diags += check_site(reports)
         return Site(cfg, reports, ordered(diags), len(inputs)), len(missing) + sum(1 for i in inputs if i.key is None)
+
+
+def _per_year(reports: list[Report]) -> dict[int, int]:
+    """How many reports each year has, by year (the build summary)."""
+    return dict(sorted(Counter(r.year for r in reports).items()))
 
 
 def _site_of(cfg: Config, snapshot: Snapshot, files: int) -> Site:
