@@ -36,7 +36,8 @@ from typing import Any, Callable, Iterator
 
 from jinja2 import TemplateError
 
-from .cache import BuildCache, FileState, code_fingerprint, digest, racy, search_text_key, site_fingerprint
+from .cache import (BuildCache, FileState, code_fingerprint, digest, file_hash, racy, search_text_key,
+                    site_fingerprint)
 from .check import check_report, check_site
 from .compact import Compactor
 from .config import Config, require_config
@@ -587,10 +588,8 @@ class Builder:
             if old and (old.size, old.mtime_ns, old.ino) == (st.st_size, st.st_mtime_ns, st.st_ino):
                 h = old.hash
             else:
-                try:
-                    with open(real, "rb") as fh:
-                        h = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
-                except OSError:
+                h = file_hash(real)
+                if h is None:
                     out.append(_Input(path, shown, None))
                     continue
             if not racy(st.st_mtime_ns, now):
@@ -733,17 +732,9 @@ def _parse_chunk(items: list[tuple[str, str, str]]) -> list[tuple[str, bytes, bo
             diags = diags + check_report(report)
         # The file may have been saved again since it was hashed (an editor during `serve`): such a
         # result is used for this build but not cached under the old content's key.
-        changed = _content_hash(path) != content
+        changed = file_hash(path) != content
         out.append((key, pickle.dumps((report, diags), protocol=pickle.HIGHEST_PROTOCOL), not changed))
     return out
-
-
-def _content_hash(path: str) -> str | None:
-    try:
-        with open(os.path.realpath(path), "rb") as fh:
-            return hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
-    except OSError:
-        return None
 
 
 def _parse_many(items: list[tuple[str, str, str]], root: Path, workers: int) -> Iterator[tuple[str, bytes, bool]]:

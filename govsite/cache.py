@@ -46,6 +46,16 @@ def digest(*parts: Any) -> str:
     return h.hexdigest()
 
 
+def file_hash(path: str | os.PathLike[str]) -> str | None:
+    """The content hash of a file (symlinks followed), or None when it cannot be read: the identity
+    of a content file's bytes in every cache key."""
+    try:
+        with open(os.path.realpath(path), "rb") as fh:
+            return hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+    except OSError:
+        return None
+
+
 def search_text_key(parse_key: str) -> str:
     """The cache key of a report's search text: a function of the parsed report, so of its parse key."""
     return digest("search_text", parse_key)

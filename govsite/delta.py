@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .cache import BuildCache, digest, search_text_key
+from .cache import BuildCache, digest, file_hash, search_text_key
 from .check import check_report
 from .config import Config
 from .diagnostics import Diagnostic, GovsiteError
@@ -191,7 +191,7 @@ def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot
         if report is None:
             return None
         diags = diags + check_report(report)
-        if signature(report, diags) != snapshot.sigs.get(i.shown) or _content_hash(i.path) != i.content:
+        if signature(report, diags) != snapshot.sigs.get(i.shown) or file_hash(i.path) != i.content:
             return None  # non-prose change (or saved again meanwhile): the full build sees it all
         i.key = digest(code_fp, i.content)
         parsed[i.shown] = (report, diags, i.key)
@@ -277,11 +277,3 @@ def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot
                                   "pages": pages_total, "bytes": bytes_total})
     diagnostics = [d for ds in snapshot.problems.values() for d in ds] + snapshot.others
     return DeltaOutcome(reports, diagnostics, len(parsed), len(pages), pages_total, bytes_total)
-
-
-def _content_hash(path: Path) -> str | None:
-    try:
-        with open(os.path.realpath(path), "rb") as fh:
-            return hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
-    except OSError:
-        return None
