@@ -30,6 +30,7 @@ import tempfile
 import time
 import zlib
 from collections import Counter
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -50,7 +51,7 @@ from .render import Renderer, SiteIndex, search_text
 from .search import SearchDoc, write_index
 from .search.index import doc_ids as doc_ids_of
 from .search.update import update_index
-from .templates import THEME_DIR, template_error_location
+from .templates import THEME_DIR, template_error_location, use_bytecode_cache
 from .write import MANIFEST, FileData, Staging, check_output_dir, os_error_message, safe_relpath
 
 #: Below this many pages to render or files to parse, worker processes cost more than they save.
@@ -381,10 +382,14 @@ class Builder:
     can keep a Builder so that parsed reports also stay in memory between rebuilds.
     """
 
-    def __init__(self, root: Path, *, workers: int | None = None, cache: bool = True) -> None:
+    def __init__(self, root: Path, *, workers: int | None = None, cache: bool = True,
+                 commit_lock: AbstractContextManager[Any] | None = None) -> None:
         self.root = root
         self.workers = workers or default_workers()
         self.use_cache = cache
+        # Held while files move into the output folder (a full build's commit, a patch): the preview
+        # (govsite serve) reads its files under the same lock, so no request sees a half-moved site.
+        self.commit_lock: AbstractContextManager[Any] = commit_lock or nullcontext()
         self._parsed: dict[str, tuple[Report | None, list[Diagnostic]]] = {}  # parse key → result
         self._unstable: set[str] = set()  # parse keys whose file changed while it was parsed
         self._compactor = Compactor()  # issue 7: the kept reports' prose spooled, their rows shared
@@ -433,7 +438,8 @@ class Builder:
         # Only the prose of a few reports changed: patch their pages and the search index.
         if cache is not None and snapshot is not None:
             delta = try_delta(root=self.root, cfg=cfg, out=out, cache=cache, snapshot=snapshot, base=base,
-                              inputs=inputs, build_key=build_key, code_fp=code_fp)
+                              inputs=inputs, build_key=build_key, code_fp=code_fp,
+                              lock=self.commit_lock)
             if delta is not None:
                 site = Site(cfg, delta.reports, ordered(delta.diagnostics), len(inputs))
                 result = BuildResult(site, out, pages=delta.pages, bytes=delta.bytes, rendered=delta.rendered,
@@ -481,6 +487,8 @@ class Builder:
         """Stages 3–4 of a full build: render into ``staging``, commit, record in the cache."""
         try:
             renderer = _LazyRenderer(index, site_fp, hashes, sigs)
+            if cache is not None:
+                use_bytecode_cache(renderer.env, cache.dir / "templates")
             renderer.piece_path = cache.dir / "opendata.sqlite" if cache is not None else None
             renderer.spool_dir = staging.dir
             _write_pages(renderer, staging, previous, last_out, self.workers, pages)
@@ -491,7 +499,8 @@ class Builder:
             result.search_reused = _write_search(site.reports, staging, hashes, code_fp, cache, last_out,
                                                  self.workers, text_keys, previous_inputs)
             trace("search index")
-            staging.commit(clean=clean)
+            with self.commit_lock:
+                staging.commit(clean=clean)
             in_place = staging.in_place  # the commit swaps instead when most files are new
             trace("committed" + (" in place" if in_place else ""))
         except TemplateError as exc:

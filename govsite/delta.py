@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -40,6 +41,7 @@ from .model import Report
 from .render import Renderer, SiteIndex, search_text
 from .search import SearchDoc
 from .search.update import update_index
+from .templates import use_bytecode_cache
 from .write import Patch, os_error_message
 
 #: Above this many changed reports the full build (parallel, with its own reuse) is as quick.
@@ -168,11 +170,12 @@ class DeltaOutcome:
 
 
 def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot: Snapshot, base: str,
-              inputs: list[Any], build_key: str, code_fp: str) -> DeltaOutcome | None:
+              inputs: list[Any], build_key: str, code_fp: str,
+              lock: AbstractContextManager[Any] = nullcontext()) -> DeltaOutcome | None:
     """Rebuild after prose-only edits by patching the output; ``None`` when that does not apply.
 
     ``inputs`` are the build's ``_Input`` records (shown path, input hash, content hash). Nothing is
-    written when ``None`` is returned.
+    written when ``None`` is returned. ``lock`` is held while the files move into ``out``.
     """
     if snapshot.base != base or [i.shown for i in inputs] != list(snapshot.inputs):
         return None
@@ -199,6 +202,7 @@ def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot
     reports: list[Report] = [parsed[row[0]][0] if row[0] in parsed else Stub.of(row) for row in snapshot.stubs]
     index = SiteIndex(cfg, reports, problems=snapshot.problems)
     renderer = Renderer(index)
+    use_bytecode_cache(renderer.env, cache.dir / "templates")
     hashes = {i.shown: i.hash for i in inputs}
     pages: dict[str, bytes] = {}
     page_keys: dict[str, str] = {}
@@ -243,7 +247,8 @@ def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot
                 return None
         for rel, data in pages.items():
             patch.write(rel, data)
-        patch.commit()
+        with lock:
+            patch.commit()
     except BaseException:
         patch.abort()
         raise

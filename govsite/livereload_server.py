@@ -15,6 +15,7 @@ watcher, and push one reload per rebuild from our own watcher thread.
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import warnings
 from typing import Callable, ClassVar
 
@@ -31,7 +32,7 @@ from livereload.watcher import Watcher as _LivereloadWatcher  # noqa: E402
 from tornado.ioloop import IOLoop  # noqa: E402
 from tornado.websocket import WebSocketHandler  # noqa: E402
 
-from .serve import Preview  # noqa: E402
+from .serve import Preview, Route  # noqa: E402
 
 LIVERELOAD_VERSION = "2.7.1"
 
@@ -49,21 +50,33 @@ class PreviewFileHandler(StaticFileHandler):
     preview: ClassVar[Preview]
 
     async def get(self, path: str, include_body: bool = True) -> None:  # noqa: D102
-        served = self.preview.served
-        route = self.preview.route(self.request.path, served)
+        # Routed and read under the preview's file lock: a rebuild moves files into the folder under
+        # it, so one request sees one complete build (issue 4: never a half-written site).
+        with self.preview.files:
+            served = self.preview.served
+            route = self.preview.route(self.request.path, served)
+            body: bytes | None = None
+            if route.kind == "file":
+                assert route.root is not None
+                try:
+                    target = route.root / route.rel
+                    if route.rel.endswith(".html") or target.stat().st_size <= WHOLE_FILE_MAX:
+                        body = target.read_bytes()
+                except OSError:  # removed by a rebuild since routing: answer as a missing page
+                    route = Route("not_found")
         self.set_header(GENERATION_HEADER, str(served.generation))
         if route.kind == "file":
             assert route.root is not None
             if route.rel.endswith(".html"):
-                try:
-                    page = (route.root / route.rel).read_bytes()
-                except OSError:  # removed by a rebuild since routing: answer as a missing page
-                    self._page(404, stamp(self.preview.not_found_page(served), served.generation), include_body)
-                    return
-                self._page(200, stamp(page, served.generation), include_body)
-                return
-            self.root = str(route.root)  # a fresh folder per rebuild: pick it per request
-            await super().get(route.rel, include_body)
+                assert body is not None
+                self._page(200, stamp(body, served.generation), include_body)
+            elif body is not None:
+                self._file(route.rel, body, include_body)
+            else:
+                # A large download (the archive zip): streamed by tornado; its bytes are still one
+                # build's, since a build replaces a file by renaming a new one over it.
+                self.root = str(route.root)
+                await super().get(route.rel, include_body)
         elif route.kind == "redirect":
             self.set_header("Cache-Control", "no-store")
             self.redirect(route.location)
@@ -71,6 +84,15 @@ class PreviewFileHandler(StaticFileHandler):
             self._page(500, stamp(self.preview.error_page(served), served.generation), include_body)
         else:
             self._page(404, stamp(self.preview.not_found_page(served), served.generation), include_body)
+
+    def _file(self, rel: str, body: bytes, include_body: bool) -> None:
+        self.set_header("Content-Type", _content_type(rel))
+        self.set_header("Cache-Control", "no-store")
+        if include_body:
+            self.finish(body)
+        else:
+            self.set_header("Content-Length", len(body))
+            self.finish()
 
     def _page(self, status: int, body: bytes, include_body: bool) -> None:
         self.set_status(status)
@@ -92,6 +114,20 @@ class PreviewFileHandler(StaticFileHandler):
         caller of 2.7.1's ``get_content_modified_time``, which uses the deprecated
         ``utcfromtimestamp``."""
         return None
+
+
+#: Files up to this size are read whole under the preview's file lock; larger ones are streamed.
+WHOLE_FILE_MAX = 8 << 20
+
+
+def _content_type(rel: str) -> str:
+    """The Content-Type tornado's file handler sends for ``rel`` (``get_content_type``)."""
+    kind, encoding = mimetypes.guess_type(rel)
+    if encoding == "gzip":
+        return "application/gzip"  # RFC 6713
+    if encoding is not None or kind is None:
+        return "application/octet-stream"
+    return kind
 
 
 #: Response header carrying the preview generation a page was served from.

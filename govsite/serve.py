@@ -5,10 +5,14 @@ Three parts, each usable and testable on its own:
 * :class:`Watcher` polls the site's sources (``content/``, ``layouts/``, ``static/``, ``site.toml``)
   from a background thread and reports each *settled* burst of changes once: a ``git checkout`` of
   200 files is one call, two saves a second apart are two.
-* :class:`Preview` rebuilds the site with the ordinary :func:`govsite.build.build` into a private
-  folder (a fresh one per rebuild, never the user's ``public/``) and switches what is served only
-  once a build is complete, so a half-written site is never served. When the content or a template
-  is broken it keeps the problems instead, and every page becomes an error page.
+* :class:`Preview` rebuilds the site with the ordinary :class:`govsite.build.Builder` into a private
+  folder (never the user's ``public/``). The folder is the same for every rebuild, so that a rebuild
+  is the build's own incremental one: a prose edit patches a few files, a cell edit rewrites what
+  shows the cell (issue 7: a save at 10,000 reports took ~10 s when each rebuild made a new folder).
+  Files move into the folder under :attr:`Preview.files`, and requests read under it, so a request
+  sees the last complete build or the next one, never a half-moved site. When the content or a
+  template is broken the build writes nothing and the preview keeps the problems instead: every
+  page becomes an error page.
 * :meth:`Preview.route` maps a request path to what to answer (a built file, a redirect, the site's
   ``404.html``, the error page), confining requests to the configured base path.
 
@@ -30,7 +34,7 @@ from pathlib import Path
 from typing import Callable, Literal
 from urllib.parse import quote, unquote
 
-from .build import Builder, BuildResult
+from .build import Builder, BuildResult, default_workers
 from .config import CONFIG_NAME, Config
 from .diagnostics import Diagnostic, GovsiteError
 
@@ -230,43 +234,51 @@ def diagnostic_problem(d: Diagnostic) -> Problem:
 class Preview:
     """The preview's state: builds into a private folder and decides what each request gets.
 
-    ``builder`` is :func:`govsite.build.build` unless a test or an incremental builder (issue 7)
-    provides another with the same signature; the preview only relies on it writing a complete site
-    into ``output`` or nothing at all.
+    ``builder`` is a kept :class:`govsite.build.Builder` unless a test provides another with the
+    signature of :func:`govsite.build.build`; the preview only relies on it writing a complete site
+    into ``output`` (moving files in under :attr:`files`) or nothing at all.
     """
 
     def __init__(self, root: Path, base_url: str | None = None, *,
                  builder: Callable[..., BuildResult] | None = None, workdir: Path | None = None) -> None:
         self.root = root
         self.base_url = base_url
+        #: Held while a build moves files into the preview's folder and while a request reads one.
+        self.files = threading.Lock()
+        self._kept: Builder | None = None
         if builder is None:
-            # Issue 7: one Builder kept for the whole session, so parsed reports stay in memory and
-            # unchanged pages are linked from the previous build. One process: forking worker
-            # processes from a server with threads and an open socket is unsafe.
-            kept = Builder(root, workers=1)
+            # Issue 7: one Builder kept for the whole session, so parsed reports stay in memory.
+            self._kept = Builder(root, workers=1, commit_lock=self.files)
+            kept = self._kept
             builder = lambda _root, **kw: kept.build(**kw)  # noqa: E731
         self.builder = builder
         self._own_workdir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="govsite-serve-"))
+        self.output = self.workdir / "site"
         fallback = Config(root=root, base_url=base_url or "/").base_path if _valid_base(base_url) else "/"
         self.served = Served(0, fallback, None, (Problem("", "尚未生成"),))
         self._lock = threading.Lock()  # one rebuild at a time
 
     # -- building --
 
-    def rebuild(self) -> Outcome:
-        """Build into a new folder and switch to it; on errors keep the last build and the problems.
+    def rebuild(self, *, parallel: bool = False) -> Outcome:
+        """Build (again) into the preview's folder and serve it; on errors keep the last build (the
+        failed build wrote nothing) and the problems.
 
-        Never raises for content, configuration or template errors, nor for a bug in the build:
-        the preview shows them and waits for the next save.
+        ``parallel``: build in worker processes, for a build before the server and the watcher have
+        started threads (forking a process with threads and an open socket is unsafe); otherwise in
+        this process. Never raises for content, configuration or template errors, nor for a bug in
+        the build: the preview shows them and waits for the next save.
         """
         with self._lock:
             start = time.perf_counter()
             previous = self.served
             generation = previous.generation + 1
-            self._collect_garbage(keep=previous.root)
-            output = self.workdir / f"site-{generation:05d}"
+            output = self.output
             base_path = previous.base_path
+            if self._kept is not None:
+                alone = threading.active_count() == 1  # checked, not assumed: see the docstring
+                self._kept.workers = default_workers() if parallel and alone else 1
             try:
                 result = self.builder(self.root, output=output, base_url=self.base_url)
             except GovsiteError as exc:
@@ -296,15 +308,6 @@ class Preview:
     def _switch(self, served: Served, start: float) -> Outcome:
         self.served = served  # one reference assignment: requests see the old or the new, never a mix
         return Outcome(served, time.perf_counter() - start)
-
-    def _collect_garbage(self, keep: Path | None) -> None:
-        """Remove earlier builds; the one being served stays until the next rebuild replaces it.
-
-        Deleting only one rebuild later lets requests still reading the previous build finish.
-        """
-        for child in self.workdir.iterdir():
-            if child != keep:
-                shutil.rmtree(child, ignore_errors=True)
 
     def close(self) -> None:
         """Remove the private build folder (only if the preview created it)."""

@@ -198,27 +198,61 @@ def test_rebuild_never_raises(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "Traceback" in capsys.readouterr().err  # a bug is shown in the page and logged in full
 
 
+def tree(root: Path) -> dict[str, bytes]:
+    return {q.relative_to(root).as_posix(): q.read_bytes() for q in sorted(root.rglob("*")) if q.is_file()}
+
+
 def test_preview_equals_a_full_build_and_stays_in_its_folder(tmp_path: Path) -> None:
     site = copy_site(tmp_path / "site")
     def files() -> list[Path]:  # the build cache of issue 7 is build()'s own business
         return sorted(p.relative_to(site) for p in site.rglob("*") if ".govsite-cache" not in p.parts)
 
     before = files()
+    report = site / REPORT
+    text = report.read_text(encoding="utf-8")
     with Preview(site) as p:
         work = p.workdir
-        first = p.rebuild().served.root
-        second = p.rebuild().served.root
         root = p.rebuild().served.root
-        assert root is not None and first is not None and not first.exists()  # earlier builds removed
-        assert sorted(work.iterdir()) == [second, root]  # the previous one only until the next rebuild
+        assert root == work / "site"
+        home = (root / "index.html").stat().st_ino
+        # A prose edit is patched in (issue 7): the report page is new, the site pages untouched.
+        report.write_text(text + "\n预览中的一处文字修改。\n", encoding="utf-8")
+        assert p.rebuild().served.root == root
+        assert "预览中的一处文字修改" in (root / "2022/weihui-shangwu/index.html").read_text(encoding="utf-8")
+        assert (root / "index.html").stat().st_ino == home
+        # A cell edit: every page showing the cell changes; the result is a full build's.
+        report.write_text(text.replace("new_requests = [", "new_requests = [1", 1), encoding="utf-8")
+        assert p.rebuild().served.root == root
+        assert sorted(work.iterdir()) == [root]  # one folder, nothing left beside it
         full = build(site, output=tmp_path / "full")
         assert full.pages
-        ours = sorted(q.relative_to(root) for q in root.rglob("*") if q.is_file())
-        theirs = sorted(q.relative_to(full.output) for q in full.output.rglob("*") if q.is_file())
-        assert ours == theirs
-        assert all((root / q).read_bytes() == (full.output / q).read_bytes() for q in ours)
+        assert tree(root) == tree(full.output)
     assert not work.exists()
+    report.write_text(text, encoding="utf-8")
     assert files() == before  # nothing written in the site
+
+
+def test_files_move_into_the_preview_under_its_lock(tmp_path: Path) -> None:
+    """Requests read under ``Preview.files``; the build must move files in while holding it."""
+    site = copy_site(tmp_path / "site")
+    report = site / REPORT
+    page = "2022/weihui-shangwu/index.html"
+    seen: list[tuple[str, bool]] = []
+
+    class Spy:
+        def __enter__(self) -> None:
+            seen.append(("enter", "锁内可见的修改" in (p.output / page).read_text(encoding="utf-8")))
+
+        def __exit__(self, *exc: object) -> None:
+            seen.append(("exit", "锁内可见的修改" in (p.output / page).read_text(encoding="utf-8")))
+
+    with Preview(site, workdir=tmp_path / "work") as p:
+        assert not p.rebuild().served.broken
+        assert p._kept is not None and p._kept.commit_lock is p.files
+        p._kept.commit_lock = Spy()
+        report.write_text(report.read_text(encoding="utf-8") + "\n锁内可见的修改\n", encoding="utf-8")
+        assert not p.rebuild().served.broken
+    assert seen == [("enter", False), ("exit", True)]
 
 
 # --- the livereload adapter -------------------------------------------------------------------

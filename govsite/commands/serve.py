@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         watcher = Watcher(watched_paths(root), on_change)
         watcher.prime()  # before the first build: an edit made during it triggers a rebuild
         _say("正在生成预览……")
-        report(preview.rebuild(), None)
+        report(preview.rebuild(parallel=True), None)  # no thread started yet: worker processes are safe
         watcher.start()
         try:
             server.serve_forever(on_ready=on_ready, on_reload=on_reload)
