@@ -238,3 +238,29 @@ def test_prose_edit_reuses_site_wide_pages(site: Path, tmp_path: Path) -> None:
     cell = build(site)
     assert cell.rendered > prose.rendered + 10
     assert_same_as_cold(site, tmp_path)
+
+
+def test_cell_edit_renders_the_pages_of_its_agency_year_and_regions_only(site: Path, tmp_path: Path) -> None:
+    """Issue 7: agency, region and year pages are keyed by their own reports; a cell edit renders
+    again the pages that show the cell and keeps every other file (same inode: not rewritten)."""
+    from govsite.load import load_report
+
+    build(site)
+    out = site / "public"
+    before = {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*.html")}
+    path = one_report(site)
+    report, _ = load_report(path, site)
+    assert report is not None
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("new_requests = [", "new_requests = [3", 1), encoding="utf-8")
+    build(site)
+    changed = sorted(rel for rel, ino in before.items() if (out / rel).stat().st_ino != ino)
+    year = f"{report.year}/"
+    # Other years: only the same agency's report pages (they link to this one with its content key).
+    other_years = [rel for rel in changed if rel[:4].isdigit() and not rel.startswith(year)
+                   and rel.split("/")[1] != report.slug]
+    agencies = [rel for rel in changed if rel.startswith("agency/") and rel != "agency/index.html"]
+    assert f"{report.url.lstrip('/')}index.html" in changed and f"{year}index.html" in changed
+    assert other_years == [] and len(agencies) == 1, changed
+    assert len(changed) < len(before) / 4, (len(changed), len(before))
+    assert_same_as_cold(site, tmp_path)
