@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterator
 
 from jinja2 import TemplateError
 
-from .cache import (BuildCache, FileState, code_fingerprint, digest, file_hash, racy, search_text_key,
+from .cache import (RACY_SECONDS, BuildCache, FileState, code_fingerprint, digest, file_hash, search_text_key,
                     site_fingerprint)
 from .check import check_report, check_site
 from .compact import Compactor
@@ -574,7 +574,7 @@ class Builder:
         inside = content_real.startswith(root_real + os.sep)
         prefix = display_path(content, self.root)
         plain_prefix = not os.path.isabs(prefix) and not prefix.startswith("..")
-        now = time.time()
+        settled = int((time.time() - RACY_SECONDS) * 1e9)  # older than this: not racy (see RACY_SECONDS)
         out = []
         content_str = str(content)
         for rel, is_link in list_content(content):
@@ -594,15 +594,17 @@ class Builder:
                 out.append(_Input(path, shown, None))
                 continue
             old = states.get(shown)
-            if old and (old.size, old.mtime_ns, old.ino) == (st.st_size, st.st_mtime_ns, st.st_ino):
+            if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns and old.ino == st.st_ino:
                 h = old.hash
+                if st.st_mtime_ns < settled:
+                    new_states[shown] = old  # the same object: comparing the states below is cheap
             else:
                 h = file_hash(real)
                 if h is None:
                     out.append(_Input(path, shown, None))
                     continue
-            if not racy(st.st_mtime_ns, now):
-                new_states[shown] = FileState(st.st_size, st.st_mtime_ns, st.st_ino, h)
+                if st.st_mtime_ns < settled:
+                    new_states[shown] = FileState(st.st_size, st.st_mtime_ns, st.st_ino, h)
             out.append(_Input(path, shown, _input_hash(shown, real, h), h))
         if cache is not None and new_states != states:
             cache.save_file_states(new_states)

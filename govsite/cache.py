@@ -26,7 +26,6 @@ import os
 import pickle
 import sqlite3
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -334,7 +333,7 @@ class _Transaction:
         self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
-def racy(mtime_ns: int, now: float | None = None) -> bool:
-    """True when a file changed so recently that an edit within the same timestamp tick could go
-    unseen (git's "racily clean" entries): such a file is hashed again next time."""
-    return mtime_ns >= int(((now or time.time()) - 2.0) * 1e9)
+#: A content file modified less than this many seconds ago is "racily clean" (git's term): an edit
+#: within the same timestamp tick could go unseen, so its state is not remembered and it is hashed
+#: again next time.
+RACY_SECONDS = 2.0
