@@ -1,0 +1,69 @@
+"""How fast ``govsite serve`` shows a save (issue 7; issue 4 asks for "within a second").
+
+    python3 bench/serve_edit.py bench/out/site-10000      # a site made by bench/run.py
+    python3 bench/serve_edit.py SITE --edits 5
+
+Drives :class:`govsite.serve.Preview` in this process, as ``govsite serve`` does (the web server
+adds nothing to a rebuild): the first build (worker processes, as before the server starts), then
+``--edits`` prose edits of one report, one cell edit, and the restore, each rebuilt in this
+process. Prints the seconds of each rebuild; the report file is restored at the end. No figure is
+asserted anywhere: record them in bench/RESULTS.md with the date and the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from govsite.serve import Preview  # noqa: E402
+
+
+def timed(preview: Preview, parallel: bool = False) -> float:
+    """One rebuild; its seconds. A rebuild that shows problems is a failure of the benchmark."""
+    t = time.perf_counter()
+    outcome = preview.rebuild(parallel=parallel)
+    seconds = time.perf_counter() - t
+    if outcome.served.broken:
+        raise SystemExit(f"预览生成失败：{outcome.served.problems[0].message}")
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="govsite serve 保存后重建的用时（issue 7）")
+    p.add_argument("site", type=Path, help="站点目录（如 bench/run.py 生成的 bench/out/site-10000）")
+    p.add_argument("--edits", type=int, default=3, help="正文修改的次数（默认 3）")
+    args = p.parse_args(argv)
+    files = sorted((args.site / "content").glob("*/*.md"))
+    if not files:
+        raise SystemExit(f"{args.site}/content 中没有报告")
+    path = files[len(files) // 2]  # the report bench/run.py edits
+    original = path.read_bytes()
+    try:
+        with Preview(args.site) as preview:
+            first = timed(preview, parallel=True)
+            print(f"首次生成：{first:.2f} 秒（{len(files)} 份报告）", flush=True)
+            prose = []
+            for i in range(args.edits):
+                path.write_bytes(original + f"\n本段为预览基准测试的第 {i + 1} 次修改。\n".encode())
+                prose.append(timed(preview))
+                print(f"改正文 {i + 1}：{prose[-1]:.2f} 秒", flush=True)
+            path.write_bytes(original.replace(b"new_requests = [", b"new_requests = [1", 1))
+            cell = timed(preview)
+            print(f"改一个单元格：{cell:.2f} 秒", flush=True)
+            path.write_bytes(original)
+            restore = timed(preview)
+            print(f"改回原样：{restore:.2f} 秒", flush=True)
+            print(f"正文修改中位数：{statistics.median(prose):.2f} 秒")
+    finally:
+        path.write_bytes(original)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
