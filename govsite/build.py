@@ -967,6 +967,7 @@ def _walk(worker: int, workers: int) -> str:
     from . import render as render_module
 
     saved = {name: getattr(render_module, name) for name in PER_REPORT if callable(getattr(render_module, name, None))}
+    started = (time.perf_counter(), time.process_time())
     fd, log_name = tempfile.mkstemp(prefix="govsite-walk-")
     log = os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape")
     out = _LogWriter(log)
@@ -1015,6 +1016,9 @@ def _walk(worker: int, workers: int) -> str:
         for name, fn in saved.items():
             setattr(render_module, name, fn)
     log.close()
+    # Per worker, so that an unbalanced split (one worker busy while the other waits) shows.
+    trace(f"worker {worker}/{workers}: walked in {time.perf_counter() - started[0]:.2f} s, "
+          f"{time.process_time() - started[1]:.2f} s of CPU, {len(made)} files")
     return log_name
 
 
