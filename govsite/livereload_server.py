@@ -86,17 +86,12 @@ class PreviewFileHandler(StaticFileHandler):
             self._page(404, stamp(self.preview.not_found_page(served), served.generation), include_body)
 
     def _file(self, rel: str, body: bytes, include_body: bool) -> None:
-        self.set_header("Content-Type", _content_type(rel))
-        self.set_header("Cache-Control", "no-store")
-        if include_body:
-            self.finish(body)
-        else:
-            self.set_header("Content-Length", len(body))
-            self.finish()
+        self._page(200, body, include_body, _content_type(rel))
 
-    def _page(self, status: int, body: bytes, include_body: bool) -> None:
+    def _page(self, status: int, body: bytes, include_body: bool,
+              content_type: str = "text/html; charset=utf-8") -> None:
         self.set_status(status)
-        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Content-Type", content_type)
         self.set_header("Cache-Control", "no-store")
         if include_body:
             self.finish(body)
