@@ -213,6 +213,14 @@ def test_sub_path_serves_only_the_site(site: Path, tmp_path: Path) -> None:
             assert secret not in body and "+++" not in body, path
         status, _, body = s.get("/xxgk/ndbg/nope/")
         assert status == 404 and 'href="/xxgk/ndbg/' in body and "livereload.js" in body
+        # Other files are read whole under the preview's file lock, with tornado's content types.
+        css = (REPO / "govsite" / "theme" / "static" / "style.css").read_text(encoding="utf-8")
+        for path, kind, expected in (("assets/style.css", "text/css", css),
+                                     ("2022/weihui-shangwu/report.csv", "text/csv", "卫辉市商务局"),
+                                     ("search/meta.json.gz", "application/gzip", None)):
+            status, headers, body = s.get("/xxgk/ndbg/" + path)
+            assert (status, headers["content-type"], headers["cache-control"]) == (200, kind, "no-store"), path
+            assert expected is None or expected in body, path
         # The reload WebSocket only accepts pages of the preview itself (livereload 2.7.1 takes any).
         for origin, expected in ((f"http://127.0.0.1:{s.port}", 101), ("http://evil.example", 403)):
             conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
