@@ -264,3 +264,24 @@ def test_cell_edit_renders_the_pages_of_its_agency_year_and_regions_only(site: P
     assert other_years == [] and len(agencies) == 1, changed
     assert len(changed) < len(before) / 4, (len(changed), len(before))
     assert_same_as_cold(site, tmp_path)
+
+
+def test_cold_build_makes_search_texts_in_the_parse_workers(site: Path, tmp_path: Path, monkeypatch) -> None:
+    """Issue 7: the search texts are made by the parse workers and stored with the parse; the search
+    index then reads them all from the cache (the build process makes none itself)."""
+    import os
+
+    parent = os.getpid()
+    in_parent: list[str] = []
+    real = build_module.search_text
+
+    def counting(report):
+        if os.getpid() == parent:
+            in_parent.append(report.path)
+        return real(report)
+
+    monkeypatch.setattr(build_module, "search_text", counting)
+    assert build(site, workers=2).pages
+    assert in_parent == []
+    monkeypatch.setattr(build_module, "search_text", real)
+    assert_same_as_cold(site, tmp_path)
