@@ -14,10 +14,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
+from jinja2 import Environment, Template
+from jinja2.runtime import Context
+from jinja2.utils import internalcode
 from markupsafe import Markup, escape
+
+try:
+    from markupsafe import _escape_inner  # markupsafe ≥ 3: the C routine inside escape()
+except ImportError:  # pragma: no cover - older markupsafe
+    def _escape_inner(s: str) -> str:
+        return str(escape(s))
 
 from . import __version__
 from .config import META_SETTINGS, Config
@@ -42,7 +52,7 @@ from .portal import (
 from .markdown import plain_text, render as render_markdown
 from .model import Report
 from .sections import split_sections
-from .tables import fill, render_table, skeleton
+from .tables import plain_cells, render_table
 from .templates import make_environment
 from .write import FileData
 
@@ -78,7 +88,9 @@ class SiteIndex:
     def neighbours(self, report: Report) -> tuple[Report | None, Report | None]:
         """The same agency's previous and next report."""
         rs = self.agency_of(report).reports
-        i = rs.index(report)
+        # By identity: ``list.index`` compares with the dataclass ``__eq__``, which reads every
+        # field of every earlier report — the prose too, from the spool (issue 7: ~20 µs a page).
+        i = next(i for i, r in enumerate(rs) if r is report)
         return (rs[i - 1] if i > 0 else None), (rs[i + 1] if i + 1 < len(rs) else None)
 
     def agency_of(self, report: Report) -> AgencyEntry:
@@ -152,6 +164,82 @@ class _FigureMemo:
 _UNSET = object()
 
 
+# --- the Jinja2 funnel (issue 7) ---------------------------------------------------------------
+#
+# Every page goes through Jinja2, and its per-expression overhead, not the page's size, made most of
+# a page's cost: ~100 ``{{ … }}`` per report page, each escaped through two Python calls into a
+# Markup that is joined into the page at once, and ~25 calls of plain functions (``url``), each
+# through ``Context.call``'s checks for context-taking callables. Both are made cheaper here without
+# touching a template or changing a byte of output; user templates in ``layouts/`` get the same.
+
+
+def _output_escape(value: object) -> str:
+    """What autoescaping writes for ``{{ value }}``: exactly ``markupsafe.escape(value)``'s text.
+
+    Used only in output position, where Jinja joins the pieces into one string right away (the
+    text of a macro, a ``{% set %}`` block or a ``{% filter %}`` block is wrapped in Markup by
+    Jinja after the join), so the piece need not be a Markup object: a plain string is escaped by
+    markupsafe's C routine alone, an ``int`` has nothing to escape.
+    """
+    cls = type(value)
+    if cls is str:
+        return _escape_inner(value)
+    if cls is Markup:
+        return value  # type: ignore[return-value]
+    if cls is int:
+        return str(value)
+    return escape(value)
+
+
+class _Template(Template):
+    """Templates whose compiled code escapes output with :func:`_output_escape`."""
+
+    @classmethod
+    def from_code(cls, environment, code, globals, uptodate=None):  # type: ignore[override]
+        template = super().from_code(environment, code, globals, uptodate)
+        # The template's functions (root, blocks, macros) share one module namespace, where the
+        # compiled code imported ``escape`` from jinja2.runtime and looks it up at run time.
+        namespace = template.root_render_func.__globals__
+        if namespace.get("escape") is escape:
+            namespace["escape"] = _output_escape
+        return template
+
+
+_PLAIN_CALLABLES = (FunctionType, MethodType, BuiltinFunctionType)
+
+
+class _Context(Context):
+    """A template context whose ``call`` goes straight to plain functions and methods.
+
+    ``Context.call`` looks for ``pass_context``/``pass_environment`` markers on every call (an
+    attribute lookup on the callable and on its ``__call__``); for a function, a bound method or a
+    builtin without the marker the result is the plain call done here. Anything else, marked
+    callables included, takes Jinja's own path.
+    """
+
+    @internalcode
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's signature
+        if type(__obj) in _PLAIN_CALLABLES and not hasattr(__obj, "jinja_pass_arg"):
+            if __debug__:
+                __traceback_hide__ = True  # noqa: F841 - as in Context.call
+            if kwargs:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception")
+        return Context.call(__self, __obj, *args, **kwargs)
+
+
+def fast_environment(env: Environment) -> Environment:
+    """``env`` made to render with :class:`_Template` and :class:`_Context` (same output)."""
+    env.template_class = _Template
+    env.context_class = _Context
+    return env
+
+
 def report_order(r: Report) -> tuple:
     """Reports in a stable order: year, region path, agency, slug."""
     return (r.year, r.region, r.agency, r.slug)
@@ -165,7 +253,7 @@ class Renderer:
         self.config = site.config
         self._position: dict[int, int] | None = None
         self.spool_dir: Path | None = None  # where big files are made (default: the system's temp folder)
-        self.env = make_environment(site.config.layouts_dir)
+        self.env = fast_environment(make_environment(site.config.layouts_dir))
         base = site.config.base_path
         self.env.globals.update(
             url=lambda path="": base + path.lstrip("/"),
@@ -264,6 +352,7 @@ class Renderer:
     def report_page(self, report: Report) -> bytes:
         """The page of one report: metadata, the six sections, the three tables."""
         preface, prose = split_sections(report.body, report.body_line)
+        cells = plain_cells(report.values)  # read once for the three tables (issue 7)
         sections = []
         for p in prose:
             table_key = TABLE_OF_SECTION.get(p.anchor)
@@ -271,7 +360,7 @@ class Renderer:
                 "anchor": p.anchor,
                 "title": p.title,
                 "html": Markup(render_markdown(p.text)),
-                "table": Markup(render_table(report, table_key)) if table_key else None,
+                "table": Markup(render_table(report, table_key, cells=cells)) if table_key else None,
             })
         problems = self.site.errors_of(report)
         prev, nxt = self.site.neighbours(report)
@@ -317,8 +406,7 @@ class Renderer:
 
     def summary(self, ident: str, agg: Aggregate, label: str = "") -> dict:
         """An aggregate ready for a template: its official tables, key figures and two charts."""
-        tables = {t.key: Markup(_prefixed(fill(skeleton(agg.format, t.key), agg), t.key, ident))
-                  for t in agg.format.tables}
+        tables = {t.key: Markup(_prefixed(render_table(agg, t.key), t.key, ident)) for t in agg.format.tables}
         figures = {k: figure_value(agg, figure_by_key(k)) for k in AGENCY_FIGURES + OUTCOME_FIGURES}
         outcomes = [Bar(figure_by_key(k).label, figures[k]) for k in OUTCOME_FIGURES]
         reviews = [Bar(o, figure_value(agg, review_figure(path, o)), group)
