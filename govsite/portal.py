@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Callable
 from urllib.parse import quote
 
 from .check import carry_over_differences, carry_over_problem
@@ -39,6 +40,54 @@ def figure_value(report, figure: KeyFigure) -> Number:
                 return None
         total += v
     return total
+
+
+def figure_values(report, figures: tuple[KeyFigure, ...] | list[KeyFigure]) -> list[Number]:
+    """:func:`figure_value` of each of ``figures`` for one report or aggregate, the cells read once.
+
+    The year, ranking and agency pages show ten or more figures of every report (issue 7): the
+    report's cells are copied into a plain dict once (a compacted report's mapping answers each
+    read in Python), then every figure is summed from it as :func:`figure_value` sums it. Pass a
+    tuple of figures to have their cells looked up once per format.
+    """
+    values = report.values
+    cells = values if type(values) is dict else dict(values.items())
+    out: list[Number] = []
+    for figure_cells_ in _figure_plan(report.format, figures):
+        total: Number = 0
+        for key, index in figure_cells_:
+            vals = cells.get(key)
+            if vals is None:
+                total = None
+                break
+            v = vals[index]
+            if type(v) is not int:
+                v = cell_number(cells, key, index)
+                if v is None:
+                    total = None
+                    break
+            total += v  # type: ignore[operator]
+        out.append(total)
+    return out
+
+
+#: (format version, id of a tuple of figures) → (the tuple, the cells of each figure). The tuple is
+#: held, so its ``id`` stays its own; hashing a format and every figure for each report cost more
+#: than summing the figures (issue 7).
+_PLANS: dict[tuple[str, int], tuple[tuple[KeyFigure, ...], tuple[tuple[tuple[str, int], ...], ...]]] = {}
+
+
+def _figure_plan(fmt, figures: tuple[KeyFigure, ...] | list[KeyFigure]) -> tuple[tuple[tuple[str, int], ...], ...]:
+    """The cells of each of ``figures`` in ``fmt``."""
+    if type(figures) is not tuple:
+        return tuple(figure_cells(fmt, f) for f in figures)
+    key = (fmt.version, id(figures))
+    hit = _PLANS.get(key)
+    if hit is None or hit[0] is not figures:
+        if len(_PLANS) > 64:  # only a few tuples are ever passed; never let it grow
+            _PLANS.clear()
+        hit = _PLANS[key] = (figures, tuple(figure_cells(fmt, f) for f in figures))
+    return hit[1]
 
 
 # --- Deadlines (条例第四十九条) ----------------------------------------------------------------
@@ -269,9 +318,14 @@ def completeness(year: int, agencies: list[AgencyEntry]) -> Completeness:
 # --- Rankings ------------------------------------------------------------------------------------
 
 
-def ranking(entries: list[tuple[AgencyEntry, Report]], figure: KeyFigure) -> list[tuple[int | None, AgencyEntry, Report, Number]]:
-    """Reports ranked by ``figure``, largest first, ties sharing a rank (1, 2, 2, 4); unknown last."""
-    known = [(a, r, figure_value(r, figure)) for a, r in entries]
+def ranking(entries: list[tuple[AgencyEntry, Report]], figure: KeyFigure,
+            value: Callable[[Report, KeyFigure], Number] = figure_value) -> list[tuple[int | None, AgencyEntry, Report, Number]]:
+    """Reports ranked by ``figure``, largest first, ties sharing a rank (1, 2, 2, 4); unknown last.
+
+    ``value`` is :func:`figure_value` or a function giving the same (the renderer's memo of the
+    year's figures: eleven rankings of a year rank the same reports, issue 7).
+    """
+    known = [(a, r, value(r, figure)) for a, r in entries]
     known.sort(key=lambda t: (t[2] is None, -(t[2] or 0), t[0].name))
     out: list[tuple[int | None, AgencyEntry, Report, Number]] = []
     prev: Number = None

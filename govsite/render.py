@@ -14,10 +14,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
+from jinja2 import Environment, Template
+from jinja2.runtime import Context
+from jinja2.utils import internalcode
 from markupsafe import Markup, escape
+
+try:
+    from markupsafe import _escape_inner  # markupsafe ≥ 3: the C routine inside escape()
+except ImportError:  # pragma: no cover - older markupsafe
+    def _escape_inner(s: str) -> str:
+        return str(escape(s))
 
 from . import __version__
 from .config import META_SETTINGS, Config
@@ -37,12 +47,12 @@ from .opendata import (
 )
 from .portal import (
     AgencyEntry, RegionNode, build_agencies, build_regions, carry_chain, completeness, deadline, figure_value,
-    ranking,
+    figure_values, ranking,
 )
 from .markdown import plain_text, render as render_markdown
 from .model import Report
 from .sections import split_sections
-from .tables import fill, render_table, skeleton
+from .tables import plain_cells, render_table
 from .templates import make_environment
 from .write import FileData
 
@@ -78,7 +88,9 @@ class SiteIndex:
     def neighbours(self, report: Report) -> tuple[Report | None, Report | None]:
         """The same agency's previous and next report."""
         rs = self.agency_of(report).reports
-        i = rs.index(report)
+        # By identity: ``list.index`` compares with the dataclass ``__eq__``, which reads every
+        # field of every earlier report — the prose too, from the spool (issue 7: ~20 µs a page).
+        i = next(i for i, r in enumerate(rs) if r is report)
         return (rs[i - 1] if i > 0 else None), (rs[i + 1] if i + 1 < len(rs) else None)
 
     def agency_of(self, report: Report) -> AgencyEntry:
@@ -102,12 +114,14 @@ class SiteIndex:
 
 class _FigureMemo:
     """The templates' ``figure`` filter: :func:`figure_value`, remembering the key figures of the
-    reports of the year being rendered.
+    reports of the year being rendered, and the HTML made of them.
 
-    The ten ranking pages of a year each show ten figures of every report of the year (issue 7: at
-    10k reports 1.25M figure sums, ~1 ms per report); each is now summed once. Only the site's own
-    reports (alive as long as the index, so their ``id`` is theirs) and the module's
-    :data:`KEY_FIGURES` are remembered, and only for one year at a time, so memory stays small.
+    The year page and the ten ranking pages of a year each show ten figures of every report of the
+    year (issue 7: at 10k reports 1.25M figure sums, ~1 ms per report): each report's
+    :data:`KEY_FIGURES` are summed once, together (:func:`figure_values`), and its ranking row
+    apart from the rank is written once. Only the site's own reports (alive as long as the index,
+    so their ``id`` is theirs) and the module's :data:`KEY_FIGURES` are remembered, and only for
+    one year at a time, so memory stays small.
     """
 
     def __init__(self, site: SiteIndex) -> None:
@@ -115,41 +129,151 @@ class _FigureMemo:
         self.slots = {id(f): i for i, f in enumerate(KEY_FIGURES)}
         self.year: int | None = None
         self.rows: dict[int, list] = {}
-        self.cells_of: dict[tuple, list[str]] = {}
+        # The ranking rows made for the current year: (figure slots, id → row parts).
+        self.made_for: tuple[tuple[int, ...], dict[int, tuple[str, list[str], str]]] = ((), {})
 
     def __call__(self, report, figure):
         i = self.slots.get(id(figure))
-        rid = id(report)
-        if i is None or rid not in self.reports:
+        if i is None or id(report) not in self.reports:
             return figure_value(report, figure)
+        return self.row(report)[i]
+
+    def row(self, report: Report) -> list:
+        """The values of :data:`KEY_FIGURES` for one of the site's reports."""
         if report.year != self.year:
-            self.year, self.rows, self.cells_of = report.year, {}, {}
-        row = self.rows.get(rid)
+            self.year, self.rows, self.made_for = report.year, {}, ((), {})
+        row = self.rows.get(id(report))
         if row is None:
-            row = self.rows[rid] = [_UNSET] * len(KEY_FIGURES)
-        v = row[i]
-        if v is _UNSET:
-            v = row[i] = figure_value(report, figure)
-        return v
+            row = self.rows[id(report)] = figure_values(report, KEY_FIGURES)
+        return row
 
-    def cells(self, report: Report, figures: list[KeyFigure]) -> list[str]:
-        """``<td class="num">value</td>`` of each of ``figures`` for ``report`` (``—`` when
-        unknown), made once per report of the current year."""
+    def ranking_cells(self, figures: list[KeyFigure], url: Callable[[str], str]) -> Callable[[Report], tuple[str, list[str], str]]:
+        """A function giving a report's ranking row but its rank: the agency cell (after the rank's
+        cell), the figure cells ``<td class="num">value</td>`` (``—`` when unknown) and their join.
+        Made once per report of the current year when ``figures`` are key figures."""
         slots = tuple(self.slots.get(id(f), -1) for f in figures)
-        key = (id(report), slots)
-        hit = self.cells_of.get(key) if report.year == self.year else None
-        if hit is None:
-            hit = []
-            for f in figures:
-                v = self(report, f)
-                hit.append(f'<td class="num">{"—" if v is None else escape(v)}</td>')
-            # Kept only for the site's reports and key figures (see above), of the current year.
-            if report.year == self.year and id(report) in self.reports and -1 not in slots:
-                self.cells_of[key] = hit
-        return hit
+
+        def make(report: Report, values: list) -> tuple[str, list[str], str]:
+            cells = [f'<td class="num">{_number(v)}</td>' for v in values]
+            head = f'</td><th scope="row"><a href="{escape(url(report.url))}">{escape(report.agency)}</a></th>\n'
+            return head, cells, "".join(cells)
+
+        if -1 in slots:
+            return lambda report: make(report, [figure_value(report, f) for f in figures])
+
+        def cells_of(report: Report) -> tuple[str, list[str], str]:
+            rid = id(report)
+            if report.year == self.year and self.made_for[0] == slots:
+                hit = self.made_for[1].get(rid)
+                if hit is not None:
+                    return hit
+            if rid not in self.reports:
+                return make(report, [figure_value(report, f) for f in figures])
+            row = self.row(report)  # a new year empties the rows and the rows made of them
+            if self.made_for[0] != slots:
+                self.made_for = (slots, {})
+            hit = self.made_for[1][rid] = make(report, [row[i] for i in slots])
+            return hit
+
+        return cells_of
 
 
-_UNSET = object()
+#: The figures of agency pages and rankings, as one tuple (see :func:`figure_values`).
+_AGENCY_FIGURES = tuple(figure_by_key(k) for k in AGENCY_FIGURES)
+
+
+def _number(value: object) -> str:
+    """A figure or a rank in a cell as the templates write it: ``—`` when unknown."""
+    if value is None:
+        return "—"
+    return str(value) if type(value) is int else escape(value)
+
+
+class Deferred:
+    """A page's context value computed only when the page is rendered (see :meth:`Renderer.page`):
+    the page stream is walked by every worker, each rendering its own pages (issue 7), so work
+    done while walking — a ranking of every report of a year — was done by every worker."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self.make = make
+
+
+# --- the Jinja2 funnel (issue 7) ---------------------------------------------------------------
+#
+# Every page goes through Jinja2, and its per-expression overhead, not the page's size, made most of
+# a page's cost: ~100 ``{{ … }}`` per report page, each escaped through two Python calls into a
+# Markup that is joined into the page at once, and ~25 calls of plain functions (``url``), each
+# through ``Context.call``'s checks for context-taking callables. Both are made cheaper here without
+# touching a template or changing a byte of output; user templates in ``layouts/`` get the same.
+
+
+def _output_escape(value: object) -> str:
+    """What autoescaping writes for ``{{ value }}``: exactly ``markupsafe.escape(value)``'s text.
+
+    Used only in output position, where Jinja joins the pieces into one string right away (the
+    text of a macro, a ``{% set %}`` block or a ``{% filter %}`` block is wrapped in Markup by
+    Jinja after the join), so the piece need not be a Markup object: a plain string is escaped by
+    markupsafe's C routine alone, an ``int`` has nothing to escape.
+    """
+    cls = type(value)
+    if cls is str:
+        return _escape_inner(value)
+    if cls is Markup:
+        return value  # type: ignore[return-value]
+    if cls is int:
+        return str(value)
+    return escape(value)
+
+
+class _Template(Template):
+    """Templates whose compiled code escapes output with :func:`_output_escape`."""
+
+    @classmethod
+    def from_code(cls, environment, code, globals, uptodate=None):  # type: ignore[override]
+        template = super().from_code(environment, code, globals, uptodate)
+        # The template's functions (root, blocks, macros) share one module namespace, where the
+        # compiled code imported ``escape`` from jinja2.runtime and looks it up at run time.
+        namespace = template.root_render_func.__globals__
+        if namespace.get("escape") is escape:
+            namespace["escape"] = _output_escape
+        return template
+
+
+_PLAIN_CALLABLES = (FunctionType, MethodType, BuiltinFunctionType)
+
+
+class _Context(Context):
+    """A template context whose ``call`` goes straight to plain functions and methods.
+
+    ``Context.call`` looks for ``pass_context``/``pass_environment`` markers on every call (an
+    attribute lookup on the callable and on its ``__call__``); for a function, a bound method or a
+    builtin without the marker the result is the plain call done here. Anything else, marked
+    callables included, takes Jinja's own path.
+    """
+
+    @internalcode
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's signature
+        if type(__obj) in _PLAIN_CALLABLES and not hasattr(__obj, "jinja_pass_arg"):
+            if __debug__:
+                __traceback_hide__ = True  # noqa: F841 - as in Context.call
+            if kwargs:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception")
+        return Context.call(__self, __obj, *args, **kwargs)
+
+
+def fast_environment(env: Environment) -> Environment:
+    """``env`` made to render with :class:`_Template` and :class:`_Context` (same output)."""
+    env.template_class = _Template
+    env.context_class = _Context
+    return env
 
 
 def report_order(r: Report) -> tuple:
@@ -165,7 +289,7 @@ class Renderer:
         self.config = site.config
         self._position: dict[int, int] | None = None
         self.spool_dir: Path | None = None  # where big files are made (default: the system's temp folder)
-        self.env = make_environment(site.config.layouts_dir)
+        self.env = fast_environment(make_environment(site.config.layouts_dir))
         base = site.config.base_path
         self.env.globals.update(
             url=lambda path="": base + path.lstrip("/"),
@@ -182,6 +306,7 @@ class Renderer:
         )
         self.env.filters["figure"] = self._figures = _FigureMemo(site)
         self.env.globals["ranking_rows"] = self.ranking_rows
+        self.env.globals["report_rows"] = self.report_rows
         self.env.filters["region"] = lambda region: " / ".join(region)
         self.env.filters["zhdate"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
         self.env.filters["agency"] = site.agency_of
@@ -213,24 +338,47 @@ class Renderer:
         """The body rows of a ranking table (``_portal.html``): per report its rank, its agency
         linked to its report, and the agency figures, the one ranked by marked ``sorted``.
 
-        Each report's figure cells are made once per year (see :class:`_FigureMemo`) and shared by
-        the year's ranking pages, which differ only in order, rank and the marked column.
+        Each report's row but its rank is made once per year (see :class:`_FigureMemo`) and shared
+        by the year's ranking pages, which differ only in order, rank and the marked column.
         """
         url = self.env.globals["url"]
         figs = self.env.globals["agency_figures"]
         marked = next((i for i, f in enumerate(figs) if f.key == figure.key), None)
+        row_of = self._figures.ranking_cells(figs, url)
         out = []
         for rank, _, r, _ in ranking:
-            cells = self._figures.cells(r, figs)
+            head, cells, joined = row_of(r)
             if marked is not None:
-                cells = cells.copy()
-                cells[marked] = cells[marked].replace('<td class="num">', '<td class="num sorted">', 1)
-            out.append(f'<tr><td class="num">{"—" if rank is None else escape(rank)}</td><th scope="row">'
-                       f'<a href="{escape(url(r.url))}">{escape(r.agency)}</a></th>\n{"".join(cells)}</tr>\n')
+                joined = "".join([*cells[:marked], cells[marked].replace('<td class="num">', '<td class="num sorted">', 1),
+                                  *cells[marked + 1:]])
+            out.append(f'<tr><td class="num">{_number(rank)}{head}{joined}</tr>\n')
+        return Markup("".join(out))
+
+    def report_rows(self, reports: list[Report], counts: dict[str, tuple[int, int]]) -> Markup:
+        """The body rows of a year's report list (``year.html``): per report its agency linked to
+        its report, the index figures, and its errors and warnings (``counts``, by path).
+
+        Written here rather than as a loop in the template (issue 7: ~30 template expressions per
+        report, every report of a year on one page); ``year.html`` places them.
+        """
+        url = self.env.globals["url"]
+        figs = self.env.globals["index_figures"]
+        figure = self._figures
+        out = []
+        for r in reports:
+            cells = "".join([f'<td class="num">{_number(figure(r, f))}</td>' for f in figs])
+            errors, warnings = counts[r.path]
+            problems = ((f'<span class="bad">{escape(errors)} 个错误</span>' if errors else "")
+                        + (f" {escape(warnings)} 个警告" if warnings else "") + ("" if errors or warnings else "无"))
+            out.append(f'<tr><th scope="row"><a href="{escape(url(r.url))}">{escape(r.agency)}</a></th>\n'
+                       f'{cells}<td class="num">{problems}</td></tr>\n')
         return Markup("".join(out))
 
     def page(self, template: str, **context) -> bytes:
-        """One page as UTF-8 bytes."""
+        """One page as UTF-8 bytes; :class:`Deferred` context values are computed now."""
+        for name, value in context.items():
+            if type(value) is Deferred:
+                context[name] = value.make()
         return self.env.get_template(template).render(**context).encode("utf-8")
 
     def pages(self) -> Iterator[tuple[str, bytes]]:
@@ -264,6 +412,7 @@ class Renderer:
     def report_page(self, report: Report) -> bytes:
         """The page of one report: metadata, the six sections, the three tables."""
         preface, prose = split_sections(report.body, report.body_line)
+        cells = plain_cells(report.values)  # read once for the three tables (issue 7)
         sections = []
         for p in prose:
             table_key = TABLE_OF_SECTION.get(p.anchor)
@@ -271,7 +420,7 @@ class Renderer:
                 "anchor": p.anchor,
                 "title": p.title,
                 "html": Markup(render_markdown(p.text)),
-                "table": Markup(render_table(report, table_key)) if table_key else None,
+                "table": Markup(render_table(report, table_key, cells=cells)) if table_key else None,
             })
         problems = self.site.errors_of(report)
         prev, nxt = self.site.neighbours(report)
@@ -293,7 +442,8 @@ class Renderer:
         for f in AGENCY_FIGURES:
             fig = figure_by_key(f)
             yield f"{year}/ranking/{f}/index.html", self.page(
-                "ranking.html", year=year, figure=fig, ranking=ranking(entries, fig),
+                "ranking.html", year=year, figure=fig,
+                ranking=Deferred(lambda fig=fig: ranking(entries, fig, self._figures)),
                 page_meta=self.meta(f"{year}年度", f"{year}年度各机关{fig.label}排名"))
 
     def year_page(self, year: int, reports: list[Report], entries) -> bytes:
@@ -310,15 +460,14 @@ class Renderer:
         return self.page(
             "year.html", year=year, groups=dict(sorted(groups.items())), reports=reports, counts=counts,
             sums=[self.summary(f"y{year}-{i}", agg, f"{year}年度") for i, agg in enumerate(sums)],
-            ranking=ranking(entries, fig), rank_figure=fig, failing=failing,
+            ranking=ranking(entries, fig, self._figures), rank_figure=fig, failing=failing,
             complete=completeness(year, self.site.agencies),
             page_meta=self.meta(f"{year}年度", f"{year}年度政府信息公开工作年度报告", published,
                                 description=f"{year}年度各机关政府信息公开工作年度报告、合计数据与完整性"))
 
     def summary(self, ident: str, agg: Aggregate, label: str = "") -> dict:
         """An aggregate ready for a template: its official tables, key figures and two charts."""
-        tables = {t.key: Markup(_prefixed(fill(skeleton(agg.format, t.key), agg), t.key, ident))
-                  for t in agg.format.tables}
+        tables = {t.key: Markup(_prefixed(render_table(agg, t.key), t.key, ident)) for t in agg.format.tables}
         figures = {k: figure_value(agg, figure_by_key(k)) for k in AGENCY_FIGURES + OUTCOME_FIGURES}
         outcomes = [Bar(figure_by_key(k).label, figures[k]) for k in OUTCOME_FIGURES]
         reviews = [Bar(o, figure_value(agg, review_figure(path, o)), group)
@@ -339,8 +488,8 @@ class Renderer:
 
     def agency_page(self, agency: AgencyEntry) -> bytes:
         """One agency across years: reports, key figures by year, trend chart, R6 chain."""
-        figs = [figure_by_key(k) for k in AGENCY_FIGURES]
-        rows = [(r, [figure_value(r, f) for f in figs]) for r in agency.reports]
+        figs = list(_AGENCY_FIGURES)
+        rows = [(r, figure_values(r, _AGENCY_FIGURES)) for r in agency.reports]
         trend = chart_figure(
             f"ag-trend", f"{agency.name}：历年新收政府信息公开申请数量",
             [Bar(f"{r.year}", figure_value(r, figure_by_key("new"))) for r in agency.reports], kind="column")
