@@ -554,17 +554,19 @@ class PieceStore:
     def __init__(self, path: Path, batch: int = 500) -> None:
         self.path = path
         self.batch = batch
-        self.db: sqlite3.Connection | None = None
+        self.db: sqlite3.Connection | None = None  # None: no store, every piece is made again
+        self.used: set[str] = set()
+        self.new: dict[str, tuple[Piece, Piece]] = {}  # put, not written yet
         try:
             self.db = self._open()
-        except sqlite3.DatabaseError:
+        except sqlite3.OperationalError:
+            pass  # locked or not openable: no store here, and another process's is not deleted
+        except sqlite3.DatabaseError:  # not a database: made again
             path.unlink(missing_ok=True)
             try:
                 self.db = self._open()
             except sqlite3.DatabaseError:
-                self.db = None  # no store: every piece is made again
-        self.used: set[str] = set()
-        self.new: dict[str, tuple[Piece, Piece]] = {}  # put, not written yet
+                pass
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)

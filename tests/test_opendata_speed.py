@@ -11,14 +11,16 @@ import copy
 import csv
 import io
 import shutil
+import sqlite3
 import zipfile
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from govsite import opendata
-from govsite.build import build, load_site
+from govsite.build import _owner, build, load_site
 from govsite.cache import CACHE_DIR
 from govsite.export import to_csv, to_json
 from govsite.render import report_order
@@ -149,3 +151,38 @@ def test_crc32_combine(size: int) -> None:
     a, b = bytes(range(256)) * 3 + b"x", bytes((i * 7 + size) % 251 for i in range(size))
     assert opendata._crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
     assert opendata._crc32_combine(0, zlib.crc32(b), len(b)) == zlib.crc32(b)
+
+
+def test_piece_store_damaged_or_locked(reports, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
+    plain = opendata.archive("r\n", {}, reports)
+    keys = {id(r): f"k{i}" for i, r in enumerate(reports)}
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"not a database" * 100)
+    store = opendata.PieceStore(bad)
+    assert store.db is not None  # made again
+    assert opendata.archive("r\n", {}, reports, store, lambda r: keys[id(r)]) == plain
+    store.close()
+    # Another worker's store that cannot be opened now (locked) is neither used nor deleted.
+    before = bad.read_bytes()
+
+    def locked(self):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(opendata.PieceStore, "_open", locked)
+    store = opendata.PieceStore(bad)
+    assert store.db is None and store.get(["k0"]) == {}
+    assert opendata.archive("r\n", {}, reports, store, lambda r: keys[id(r)]) == plain
+    store.close()
+    assert bad.read_bytes() == before
+
+
+def test_report_csv_split_leaves_worker_0_room_for_the_archive() -> None:
+    rels = [f"{2019 + i % 7}/agency-{i}/report.csv" for i in range(5000)]
+    for workers in (2, 3, 4):
+        owners = Counter(_owner(rel, workers) for rel in rels)
+        assert sorted(owners) == list(range(workers))
+        assert owners[0] < min(owners[w] for w in range(1, workers))
+    assert 0.37 < Counter(_owner(rel, 2) for rel in rels)[0] / len(rels) < 0.43
+    pages = Counter(_owner(f"{2019 + i % 7}/agency-{i}/index.html", 2) for i in range(5000))
+    assert 0.47 < pages[0] / 5000 < 0.53  # the other files: an even split
+    assert {_owner(rel, 1) for rel in rels[:50]} == {0}
