@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import sqlite3
 import struct
 import shutil
@@ -26,7 +27,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable
+from typing import BinaryIO, Callable, Iterable, Sequence
 
 from .diagnostics import Diagnostic
 from .export import COLUMNS, to_csv
@@ -115,29 +116,41 @@ def year_csv(reports: list[Report]) -> bytes:
     columns = wide_columns(r.format for r in reports) if reports else wide_columns(FORMATS.values())
     buf = io.StringIO()
     buf.write("\ufeff")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([c for c, _ in META_COLUMNS] + [c.header for c in columns])
-    where: dict[str, list[tuple[str, int] | None]] = {}  # format version → per column (key, index)
+    csv.writer(buf, lineterminator="\n").writerow([c for c, _ in META_COLUMNS] + [c.header for c in columns])
+    out = [buf.getvalue().encode("utf-8")]
+    # Issue 7: a row is its report's cells in format order (:func:`_cell_values`, encoded once per
+    # distinct value), put in column order by one itemgetter per format version.
+    pick: dict[str, Callable[[list], tuple]] = {}
     for r in reports:
-        version = r.format.version
-        spots = where.get(version)
-        if spots is None:
-            spots = where[version] = [next(((k, i) for v, k, i in c.cells if v == version), None) for c in columns]
-        values = r.values
-        cells = []
-        for spot in spots:
-            vals = None if spot is None else values.get(spot[0])
-            v = None if vals is None else vals[spot[1]]
-            cells.append("" if v is None else str(v))
-        meta = [r.year, r.agency, r.slug, version, " / ".join(r.region), r.level,
-                r.published.isoformat() if r.published else ""]
-        w.writerow(meta + cells)
-    return buf.getvalue().encode("utf-8")
+        fmt = r.format
+        picker = pick.get(fmt.version)
+        if picker is None:
+            picker = pick[fmt.version] = _column_picker(fmt, columns)
+        cells = _encoded(picker(_cell_values(r, _compiled(fmt).groups)), _CSV_BYTES, _csv_cell)
+        meta = _csv_fields(r.year, r.agency, r.slug, fmt.version, " / ".join(r.region), r.level,
+                           r.published.isoformat() if r.published else "")
+        out.append(b",".join((meta.encode("utf-8"), *cells)) + b"\n")
+    return b"".join(out)
+
+
+def _column_picker(fmt: Format, columns: list[CellColumn]) -> Callable[[list], tuple]:
+    """Takes the cells of a ``fmt`` report (:func:`_cell_values`, plus one :data:`_MISSING` at the
+    end) to the ``columns`` of a wide CSV; a column ``fmt`` has no cell for gets the missing one."""
+    position = {}
+    for n, (key, index, *_) in enumerate(_format_cells(fmt)):
+        position.setdefault((key, index), n)
+    absent = len(position)
+    spots = []
+    for c in columns:
+        spot = next(((k, i) for v, k, i in c.cells if v == fmt.version), None)
+        spots.append(absent if spot is None else position[spot])
+    get = operator.itemgetter(*spots, absent)  # one more: a tuple even with one column
+    return lambda cells: get([*cells, _MISSING])[:-1]
 
 
 def report_csv(report: Report) -> bytes:
     """The long CSV of one report: exactly ``govsite export --bom`` of its file."""
-    return (_CSV_HEAD + _long_pieces(report, json_too=False)[0]).encode("utf-8")
+    return _CSV_HEAD_BYTES + _long_csv(report, _cell_values(report, _compiled(report.format).groups))
 
 
 def report_json(report: Report, url: str, diagnostics: list[Diagnostic]) -> bytes:
@@ -164,18 +177,25 @@ def report_json(report: Report, url: str, diagnostics: list[Diagnostic]) -> byte
     }
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     assert text.endswith('"cells":[]}')
-    return (text[:-2] + _compact_cells(report) + "]}\n").encode("utf-8")
+    compiled = _compiled(report.format)
+    cells = _encoded(_cell_values(report, compiled.groups), _JSON_BYTES, _json_cell)
+    return text[:-2].encode("utf-8") + compiled.compact % cells + b"]}\n"
 
 
 # --- Fast serialisation ---------------------------------------------------------------------------
 #
 # The long CSV/JSON of a report repeat, cell after cell, the same labels (fixed by the format) and
-# the same metadata (fixed by the report): they are encoded once — the labels once per format, the
-# metadata once per report — and only the value is encoded per cell. The text is byte for byte what
-# ``govsite.export`` (csv.DictWriter, json.dumps) writes; ``tests/test_opendata_fast.py`` compares them.
+# the same metadata (fixed by the report); only the value changes. Issue 7: each format's files are
+# compiled once into a bytes template (labels encoded and escaped, a placeholder byte where the
+# report's metadata goes, ``%b`` where a value goes); a report's text is then one ``replace`` of the
+# placeholder by its encoded metadata and one ``%`` of its encoded values, each distinct value
+# encoded once per process. The text is byte for byte what ``govsite.export`` (csv.DictWriter,
+# json.dumps) writes; ``tests/test_opendata_fast.py`` compares them.
 
 _CSV_HEAD = to_csv([], bom=True)  # BOM and header line
+_CSV_HEAD_BYTES = _CSV_HEAD.encode("utf-8")
 _CSV_SPECIAL = frozenset(',"\r\n')  # what makes csv.writer quote a field (QUOTE_MINIMAL, "\n")
+_META = b"\0"  # where a template takes the report's metadata (no label holds a NUL: checked)
 
 
 def _csv_fields(*fields: object) -> str:
@@ -183,6 +203,18 @@ def _csv_fields(*fields: object) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow(fields)
     return buf.getvalue()[:-1]
+
+
+class _Missing:
+    """The value of a cell whose whole field the report lacks: empty in CSV, ``null`` in JSON."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING = _Missing()
 
 
 def _csv_value(v: object) -> str:
@@ -195,22 +227,50 @@ def _csv_value(v: object) -> str:
     return str(v)
 
 
-_JSON_STRINGS: dict[str, str] = {}  # decimal strings repeat: encode each once (bounded)
-
-
 def _json_value(v: object) -> str:
     if type(v) is int:
         return str(v)
     if v is None:
         return "null"
-    if type(v) is str:
-        s = _JSON_STRINGS.get(v)
-        if s is None:
-            s = json.dumps(v, ensure_ascii=False)
-            if len(_JSON_STRINGS) < 100_000:
-                _JSON_STRINGS[v] = s
-        return s
     return json.dumps(v, ensure_ascii=False)
+
+
+def _csv_cell(v: object) -> bytes:
+    """A cell's value in a CSV row: a blank or missing cell is empty."""
+    return b"" if v is _MISSING else _csv_value(v).encode("utf-8")
+
+
+def _json_cell(v: object) -> bytes:
+    """A cell's value in JSON: ``null`` for a missing cell, ``""`` for a blank one."""
+    return b"null" if v is _MISSING else _json_value("" if v is None else v).encode("utf-8")
+
+
+# Encoded values by value, per output (bounded: a few thousand distinct counts and amounts in
+# practice). Only for the value types of the model: True == 1 and 1.0 == 1 would share an entry.
+_CSV_BYTES: dict[object, bytes] = {}
+_JSON_BYTES: dict[object, bytes] = {}
+_PLAIN = frozenset((int, str, type(None), _Missing))
+_TABLE_MAX = 100_000
+
+
+def _encoded(cells: Sequence[object], table: dict[object, bytes],
+             encode: Callable[[object], bytes]) -> tuple[bytes, ...]:
+    """``cells`` encoded by ``encode``, each distinct value once (kept in ``table``)."""
+    if not _PLAIN.issuperset(map(type, cells)):
+        return tuple([encode(v) for v in cells])
+    try:
+        return tuple(map(table.__getitem__, cells))
+    except KeyError:
+        pass
+    out = []
+    for v in cells:
+        b = table.get(v)
+        if b is None:
+            b = encode(v)
+            if len(table) < _TABLE_MAX:
+                table[v] = b
+        out.append(b)
+    return tuple(out)
 
 
 _FORMAT_CELLS: dict[int, tuple[Format, list[tuple[str, int, str, str, str]]]] = {}
@@ -233,51 +293,82 @@ def _format_cells(fmt: Format) -> list[tuple[str, int, str, str, str]]:
     return out
 
 
-def _long_pieces(report: Report, json_too: bool = True) -> tuple[str, str]:
-    """The long CSV rows (no header) and the long JSON objects (``,\\n``-joined, as elements of
-    ``govsite export --format json``'s array; empty unless ``json_too``) of ``report``'s cells."""
-    fmt = report.format.version
-    csv_meta = _csv_fields(report.year, report.agency, report.slug, fmt) + ","
-    json_meta = (f' {{\n  "year": {json.dumps(report.year)},\n  "agency": {json.dumps(report.agency, ensure_ascii=False)}'
-                 f',\n  "slug": {json.dumps(report.slug, ensure_ascii=False)},\n  "format": {json.dumps(fmt, ensure_ascii=False)}')
-    csv_rows = []
-    json_rows = []
-    values = report.values
-    for key, index, csv_labels, json_labels, _ in _format_cells(report.format):
-        vals = values.get(key)
-        if vals is None:
-            csv_rows.append(f"{csv_meta}{csv_labels},\n")
-            json_too and json_rows.append(f"{json_meta}{json_labels}null\n }}")
-            continue
-        v = vals[index]
-        if type(v) is int:
-            text = str(v)
-            csv_rows.append(f"{csv_meta}{csv_labels},{text}\n")
-            json_too and json_rows.append(f"{json_meta}{json_labels}{text}\n }}")
-        else:
-            v = "" if v is None else v
-            csv_rows.append(f"{csv_meta}{csv_labels},{_csv_value(v)}\n")
-            json_too and json_rows.append(f"{json_meta}{json_labels}{_json_value(v)}\n }}")
-    return "".join(csv_rows), ",\n".join(json_rows)
+@dataclass(frozen=True)
+class _Templates:
+    """A format's open-data text compiled once (issue 7); see "Fast serialisation" above."""
+
+    #: The cells' fields in order, runs of one field: (key, cell count, its indices; None for 0…n-1).
+    groups: tuple[tuple[str, int, tuple[int, ...] | None], ...]
+    csv: bytes  # long CSV rows: per cell, metadata, labels, value
+    long_json: bytes  # long JSON objects, ``,\n``-joined
+    compact: bytes  # the ``cells`` of report.json, without brackets
 
 
-def _compact_cells(report: Report) -> str:
-    """The ``cells`` array of ``report.json`` without its brackets."""
-    # One loop, counts written inline (as in _long_pieces): ~250 cells per report (issue 7).
+_TEMPLATES: dict[int, tuple[Format, _Templates]] = {}
+
+
+def _compiled(fmt: Format) -> _Templates:
+    """The :class:`_Templates` of ``fmt`` (made on first use)."""
+    hit = _TEMPLATES.get(id(fmt))
+    if hit is not None and hit[0] is fmt:
+        return hit[1]
+    runs: list[tuple[str, list[int]]] = []
+    csv_rows, json_rows, compact = [], [], []
+    for key, index, csv_labels, json_labels, compact_labels in _format_cells(fmt):
+        if runs and runs[-1][0] == key:
+            runs[-1][1].append(index)
+        else:
+            runs.append((key, [index]))
+        csv_rows.append(_META + _template(csv_labels) + b",%b\n")
+        json_rows.append(_META + _template(json_labels) + b"%b\n }")
+        compact.append(_template(compact_labels) + b"%b}")
+    groups = tuple((key, len(ix), None if ix == list(range(len(ix))) else tuple(ix)) for key, ix in runs)
+    made = _Templates(groups, b"".join(csv_rows), b",\n".join(json_rows), b",".join(compact))
+    _TEMPLATES[id(fmt)] = (fmt, made)
+    return made
+
+
+def _template(text: str) -> bytes:
+    """Constant text as a piece of a ``%`` template."""
+    raw = text.encode("utf-8")
+    assert _META not in raw, text
+    return raw.replace(b"%", b"%%")
+
+
+def _cell_values(report: Report, groups: tuple[tuple[str, int, tuple[int, ...] | None], ...]) -> list:
+    """The value of every cell of ``report`` in format order (:data:`_MISSING` where its field is
+    absent), as the format's ``groups`` (:attr:`_Templates.groups`) read them."""
+    out: list = []
     values = report.values
-    out = []
-    append = out.append
-    for key, index, _, _, labels in _format_cells(report.format):
+    for key, n, indices in groups:
         vals = values.get(key)
         if vals is None:
-            append(f"{labels}null}}")
-            continue
-        v = vals[index]
-        if type(v) is int:
-            append(f"{labels}{v}}}")
+            out += [_MISSING] * n
+        elif indices is None and len(vals) == n:
+            out += vals
         else:
-            append(f"{labels}{_json_value('' if v is None else v)}}}")
-    return ",".join(out)
+            out += [vals[i] for i in (range(n) if indices is None else indices)]
+    return out
+
+
+def _with_meta(template: bytes, meta: str) -> bytes:
+    """``template`` with the report's metadata text in every row."""
+    return template.replace(_META, meta.encode("utf-8").replace(b"%", b"%%"))
+
+
+def _long_csv(report: Report, cells: list) -> bytes:
+    """The long CSV rows (no header) of ``report``, from its :func:`_cell_values`."""
+    meta = _csv_fields(report.year, report.agency, report.slug, report.format.version) + ","
+    return _with_meta(_compiled(report.format).csv, meta) % _encoded(cells, _CSV_BYTES, _csv_cell)
+
+
+def _long_json(report: Report, cells: list) -> bytes:
+    """The long JSON objects of ``report`` (``,\\n``-joined, as elements of ``govsite export
+    --format json``'s array), from its :func:`_cell_values`."""
+    dump = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
+    meta = (f' {{\n  "year": {json.dumps(report.year)},\n  "agency": {dump(report.agency)}'
+            f',\n  "slug": {dump(report.slug)},\n  "format": {dump(report.format.version)}')
+    return _with_meta(_compiled(report.format).long_json, meta) % _encoded(cells, _JSON_BYTES, _json_cell)
 
 
 class _Deflater:
@@ -384,27 +475,70 @@ def compress(data: bytes) -> Piece:
     return c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(data), len(data)
 
 
-_ZEROS = bytes(1 << 16)
-
-
 def _crc32_combine(crc1: int, crc2: int, size2: int) -> int:
     """The CRC-32 of A + B from those of A and B (``len(B) == size2``).
 
     CRC-32 is affine in its start value: crc(B, c) = crc(B, 0) ^ crc(0…0, c) ^ crc(0…0, 0) with as
-    many zero bytes as B has; zlib hashes zeros at memory speed.
+    many zero bytes as B has, and the last two terms are M(c), M the linear map "feed n zero bytes
+    to the CRC register". M is applied as a product of the maps for the powers of two in n, each
+    kept as four byte tables (:func:`_zeros_map`): a few lookups instead of hashing n zero bytes
+    twice (issue 7: that was most of worker 0's time writing the archive from stored pieces).
     """
-    global _ZEROS
-    if len(_ZEROS) < size2:
-        _ZEROS = bytes(size2)
-    zeros = memoryview(_ZEROS)[:size2]
-    return crc2 ^ zlib.crc32(zeros, crc1) ^ zlib.crc32(zeros, 0)
+    k = 0
+    while size2:
+        if size2 & 1:
+            t0, t1, t2, t3 = _zeros_map(k)
+            crc1 = t0[crc1 & 0xFF] ^ t1[crc1 >> 8 & 0xFF] ^ t2[crc1 >> 16 & 0xFF] ^ t3[crc1 >> 24]
+        size2 >>= 1
+        k += 1
+    return crc2 ^ crc1
+
+
+#: For each k, the map "feed 2**k zero bytes to the CRC-32 register" as four tables: the image of
+#: each value of one byte of the register (low byte first); the image of a register is the XOR.
+_ZEROS_MAPS: list[tuple[tuple[int, ...], ...]] = []
+
+
+def _zeros_map(k: int) -> tuple[tuple[int, ...], ...]:
+    """The tables of "feed 2**k zero bytes" (:data:`_ZEROS_MAPS`), made up to ``k`` on first use."""
+    while len(_ZEROS_MAPS) <= k:
+        if _ZEROS_MAPS:  # twice the previous map
+            t0, t1, t2, t3 = _ZEROS_MAPS[-1]
+            once = [t0[c & 0xFF] ^ t1[c >> 8 & 0xFF] ^ t2[c >> 16 & 0xFF] ^ t3[c >> 24]
+                    for c in (1 << j for j in range(32))]
+            images = [t0[c & 0xFF] ^ t1[c >> 8 & 0xFF] ^ t2[c >> 16 & 0xFF] ^ t3[c >> 24] for c in once]
+        else:  # one zero byte, from zlib: crc32(b"\0", c) = ~M(~c)
+            images = [zlib.crc32(b"\0", (1 << j) ^ 0xFFFFFFFF) ^ 0xFFFFFFFF for j in range(32)]
+        tables = []
+        for byte in range(4):
+            bits = images[8 * byte:8 * byte + 8]
+            table = [0] * 256
+            for v in range(1, 256):
+                low = v & -v
+                table[v] = table[v ^ low] ^ bits[low.bit_length() - 1]
+            tables.append(tuple(table))
+        _ZEROS_MAPS.append(tuple(tables))
+    return _ZEROS_MAPS[k]
 
 
 def report_pieces(report: Report) -> tuple[Piece, Piece]:
     """The compressed long CSV rows of ``report`` and its long JSON objects preceded by ``,\\n``:
     what it adds to ``all.csv`` and (after the first report) to ``all.json``."""
-    rows, objects = _long_pieces(report)
-    return compress(rows.encode("utf-8")), compress((",\n" + objects).encode("utf-8")) if objects else _EMPTY
+    cells = _cell_values(report, _compiled(report.format).groups)
+    return _pieces(report, cells, _long_csv(report, cells))
+
+
+def report_csv_and_pieces(report: Report) -> tuple[bytes, tuple[Piece, Piece]]:
+    """:func:`report_csv` and :func:`report_pieces` of ``report``, its CSV rows made once for both:
+    the build makes a report's archive pieces where it writes its ``report.csv`` (issue 7)."""
+    cells = _cell_values(report, _compiled(report.format).groups)
+    rows = _long_csv(report, cells)
+    return _CSV_HEAD_BYTES + rows, _pieces(report, cells, rows)
+
+
+def _pieces(report: Report, cells: list, rows: bytes) -> tuple[Piece, Piece]:
+    objects = _long_json(report, cells)
+    return compress(rows), compress(b",\n" + objects) if objects else _EMPTY
 
 
 class PieceStore:
@@ -412,22 +546,27 @@ class PieceStore:
     naming everything they are made from, in an SQLite file of the build cache.
 
     A one-report edit then compresses one report, not the archive. Entries no build used are
-    dropped when the store is closed.
+    dropped when the store is closed. Several processes may use it at once (one connection each):
+    the build's workers store the pieces of the reports they write, worker 0 reads them
+    (issue 7). New pieces are written ``batch`` at a time.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, batch: int = 500) -> None:
         self.path = path
-        self.db: sqlite3.Connection | None = None
+        self.batch = batch
+        self.db: sqlite3.Connection | None = None  # None: no store, every piece is made again
+        self.used: set[str] = set()
+        self.new: dict[str, tuple[Piece, Piece]] = {}  # put, not written yet
         try:
             self.db = self._open()
-        except sqlite3.DatabaseError:
+        except sqlite3.OperationalError:
+            pass  # locked or not openable: no store here, and another process's is not deleted
+        except sqlite3.DatabaseError:  # not a database: made again
             path.unlink(missing_ok=True)
             try:
                 self.db = self._open()
             except sqlite3.DatabaseError:
-                self.db = None  # no store: every piece is made again
-        self.used: set[str] = set()
-        self.new: list[tuple] = []
+                pass
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -443,6 +582,10 @@ class PieceStore:
         if self.db is None:
             return out
         self.used.update(keys)
+        for key in keys:
+            if key in self.new:  # put by this process, not written yet
+                out[key] = self.new[key]
+        keys = [k for k in keys if k not in out] if out else keys
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             q = f"SELECT * FROM pieces WHERE key IN ({','.join('?' * len(chunk))})"
@@ -451,24 +594,32 @@ class PieceStore:
         return out
 
     def put(self, key: str, pieces: tuple[Piece, Piece]) -> None:
+        """Store the pieces of ``key``: in the database once ``batch`` are waiting, or at
+        :meth:`close` (this process's :meth:`get` finds them before)."""
+        if self.db is None:
+            return
         self.used.add(key)
-        self.new.append((key, *pieces[0], *pieces[1]))
-        if len(self.new) >= 500:
+        self.new[key] = pieces
+        if len(self.new) >= self.batch:
             self._flush()
 
     def _flush(self) -> None:
         if self.db is not None and self.new:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR REPLACE INTO pieces VALUES (?,?,?,?,?,?,?)", self.new)
+            self.db.executemany("INSERT OR REPLACE INTO pieces VALUES (?,?,?,?,?,?,?)",
+                                [(k, *c, *j) for k, (c, j) in self.new.items()])
             self.db.execute("COMMIT")
-        self.new = []
+        self.new = {}
 
-    def close(self) -> None:
-        """Store what is new, forget what this build did not use."""
+    def close(self, prune: bool = True) -> None:
+        """Store what is new and, with ``prune``, forget what this build did not use (only the
+        process that read every report's pieces may prune)."""
         if self.db is None:
             return
         try:
             self._flush()
+            if not prune:
+                return
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("CREATE TEMP TABLE keep (key TEXT PRIMARY KEY)")
             self.db.executemany("INSERT INTO keep VALUES (?)", [(k,) for k in self.used])
@@ -508,6 +659,10 @@ def write_archive(out: BinaryIO, readme: str, year_files: dict[str, bytes], repo
         stored = store.get([k for k in keys if k]) if store is not None else {}
         for r, key in zip(batch, keys):
             pieces = stored.get(key) if key else None
+            if pieces is None and key:
+                # Another worker may have stored it since the batch was read (issue 7): look again
+                # before making it here.
+                pieces = store.get([key]).get(key)
             if pieces is None:
                 pieces = report_pieces(r)
                 if store is not None and key:
@@ -515,7 +670,7 @@ def write_archive(out: BinaryIO, readme: str, year_files: dict[str, bytes], repo
             csv_z.add_compressed(pieces[0])
             if pieces[1][2]:
                 if first:  # the first object of the array follows "[" without a comma
-                    json_z.add(("\n" + _long_pieces(r)[1]).encode("utf-8"))
+                    json_z.add(b"\n" + _long_json(r, _cell_values(r, _compiled(r.format).groups)))
                     first = False
                 else:
                     json_z.add_compressed(pieces[1])
