@@ -131,9 +131,13 @@ def render(text: str) -> str:
     blocks = _simple_blocks(text)
     if blocks is None:
         return parser().render(text)
+    if "*" in text or "_" in text or ">" in text or '"' in text:
+        inline = _inline_html
+    else:  # nothing to emphasise or escape in any block (most report prose): the text as it is
+        inline = str
     out = []
     for level, content in blocks:
-        inner = _inline_html(content)
+        inner = inline(content)
         out.append(f"<h{level}>{inner}</h{level}>\n" if level else f"<p>{inner}</p>\n")
     return "".join(out)
 

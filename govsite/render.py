@@ -11,7 +11,7 @@ import datetime as dt
 import decimal
 import os
 import tempfile
-from collections import defaultdict
+from collections import ChainMap, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -234,6 +234,11 @@ class _Template(Template):
     @classmethod
     def from_code(cls, environment, code, globals, uptodate=None):  # type: ignore[override]
         template = super().from_code(environment, code, globals, uptodate)
+        # Jinja keeps a template's globals as a ChainMap over the environment's, copied into a
+        # dict for every page rendered (~20 Python-level lookups a page). The renderer sets every
+        # global before the first template is loaded: one plain dict holds the same.
+        if isinstance(template.globals, ChainMap):
+            template.globals = dict(template.globals)
         # The template's functions (root, blocks, macros) share one module namespace, where the
         # compiled code imported ``escape`` from jinja2.runtime and looks it up at run time.
         namespace = template.root_render_func.__globals__
@@ -271,9 +276,12 @@ class _Context(Context):
 
 
 def fast_environment(env: Environment) -> Environment:
-    """``env`` made to render with :class:`_Template` and :class:`_Context` (same output)."""
+    """``env`` made to render with :class:`_Template` and :class:`_Context` (same output), and not
+    to look at the template files' times again for every page: a build renders with the templates
+    it started with (a rebuild makes a new renderer, so ``serve`` still sees edited layouts)."""
     env.template_class = _Template
     env.context_class = _Context
+    env.auto_reload = False
     return env
 
 
@@ -311,6 +319,7 @@ class Renderer:
         self.env.globals["ranking_rows"] = self.ranking_rows
         self.env.globals["report_rows"] = self.report_rows
         self.env.globals["report_links"] = self.report_links
+        self.env.globals["figure_rows"] = self.figure_rows
         self._links: dict[int, Markup] = {}  # id of an agency's report list → its report_links
         self._agency_lists = {id(a.reports) for a in site.agencies}
         self.env.filters["region"] = lambda region: " / ".join(region)
@@ -378,6 +387,16 @@ class Renderer:
                         + (f" {escape(warnings)} 个警告" if warnings else "") + ("" if errors or warnings else "无"))
             out.append(f'<tr><th scope="row"><a href="{escape(url(r.url))}">{escape(r.agency)}</a></th>\n'
                        f'{cells}<td class="num">{problems}</td></tr>\n')
+        return Markup("".join(out))
+
+    def figure_rows(self, rows: list[tuple[Report, list]]) -> Markup:
+        """The body rows of an agency's figures by year (``agency.html``): per ``(report, values)``
+        the report's year linked to it, then a cell per value (``—`` when unknown)."""
+        url = self.env.globals["url"]
+        out = []
+        for r, values in rows:
+            cells = "".join([f'<td class="num">{_number(v)}</td>' for v in values])
+            out.append(f'<tr><th scope="row"><a href="{escape(url(r.url))}">{escape(r.year)}</a></th>{cells}</tr>\n')
         return Markup("".join(out))
 
     def report_links(self, reports: list[Report]) -> Markup:

@@ -260,13 +260,14 @@ _INT_TEXT: dict[int, str] = {i: str(i) for i in range(10_000)}
 _INT = {int}
 
 
-def cell_texts(values: tuple) -> list[str]:
+def cell_texts(values: tuple) -> list[str] | tuple[str, ...]:
     """The HTML text of each value as :func:`fill` writes it: a count as its digits, any other value
     (a blank, an amount) escaped."""
-    if set(map(type, values)) == _INT:
-        texts = list(map(_INT_TEXT.get, values))
-        if None not in texts:
-            return texts
+    if len(values) > 1 and set(map(type, values)) == _INT:  # not a bool: True would read as 1
+        try:
+            return itemgetter(*values)(_INT_TEXT)  # one C call for the row
+        except KeyError:
+            pass  # a negative or a large count
     return [_cell_html(v) for v in values]
 
 

@@ -124,9 +124,10 @@ def test_tables_are_filled_as_fill_fills_them(renderer: Renderer) -> None:
 def test_cell_texts_are_fills() -> None:
     values = (0, 7, 9999, 10_000, 123456789, -3, True, None, "", "26.55", "251000元", "<b>&\"'", Decimal("1.50"))
     expected = [str(v) if type(v) is int else str(escape("" if v is None else str(v))) for v in values]
-    assert cell_texts(values) == expected
-    assert cell_texts((1, 2, 3)) == ["1", "2", "3"]
-    assert cell_texts((1, -1)) == ["1", "-1"]
+    assert list(cell_texts(values)) == expected
+    assert list(cell_texts((1, 2, 3))) == ["1", "2", "3"]
+    assert list(cell_texts((1, -1))) == ["1", "-1"]
+    assert list(cell_texts((5,))) == ["5"] and list(cell_texts(())) == []
 
 
 # --- sections -------------------------------------------------------------------------------------
@@ -222,6 +223,12 @@ def test_rows_and_links_are_the_template_loops(renderer: Renderer) -> None:
                 "{% set v = r | figure(f) %}<td class=\"num{% if f.key == figure.key %} sorted{% endif %}\">"
                 "{{ '—' if v is none else v }}</td>{% endfor %}</tr>\n{% endfor %}")
             assert renderer.ranking_rows(ranked, fig) == rows.render(ranking=ranked, figure=fig)
+    figure_rows = env.from_string(
+        "{% for r, values in rows %}\n<tr><th scope=\"row\"><a href=\"{{ url(r.url) }}\">{{ r.year }}</a></th>"
+        "{% for v in values %}<td class=\"num\">{{ '—' if v is none else v }}</td>{% endfor %}</tr>\n{% endfor %}")
+    for a in site.agencies:
+        rows = [(r, figure_values(r, [figure_by_key(k) for k in AGENCY_FIGURES])) for r in a.reports]
+        assert renderer.figure_rows(rows) == figure_rows.render(rows=rows)
     links = env.from_string("{% for r in reports %}<a href=\"{{ url(r.url) }}\">{{ r.year }}</a>"
                             "{% if not loop.last %}、{% endif %}{% endfor %}")
     for a in site.agencies:
