@@ -131,9 +131,13 @@ def render(text: str) -> str:
     blocks = _simple_blocks(text)
     if blocks is None:
         return parser().render(text)
+    if "*" in text or "_" in text or ">" in text or '"' in text:
+        inline = _inline_html
+    else:  # nothing to emphasise or escape in any block (most report prose): the text as it is
+        inline = str
     out = []
     for level, content in blocks:
-        inner = _inline_html(content)
+        inner = inline(content)
         out.append(f"<h{level}>{inner}</h{level}>\n" if level else f"<p>{inner}</p>\n")
     return "".join(out)
 
@@ -205,7 +209,7 @@ def _simple_blocks(text: str) -> list[tuple[int, str]] | None:
             rest = line.lstrip(first)
             if not rest or rest[0].isspace():
                 return None
-        elif first in _BLOCK_START or first.isspace() or _ORDERED_ITEM.match(line):
+        elif first in _BLOCK_START or first.isspace() or ("0" <= first <= "9" and _ORDERED_ITEM.match(line)):
             return None
         para.append(line)
     if para:
@@ -215,7 +219,7 @@ def _simple_blocks(text: str) -> list[tuple[int, str]] | None:
 
 def _inline_html(content: str) -> str:
     """The HTML of a block's inline content (see :func:`_simple_blocks`)."""
-    if _EMPHASIS_CHARS.search(content):
+    if "*" in content or "_" in content:  # _EMPHASIS_CHARS, without a regex call per block
         lead = _lead_strong(content)
         if lead is None:
             return parser().renderInline(content)

@@ -8,9 +8,10 @@ one at a time, never all held in memory (issue 7: streaming).
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import os
 import tempfile
-from collections import defaultdict
+from collections import ChainMap, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,10 +34,10 @@ from . import __version__
 from .config import META_SETTINGS, Config
 from .diagnostics import Diagnostic
 from .formats import SECTIONS
-from .aggregate import Aggregate, sum_by_format
+from .aggregate import MIXED_UNITS, Aggregate, sum_by_format, sum_reports
 from .charts import Bar, chart_figure
 from .feed import atom
-from .formats import FORMATS
+from .formats import FORMATS, Format, Kind
 from .formats.figures import (
     AGENCY_FIGURES, INDEX_FIGURES, KEY_FIGURES, OUTCOME_FIGURES, REVIEW_GROUPS, REVIEW_OUTCOMES, KeyFigure,
     figure_by_key, review_figure,
@@ -50,7 +51,7 @@ from .portal import (
     figure_values, ranking,
 )
 from .markdown import plain_text, render as render_markdown
-from .model import Report
+from .model import Report, parse_amount
 from .sections import split_sections
 from .tables import plain_cells, render_table
 from .templates import make_environment
@@ -233,6 +234,11 @@ class _Template(Template):
     @classmethod
     def from_code(cls, environment, code, globals, uptodate=None):  # type: ignore[override]
         template = super().from_code(environment, code, globals, uptodate)
+        # Jinja keeps a template's globals as a ChainMap over the environment's, copied into a
+        # dict for every page rendered (~20 Python-level lookups a page). The renderer sets every
+        # global before the first template is loaded: one plain dict holds the same.
+        if isinstance(template.globals, ChainMap):
+            template.globals = dict(template.globals)
         # The template's functions (root, blocks, macros) share one module namespace, where the
         # compiled code imported ``escape`` from jinja2.runtime and looks it up at run time.
         namespace = template.root_render_func.__globals__
@@ -270,9 +276,12 @@ class _Context(Context):
 
 
 def fast_environment(env: Environment) -> Environment:
-    """``env`` made to render with :class:`_Template` and :class:`_Context` (same output)."""
+    """``env`` made to render with :class:`_Template` and :class:`_Context` (same output), and not
+    to look at the template files' times again for every page: a build renders with the templates
+    it started with (a rebuild makes a new renderer, so ``serve`` still sees edited layouts)."""
     env.template_class = _Template
     env.context_class = _Context
+    env.auto_reload = False
     return env
 
 
@@ -288,6 +297,8 @@ class Renderer:
         self.site = site
         self.config = site.config
         self._position: dict[int, int] | None = None
+        # (region path, year) → the region's reports of the year and their sums (_region_year).
+        self._region_sums: dict[tuple[tuple[str, ...], int], tuple[list[Report], list[Aggregate]]] = {}
         self.spool_dir: Path | None = None  # where big files are made (default: the system's temp folder)
         self.env = fast_environment(make_environment(site.config.layouts_dir))
         base = site.config.base_path
@@ -307,6 +318,10 @@ class Renderer:
         self.env.filters["figure"] = self._figures = _FigureMemo(site)
         self.env.globals["ranking_rows"] = self.ranking_rows
         self.env.globals["report_rows"] = self.report_rows
+        self.env.globals["report_links"] = self.report_links
+        self.env.globals["figure_rows"] = self.figure_rows
+        self._links: dict[int, Markup] = {}  # id of an agency's report list → its report_links
+        self._agency_lists = {id(a.reports) for a in site.agencies}
         self.env.filters["region"] = lambda region: " / ".join(region)
         self.env.filters["zhdate"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
         self.env.filters["agency"] = site.agency_of
@@ -373,6 +388,29 @@ class Renderer:
             out.append(f'<tr><th scope="row"><a href="{escape(url(r.url))}">{escape(r.agency)}</a></th>\n'
                        f'{cells}<td class="num">{problems}</td></tr>\n')
         return Markup("".join(out))
+
+    def figure_rows(self, rows: list[tuple[Report, list]]) -> Markup:
+        """The body rows of an agency's figures by year (``agency.html``): per ``(report, values)``
+        the report's year linked to it, then a cell per value (``—`` when unknown)."""
+        url = self.env.globals["url"]
+        out = []
+        for r, values in rows:
+            cells = "".join([f'<td class="num">{_number(v)}</td>' for v in values])
+            out.append(f'<tr><th scope="row"><a href="{escape(url(r.url))}">{escape(r.year)}</a></th>{cells}</tr>\n')
+        return Markup("".join(out))
+
+    def report_links(self, reports: list[Report]) -> Markup:
+        """Each report's year linked to its page, joined by 、 (``2021、2022``): the reports of an
+        agency in the agency list and on the region pages of every region above it, made once per
+        agency (issue 7: the list of the whole site's agencies is on several pages)."""
+        key = id(reports)
+        hit = self._links.get(key)
+        if hit is None:
+            url = self.env.globals["url"]
+            hit = Markup("、".join([f'<a href="{escape(url(r.url))}">{escape(r.year)}</a>' for r in reports]))
+            if key in self._agency_lists:  # the site's agencies' lists live as long as the site
+                self._links[key] = hit
+        return hit
 
     def page(self, template: str, **context) -> bytes:
         """One page as UTF-8 bytes; :class:`Deferred` context values are computed now."""
@@ -510,21 +548,12 @@ class Renderer:
     def region_page(self, node: RegionNode) -> bytes:
         """A region: the sum of its agencies' reports year by year, its sub-regions and agencies."""
         agencies = node.all_agencies()
-        # The region's reports from its agencies (each report counted with the agency it belongs
-        # to), in the order of the year lists: scanning every report of the site for every region
-        # was quadratic (issue 7: ~1 s at 10k reports).
-        position = self._positions()
-        by_year: dict[int, list[Report]] = defaultdict(list)
-        for a in agencies:
-            for r in a.reports:
-                if self.site.agency_of(r) is a:
-                    by_year[r.year].append(r)
         per_year = []
         for year in self.site.by_year:
-            rs = sorted(by_year.get(year, ()), key=lambda r: position[id(r)])
+            rs, sums = self._region_year(node, year)
             if rs:
                 per_year.append((year, rs, [self.summary(f"rg{year}-{i}", agg, f"{year}年度{agg.format.version}年版")
-                                            for i, agg in enumerate(sum_by_format(rs))]))
+                                            for i, agg in enumerate(sums)]))
         figs = [figure_by_key(k) for k in AGENCY_FIGURES]
         trend = chart_figure("rg-trend", f"{node.name}：历年新收政府信息公开申请数量（合计）",
                              [Bar(str(y), sum_figure(sums, "new")) for y, _, sums in reversed(per_year)],
@@ -533,6 +562,36 @@ class Renderer:
         return self.page("region.html", node=node, agencies=agencies, per_year=per_year, figs=figs,
                          trend=trend, crumbs=crumbs, sum_figure=sum_figure,
                          page_meta=self.meta("地区", f"{node.name}政府信息公开工作年度报告合计"))
+
+    def _region_year(self, node: RegionNode, year: int) -> tuple[list[Report], list[Aggregate]]:
+        """A region's reports of ``year`` — its agencies' and those of every region below, each
+        report counted with the agency it belongs to — in the order of the year's list, and their
+        sums by format: exactly ``sum_by_format`` of those reports.
+
+        The sums are made from the sums of the regions below and the region's own agencies'
+        reports (see :func:`_sum_of_sums`), so that each report is summed once rather than once
+        for every region above it (issue 7: the sums were half the cost of the region pages).
+        Remembered per region and year: a region's page and the page of the region above use them.
+        """
+        key = (node.path, year)
+        hit = self._region_sums.get(key)
+        if hit is not None:
+            return hit
+        position = self._positions()
+        own = [r for a in node.agencies for r in a.reports if r.year == year and self.site.agency_of(r) is a]
+        below = [self._region_year(c, year) for c in node.children]
+        rs = sorted(own + [r for reports, _ in below for r in reports], key=lambda r: position[id(r)])
+        parts: dict[str, list[Report | Aggregate]] = defaultdict(list)
+        formats: dict[str, Format] = {}
+        for item in [*own, *(agg for _, aggs in below for agg in aggs)]:
+            parts[item.format.version].append(item)
+            formats[item.format.version] = item.format
+        sums = []
+        for version in sorted(parts, reverse=True):  # as sum_by_format orders them
+            members = [r for r in rs if r.format.version == version]
+            sums.append(_sum_of_sums(formats[version], parts[version], members))
+        hit = self._region_sums[key] = (rs, sums)
+        return hit
 
     def _positions(self) -> dict[int, int]:
         """Each report's place in its year's list (``id`` → index), made once."""
@@ -630,6 +689,57 @@ def sum_figure(sums: list[dict], key: str):
             return None
         total += v
     return total
+
+
+def _sum_of_sums(fmt: Format, parts: list[Report | Aggregate], reports: list[Report]) -> Aggregate:
+    """``sum_reports(fmt, reports)``, made from ``parts``: sums (Aggregates) of some of the reports
+    and the other reports themselves, each report in exactly one part.
+
+    A sum of counts is the sum of its parts' sums. An amount's sum is exact decimal arithmetic and
+    its unit the one unit of its non-zero amounts (amounts are never negative), so summing the
+    parts' sums gives the same text — "单位不一" included — unless a sum reaches the precision of
+    decimal arithmetic, where rounding could depend on the order: then the reports are summed
+    one by one as before. The reports lacking a field are counted through the parts.
+    """
+    if not any(type(p) is Aggregate for p in parts):
+        return sum_reports(fmt, reports)
+    if len(parts) == 1:
+        return parts[0]  # type: ignore[return-value]  # the sum of the region below, as it is
+    agg = sum_reports(fmt, parts)
+    agg.reports = reports
+    incomplete: dict[str, int] = {}
+    for key in _field_keys(fmt):
+        n = 0
+        for p in parts:
+            if type(p) is Aggregate:
+                n += p.incomplete.get(key, 0)
+            elif p.values.get(key) is None:
+                n += 1
+        if n:
+            incomplete[key] = n
+    agg.incomplete = incomplete
+    precision = decimal.getcontext().prec
+    for key, index in _amount_cells(fmt):
+        vals = agg.values.get(key)
+        if vals is None or vals[index] == MIXED_UNITS:
+            continue
+        total = parse_amount(str(vals[index]))
+        if total is None or len(total.as_tuple().digits) >= precision:
+            return sum_reports(fmt, reports)
+    return agg
+
+
+@lru_cache(maxsize=None)
+def _field_keys(fmt: Format) -> tuple[str, ...]:
+    """Every ``table.field`` of a format, in the order of its tables and rows."""
+    return tuple(f"{t.key}.{f.key}" for t in fmt.tables for f in t.fields())
+
+
+@lru_cache(maxsize=None)
+def _amount_cells(fmt: Format) -> tuple[tuple[str, int], ...]:
+    """The ``(table.field, index)`` of every amount cell of a format."""
+    return tuple((f"{t.key}.{f.key}", i) for t in fmt.tables for f in t.fields()
+                 for i, c in enumerate(f.value_columns) if c.kind is Kind.AMOUNT)
 
 
 def _field_name(fmt, key: str) -> str:

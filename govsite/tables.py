@@ -254,29 +254,51 @@ def plain_cells(values: Mapping[str, Any]) -> dict[str, Any]:
     return values if type(values) is dict else dict(values.items())
 
 
+#: The text of every count below 10,000, made once: ``str()`` of an ``int`` costs more than the
+#: rest of filling its cell (issue 7). A dict, so a negative or larger count is simply not found.
+_INT_TEXT: dict[int, str] = {i: str(i) for i in range(10_000)}
+_INT = {int}
+
+
+def cell_texts(values: tuple) -> list[str] | tuple[str, ...]:
+    """The HTML text of each value as :func:`fill` writes it: a count as its digits, any other value
+    (a blank, an amount) escaped."""
+    if len(values) > 1 and set(map(type, values)) == _INT:  # not a bool: True would read as 1
+        try:
+            return itemgetter(*values)(_INT_TEXT)  # one C call for the row
+        except KeyError:
+            pass  # a negative or a large count
+    return [_cell_html(v) for v in values]
+
+
+def _cell_html(v: Value) -> str:
+    if type(v) is int:
+        return _INT_TEXT.get(v) or str(v)
+    return str(escape(cell_text(v)))
+
+
 class _Plan:
-    """A table skeleton compiled once more for the common case (issue 7): every field present and
-    every value a count. The skeleton becomes one ``%``-format string with a ``%s`` per value slot
-    (constant HTML pre-escaped, ``%`` doubled), and the slots become the fields' rows in order, so
-    filling a table is: fetch its rows (one C call), chain them, format. Counts are ``int``, whose
-    text needs no escaping; any other value (a blank, an amount) is converted the way :func:`fill`
-    does. ``fill`` returns None when the fast path does not apply (a field missing, a row of
-    another length, a skeleton whose slots are not whole rows in order) and the caller falls back
-    to :func:`fill`, so the output never differs.
+    """A table skeleton compiled once more for the common case (issue 7): every field present.
+    The slots are the fields' rows in order, so filling a table is: fetch its rows (one C call),
+    chain them, turn them into text (:func:`cell_texts`) and put the texts between the constant
+    HTML (the odd places of a list; one join). ``fill`` returns None when the fast path does not
+    apply (a field missing, a row of another length, a skeleton whose slots are not whole rows in
+    order) and the caller falls back to :func:`fill`, so the output never differs.
     """
 
-    __slots__ = ("keys", "get_rows", "widths", "template", "slots")
+    __slots__ = ("keys", "get_rows", "widths", "pieces")
 
     def __init__(self, parts: tuple[Part, ...], widths_of: Callable[[str], int]) -> None:
         keys: list[str] = []
         widths: list[int] = []
-        template: list[str] = []
+        pieces: list[str] = [""]  # constant HTML at even places, a value's text at each odd one
         ok = True
         for p in parts:
             if type(p) is str:
-                template.append(p.replace("%", "%%"))
+                pieces[-1] += p
                 continue
-            template.append(f"<td{p.attrs}>".replace("%", "%%") + "%s</td>")
+            pieces[-1] += f"<td{p.attrs}>"
+            pieces += ["", "</td>"]
             if keys and keys[-1] == p.key and p.index == widths[-1]:
                 widths[-1] += 1
             elif p.index == 0:
@@ -288,25 +310,23 @@ class _Plan:
             ok = False
         self.keys = tuple(keys) if ok else None
         self.widths = widths
-        self.slots = sum(widths)
-        self.template = "".join(template)
+        self.pieces = pieces
         # itemgetter of one key returns the row itself, not a 1-tuple.
         self.get_rows = (itemgetter(*keys) if len(keys) > 1 else (lambda d, k=keys[0]: (d[k],))) if ok and keys else None
 
     def fill(self, values: Mapping[str, Any]) -> str | None:
         """The table's HTML for ``values``, or None when the fast path does not apply."""
         if self.get_rows is None:
-            return self.template % () if self.keys == () else None
+            return self.pieces[0] if self.keys == () else None
         try:
             rows = self.get_rows(values)
         except KeyError:
             return None  # a missing field: shown specially by fill
         if list(map(len, rows)) != self.widths:
             return None
-        flat = tuple(chain.from_iterable(rows))
-        if set(map(type, flat)) != {int}:
-            flat = tuple(v if type(v) is int else escape(cell_text(v)) for v in flat)
-        return self.template % flat
+        out = self.pieces.copy()
+        out[1::2] = cell_texts(tuple(chain.from_iterable(rows)))
+        return "".join(out)
 
 
 @lru_cache(maxsize=None)
