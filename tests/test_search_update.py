@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import hashlib
 import math
 import pickle
@@ -337,3 +338,72 @@ def test_units_smaller_than_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         split = write_index(docs, tmp_path / f"u{unit}", workers=2)
         assert _tree(tmp_path / f"u{unit}") == _tree(tmp_path / "one")
         assert split.state == one.state
+
+
+def test_fast_fold_bmp_pattern_equals_normalize() -> None:
+    """Text without astral characters takes the pattern path of _fold_fast (issue 7): every BMP
+    code point, and a report-like mix, fold exactly as normalize does."""
+    from govsite.search.index import _fold_fast
+
+    text = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
+    assert _fold_fast(text) == normalize(text)
+    mixed = "（一）主动公开ＡＰＰ信息１２３４５条，Ⅻ号文件㈱\u3000ﬁ"
+    assert _fold_fast(mixed) == normalize(mixed)
+    assert _fold_fast(mixed + "𝐀") == normalize(mixed + "𝐀")  # one astral character: the set path
+
+
+def test_spilled_lists_merge_to_the_plain_encoding(tmp_path: Path) -> None:
+    """Units' encoded lists (singles, gaps of 1, 128–255, 256+, ids past 2**14) joined by the merge
+    give exactly encode_ids of the whole list, for both the full-text and the name lists."""
+    from govsite.search.index import _cut_bucket, _sections, encode_ids
+    from govsite.search.reader import decode_shard
+
+    units = [  # ids of each unit, by key; units are consecutive id ranges
+        {"ab": [0, 1, 2, 200], "cd": [5], "卫辉": [3, 300, 9000], "r:": [7, 7]},
+        {"ab": [20000], "cd": [20001, 20130], "ef": [16384, 16385, 40000]},
+        {"ab": [50000, 50001], "ef": [60000], "卫辉": [70000]},
+    ]
+    names = [{"卫辉": [3]}, {}, {"卫辉": [70000]}]
+    buckets, shards = 2, 4
+    secs = [list(zip(_sections(u, buckets), _sections(nm, buckets))) for u, nm in zip(units, names)]
+    (tmp_path / "i").mkdir()
+    got: dict[str, tuple[list[int], list[int]]] = {}
+    for b in range(buckets):
+        _, digests, _ = _cut_bucket(b, buckets, shards, [sec[b] for sec in secs], str(tmp_path))
+        assert len(digests) == shards // buckets
+    for s in range(shards):
+        raw = gzip.decompress((tmp_path / "i" / f"{s:x}.gz").read_bytes())
+        for key, lists in decode_shard(raw).items():
+            assert index_mod.shard_of(key, shards) == s
+            got[key] = lists
+        # the shard's bytes are the plain encoding of its keys, sorted by UTF-8 bytes
+        expected = b""
+        for key in sorted(k for k in got if index_mod.shard_of(k, shards) == s):
+            kb = key.encode()
+            expected += index_mod._varint_bytes(len(kb)) + kb
+            for ids in got[key]:
+                enc = encode_ids(ids) if ids else b""
+                expected += index_mod._varint_bytes(len(ids)) + index_mod._varint_bytes(len(enc)) + enc
+        assert raw == expected
+    want = {}
+    for u, nm in zip(units, names):
+        for key, ids in u.items():
+            want.setdefault(key, ([], []))[0].extend(ids)
+        for key, ids in nm.items():
+            want[key][1].extend(ids)
+    assert got == want
+
+
+def test_default_workers_split_small_indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """By default workers start from PARALLEL_DOCS documents (issue 7), with the same bytes and
+    state as one process."""
+    docs = _docs(150)
+    monkeypatch.setattr(index_mod, "CHUNK_DOCS", 128)
+    one = write_index(docs, tmp_path / "one", workers=1)
+    monkeypatch.setattr(index_mod, "UNIT_DOCS", 32)
+    monkeypatch.setattr(index_mod, "PARALLEL_DOCS", 64)
+    monkeypatch.setattr(index_mod.os, "cpu_count", lambda: 2)
+    auto = write_index(docs, tmp_path / "auto")
+    assert auto.extra["workers"] == 2
+    assert _tree(tmp_path / "auto") == _tree(tmp_path / "one")
+    assert auto.state == one.state

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import array
 import functools
+import gc
 import gzip
 import hashlib
 import json
@@ -58,8 +59,8 @@ import zlib
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import sub
+from itertools import groupby, repeat
+from operator import itemgetter, sub
 from pathlib import Path
 from typing import Protocol
 
@@ -74,9 +75,12 @@ DOCS_PER_DIR = 1000
 #: The shard count depends on the distinct keys per chunk of this many ids, so changing it changes
 #: the output.
 CHUNK_DOCS = 4096
-#: With few chunks per worker, chunks are processed in units of this many documents, so that the
-#: workers finish together (10,000 documents are 3 chunks: 2 workers would do 2 + 1).
+#: With few chunks per worker, chunks are processed in units of at most this many documents, so
+#: that the workers finish together (10,000 documents are 3 chunks: 2 workers would do 2 + 1).
 UNIT_DOCS = 1024
+#: From this many documents on, ``write_index`` uses worker processes by default: below, starting
+#: them (about 0.2 s of CPU for two) costs more than it saves.
+PARALLEL_DOCS = 2 * UNIT_DOCS
 MAX_BUCKETS = 256
 #: Buckets merged by one task (which reads each unit's spill file once for all of them).
 MERGE_BUCKETS = 8
@@ -486,6 +490,27 @@ def _write_file(path: str, data: bytes) -> None:
 #: Consume an iterator in C (the ``deque(maxlen=0)`` recipe of itertools' docs).
 _consume = deque(maxlen=0).extend
 
+
+def _gc_paused(func: Callable) -> Callable:
+    """Run ``func`` with the cyclic garbage collector off (then back as it was).
+
+    Issue 7: a unit makes a list per key (hundreds of thousands), which triggers full collections
+    that traverse every list and touch every id in it: a third of the time of the inversion. None
+    of these objects is part of a cycle, so there is nothing for the collector to find.
+    """
+
+    @functools.wraps(func)
+    def paused(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
 #: One bucket's lists of one unit, as spilled: ``(single_keys, single_ids, keys, meta, bodies)``.
 #: A key with one id in the unit is a single (its key and id); any other has ``n, first, last`` in
 #: ``meta`` (three entries per key) and in ``bodies`` the varints of its gaps after the first id.
@@ -515,11 +540,15 @@ def _sections(lists: dict[str, list[int]], buckets: int) -> list[_Section]:
             if not body.isascii():
                 raise ValueError
         except ValueError:
-            body = b"".join(map(_varint_bytes, map(sub, ids[1:], ids)))
+            try:  # gaps in a unit are below its size: the table has them
+                body = b"".join(map(vb, map(sub, ids[1:], ids)))
+            except IndexError:
+                body = b"".join(map(_varint_bytes, map(sub, ids[1:], ids)))
         bodies.append(body)
     return out
 
 
+@_gc_paused
 def _index_chunk(chunk: int, first_id: int, docs: list[SearchDoc], out_dir: str, tmp: str,
                  buckets: int, keep_keys: bool = False) -> _ChunkResult:
     """Write the document files of one chunk (or unit of one) and spill its postings, by bucket.
@@ -584,6 +613,19 @@ def _index_chunk(chunk: int, first_id: int, docs: list[SearchDoc], out_dir: str,
                         list(all_lists) if keep_keys else None)
 
 
+class _VarintTable(dict):
+    """``table[v]`` is the varint of ``v``: looked up below 2**14, computed above (not kept)."""
+
+    def __missing__(self, value: int) -> bytes:
+        return _varint_bytes(value)
+
+
+_VARINT_OF = _VarintTable(enumerate(_VARINTS))
+
+#: A shard without keys: most shards of a small vocabulary (issue 7: skip its gzip and digest).
+_EMPTY_SHARD = _gzip(b"", SHARD_LEVEL)
+
+
 def _accumulate(acc: dict[str, list], section: _Section) -> None:
     """Add one unit's lists (units come in id order) to ``acc``: key → ``[n, last id, varints...]``.
 
@@ -592,26 +634,23 @@ def _accumulate(acc: dict[str, list], section: _Section) -> None:
     """
     single_keys, single_ids, keys, meta, bodies = section
     get = acc.get
-    vb = _VARINTS
-    big = len(vb)
+    vb = _VARINT_OF.__getitem__
     for key, i in zip(single_keys, single_ids):
         a = get(key)
         if a is None:
-            acc[key] = [1, i, vb[i] if i < big else _varint_bytes(i)]
+            acc[key] = [1, i, vb(i)]
         else:
-            gap = i - a[1]
             a[0] += 1
+            a.append(vb(i - a[1]))
             a[1] = i
-            a.append(vb[gap] if gap < big else _varint_bytes(gap))
     for key, n, first, last, body in zip(keys, meta[0::3], meta[1::3], meta[2::3], bodies):
         a = get(key)
         if a is None:
-            acc[key] = [n, last, vb[first] if first < big else _varint_bytes(first), body]
+            acc[key] = [n, last, vb(first), body]
         else:
-            gap = first - a[1]
             a[0] += n
+            a += (vb(first - a[1]), body)
             a[1] = last
-            a += (vb[gap] if gap < big else _varint_bytes(gap), body)
 
 
 def _cut_bucket(bucket: int, buckets: int, shards: int, sections: list[tuple[_Section, _Section]],
@@ -625,45 +664,47 @@ def _cut_bucket(bucket: int, buckets: int, shards: int, sections: list[tuple[_Se
     for all_part, name_part in sections:
         _accumulate(acc, all_part)
         _accumulate(names, name_part)
-    mask = shards - 1
-    # by shard, then by key: str order is code point order, which is UTF-8 byte order
-    ordered = sorted(zip(map(mask.__and__, map(zlib.crc32, map(str.encode, acc))), acc))
+    keys = list(acc)
+    kbs = list(map(str.encode, keys))
+    # by shard, then by key in UTF-8 byte order
+    groups = groupby(sorted(zip(map((shards - 1).__and__, map(zlib.crc32, kbs)), kbs, keys)), itemgetter(0))
+    group = next(groups, None)
     digests: list[bytes] = []
     total = 0
     shard_dir = os.path.join(out_dir, SHARD_DIR)
-    vb = _VARINTS
-    big = len(vb)
-    empty = [0, 0, b""]
-    pos = 0
+    vb = _VARINT_OF.__getitem__
+    no_names = b"\0\0"
     # Every shard gets a file, empty or not: a missing one would be a 404 in the server's log.
     for s in range(bucket, shards, buckets):
-        parts: list[bytes] = []
-        add = parts.append
-        while pos < len(ordered) and ordered[pos][0] == s:
-            key = ordered[pos][1]
-            pos += 1
-            kb = key.encode("utf-8")
-            add(vb[len(kb)] if len(kb) < big else _varint_bytes(len(kb)))
-            add(kb)
-            for a in (acc[key], names.get(key, empty)):
-                n = a[0]
-                add(vb[n] if n < big else _varint_bytes(n))
-                if len(a) == 3:
-                    nbytes = len(a[2])
-                    add(vb[nbytes] if nbytes < big else _varint_bytes(nbytes))
-                    add(a[2])
+        if group is None or group[0] != s:
+            blob = _EMPTY_SHARD
+        else:
+            parts: list[bytes] = []
+            for _, kb, key in group[1]:
+                a = acc[key]
+                parts += (vb(len(kb)), kb, vb(a[0]))
+                if len(a) == 3:  # one piece: most keys
+                    parts += (vb(len(a[2])), a[2])
                 else:
                     pieces = a[2:]
-                    nbytes = sum(map(len, pieces))
-                    add(vb[nbytes] if nbytes < big else _varint_bytes(nbytes))
+                    parts.append(vb(sum(map(len, pieces))))
                     parts += pieces
-        blob = _gzip(b"".join(parts), SHARD_LEVEL)
+                a = names.get(key)
+                if a is None:  # most keys are in no title or agency name
+                    parts.append(no_names)
+                else:
+                    pieces = a[2:]
+                    parts += (vb(a[0]), vb(sum(map(len, pieces))))
+                    parts += pieces
+            blob = _gzip(b"".join(parts), SHARD_LEVEL)
+            group = next(groups, None)
         _write_file(os.path.join(shard_dir, f"{s:x}.gz"), blob)
         digests.append(file_digest(blob))
         total += len(blob)
     return total, digests, len(acc)
 
 
+@_gc_paused
 def _merge_buckets(lo: int, hi: int, buckets: int, shards: int, units: list[list[int]], out_dir: str,
                    tmp: str) -> list[tuple[int, list[bytes], int]]:
     """:func:`_cut_bucket` for buckets ``lo`` to ``hi - 1``, reading each unit's spill file once."""
@@ -700,8 +741,8 @@ def write_index(
     resolves result URLs against it. Files this function owns (``meta.json.gz``, ``i/``, ``d/``)
     are replaced; anything else in ``out_dir`` (the search page itself) is left alone. A list is
     indexed in place; any other iterable is spooled to a temporary file so memory stays bounded.
-    ``workers`` processes share the work (default: one per CPU for more than two chunks of
-    documents, else none); the output does not depend on it.
+    ``workers`` processes share the work (default: one per CPU, up to one per ``UNIT_DOCS``
+    documents, from ``PARALLEL_DOCS`` documents on, else none); the output does not depend on it.
     """
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
@@ -719,10 +760,13 @@ def write_index(
         chunk_docs = CHUNK_DOCS
         n_chunks = max(1, -(-n_docs // chunk_docs))
         if workers is None:
-            workers = min(os.cpu_count() or 1, n_chunks) if n_chunks > 2 else 1
+            # issue 7: from two units up, not only from three chunks (8,000 documents were one process)
+            workers = min(os.cpu_count() or 1, -(-n_docs // UNIT_DOCS)) if n_docs >= PARALLEL_DOCS else 1
         # few chunks per worker: smaller units balance the load (their keys are then united per
-        # chunk, for the shard count)
-        unit_docs = chunk_docs if workers == 1 or n_chunks >= 8 * workers else min(chunk_docs, UNIT_DOCS)
+        # chunk, for the shard count), about four per worker, or UNIT_DOCS
+        unit_docs = chunk_docs
+        if workers > 1 and n_chunks < 8 * workers:
+            unit_docs = min(chunk_docs, UNIT_DOCS, max(UNIT_DOCS // 4, -(-n_docs // (4 * workers))))
         buckets = _buckets(n_docs)
         identity = hashlib.blake2b(digest_size=16)
         years: dict[int, list[int]] = {}
