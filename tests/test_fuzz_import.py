@@ -70,13 +70,17 @@ def test_importer_never_raises_and_never_invents_a_number(tmp_path_factory, sour
         return
     seen = numbers_in(data)
     derived = any("相加" in n.message or "合并" in n.message or "合计" in n.message for n in result.notes)
+    # Digits run together ("0 0 0 0 0 19" for seven cells) are split where only one split fits, and
+    # the importer says so in a note: the parts are then pieces of a run of digits of the input.
+    split = any("连在一起" in n.message for n in result.notes)
     for key, vals in result.values.items():
         for v in vals:
             if v in (None, 0, "0", ""):
                 continue
             number = re.sub(r"(万元|元)$", "", str(v))
-            if number not in seen and not derived:
-                raise AssertionError(f"{key}: {v!r} does not occur in the input ({op}, seed {seed})")
+            if number in seen or derived or (split and any(number in run for run in seen)):
+                continue
+            raise AssertionError(f"{key}: {v!r} does not occur in the input ({op}, seed {seed})")
     # Imported prose is text, never markup: the body renders without raw HTML.
     html = render(result.body)
     assert not re.search(r"<script|<[a-z][^>]*\son\w+\s*=|javascript:", html, re.I), html
