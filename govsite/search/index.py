@@ -31,9 +31,10 @@ no server configuration is needed and the output is byte-identical across runs:
 
 Building is one pass over the documents in id order, in chunks of 4,096 (or smaller units of a
 chunk, to balance the workers): a worker writes a chunk's document files and spills its postings
-(plain int lists, pickled, split into up to 256 buckets by key hash); then each bucket is merged
-over all chunks and cut into its shards. Peak memory is a few chunks plus one bucket, not the
-whole index; chunks and buckets run in parallel processes.
+(each key's ids already varint-encoded, pickled, split into up to 256 buckets by key hash); then
+each bucket is merged over all chunks (joining the encoded pieces, with one new gap per chunk) and
+cut into its shards. Peak memory is a few chunks plus a few buckets, not the whole index; chunks
+and groups of buckets run in parallel processes.
 
 :func:`write_index` also returns an :class:`IndexState`, with which
 :func:`govsite.search.update.update_index` rewrites only the files that one edited report changes.
