@@ -511,6 +511,7 @@ def _gc_paused(func: Callable) -> Callable:
 
     return paused
 
+
 #: One bucket's lists of one unit, as spilled: ``(single_keys, single_ids, keys, meta, bodies)``.
 #: A key with one id in the unit is a single (its key and id); any other has ``n, first, last`` in
 #: ``meta`` (three entries per key) and in ``bodies`` the varints of its gaps after the first id.
@@ -622,7 +623,7 @@ class _VarintTable(dict):
 
 _VARINT_OF = _VarintTable(enumerate(_VARINTS))
 
-#: A shard without keys: most shards of a small vocabulary (issue 7: skip its gzip and digest).
+#: A shard without keys (most shards of a small vocabulary): gzipped once (issue 7).
 _EMPTY_SHARD = _gzip(b"", SHARD_LEVEL)
 
 
@@ -667,7 +668,8 @@ def _cut_bucket(bucket: int, buckets: int, shards: int, sections: list[tuple[_Se
     keys = list(acc)
     kbs = list(map(str.encode, keys))
     # by shard, then by key in UTF-8 byte order
-    groups = groupby(sorted(zip(map((shards - 1).__and__, map(zlib.crc32, kbs)), kbs, keys)), itemgetter(0))
+    shard_ids = map((shards - 1).__and__, map(zlib.crc32, kbs))
+    groups = groupby(sorted(zip(shard_ids, kbs, keys)), itemgetter(0))
     group = next(groups, None)
     digests: list[bytes] = []
     total = 0
