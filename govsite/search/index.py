@@ -31,9 +31,10 @@ no server configuration is needed and the output is byte-identical across runs:
 
 Building is one pass over the documents in id order, in chunks of 4,096 (or smaller units of a
 chunk, to balance the workers): a worker writes a chunk's document files and spills its postings
-(plain int lists, pickled, split into up to 256 buckets by key hash); then each bucket is merged
-over all chunks and cut into its shards. Peak memory is a few chunks plus one bucket, not the
-whole index; chunks and buckets run in parallel processes.
+(each key's ids already varint-encoded, pickled, split into up to 256 buckets by key hash); then
+each bucket is merged over all chunks (joining the encoded pieces, with one new gap per chunk) and
+cut into its shards. Peak memory is a few chunks plus a few buckets, not the whole index; chunks
+and groups of buckets run in parallel processes.
 
 :func:`write_index` also returns an :class:`IndexState`, with which
 :func:`govsite.search.update.update_index` rewrites only the files that one edited report changes.
@@ -452,9 +453,6 @@ def _fold_chain() -> tuple[dict[str, str], re.Pattern[str], frozenset[str]] | No
     return chars, bmp, frozenset(chars)
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-
-
 def _fold_fast(text: str) -> str:
     """:func:`~govsite.search.text.normalize`, faster on CJK text.
 
@@ -465,7 +463,9 @@ def _fold_fast(text: str) -> str:
     if text.isascii() or chain is None:
         return normalize(text)
     chars, bmp, folding = chain
-    found = folding.intersection(text) if _ASTRAL.search(text) else set(bmp.findall(text))
+    # astral characters are two UTF-16 units: this C pass finds them ten times faster than a pattern
+    astral = len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
+    found = folding.intersection(text) if astral else set(bmp.findall(text))
     for c in found:
         text = text.replace(c, chars[c])
     return text
@@ -510,6 +510,7 @@ def _gc_paused(func: Callable) -> Callable:
                 gc.enable()
 
     return paused
+
 
 #: One bucket's lists of one unit, as spilled: ``(single_keys, single_ids, keys, meta, bodies)``.
 #: A key with one id in the unit is a single (its key and id); any other has ``n, first, last`` in
@@ -622,7 +623,7 @@ class _VarintTable(dict):
 
 _VARINT_OF = _VarintTable(enumerate(_VARINTS))
 
-#: A shard without keys: most shards of a small vocabulary (issue 7: skip its gzip and digest).
+#: A shard without keys (most shards of a small vocabulary): gzipped once (issue 7).
 _EMPTY_SHARD = _gzip(b"", SHARD_LEVEL)
 
 
@@ -667,7 +668,8 @@ def _cut_bucket(bucket: int, buckets: int, shards: int, sections: list[tuple[_Se
     keys = list(acc)
     kbs = list(map(str.encode, keys))
     # by shard, then by key in UTF-8 byte order
-    groups = groupby(sorted(zip(map((shards - 1).__and__, map(zlib.crc32, kbs)), kbs, keys)), itemgetter(0))
+    shard_ids = map((shards - 1).__and__, map(zlib.crc32, kbs))
+    groups = groupby(sorted(zip(shard_ids, kbs, keys)), itemgetter(0))
     group = next(groups, None)
     digests: list[bytes] = []
     total = 0
