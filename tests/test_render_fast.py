@@ -27,7 +27,7 @@ from govsite.build import load_site
 from govsite.compact import Compactor
 from govsite.formats.figures import AGENCY_FIGURES, KEY_FIGURES, figure_by_key
 from govsite.portal import figure_value, figure_values, ranking
-from govsite.render import Renderer, SiteIndex, _output_escape, report_order
+from govsite.render import Record, Renderer, SiteIndex, _output_escape, report_order
 from govsite.sections import _split_lines, split_sections
 from govsite.tables import _plan, cell_texts, fill, plain_cells, render_table, skeleton
 from govsite.templates import make_environment
@@ -278,6 +278,16 @@ def test_the_funnel_renders_as_plain_jinja(renderer: Renderer) -> None:
     fast = renderer.env.from_string(TEMPLATE).render(**values)
     assert fast == plain
     assert "ctx:&lt;" in fast and "&lt;1&gt;" in fast
+
+
+def test_records_read_as_the_dicts_they_were(renderer: Renderer) -> None:
+    record = Record(anchor="s1", title="一、总体情况", html=Markup("<p>x</p>"), table=None)
+    plain = dict(anchor="s1", title="一、总体情况", html=Markup("<p>x</p>"), table=None)
+    template = ("{{ s.anchor }}{{ s['title'] }}{{ s.html }}{{ s.table is none }}{{ s | length }}{{ s }}"
+                "{% for k, v in s.items() %}{{ k }}={{ v }};{% endfor %}{{ s.get('x', 'd') }}{{ s == p }}")
+    assert record == plain and isinstance(record, dict)
+    assert renderer.env.from_string(template).render(s=record, p=plain) == \
+        make_environment(None).from_string(template).render(s=plain, p=plain)
 
 
 def test_pages_of_the_site_render(renderer: Renderer) -> None:
