@@ -296,13 +296,17 @@ class Completeness:
 
 def completeness(year: int, agencies: list[AgencyEntry]) -> Completeness:
     """Who was expected to report for ``year``, who did not, who was late."""
-    expected = [a for a in agencies if a.registered]
-    missing = [a for a in expected if a.report_for(year) is None]
+    expected: list[AgencyEntry] = []
+    missing: list[AgencyEntry] = []
     late: list[Late] = []
     unregistered: list[AgencyEntry] = []
     undated: list[Report] = []
     for a in agencies:
-        r = a.report_for(year)
+        r = a.report_for(year)  # once per agency (issue 7: every agency, every year page)
+        if a.registered:
+            expected.append(a)
+            if r is None:
+                missing.append(a)
         if r is None:
             continue
         if not a.registered:
@@ -319,13 +323,17 @@ def completeness(year: int, agencies: list[AgencyEntry]) -> Completeness:
 
 
 def ranking(entries: list[tuple[AgencyEntry, Report]], figure: KeyFigure,
-            value: Callable[[Report, KeyFigure], Number] = figure_value) -> list[tuple[int | None, AgencyEntry, Report, Number]]:
+            value: Callable[[Report, KeyFigure], Number] = figure_value,
+            values: list[Number] | None = None) -> list[tuple[int | None, AgencyEntry, Report, Number]]:
     """Reports ranked by ``figure``, largest first, ties sharing a rank (1, 2, 2, 4); unknown last.
 
-    ``value`` is :func:`figure_value` or a function giving the same (the renderer's memo of the
-    year's figures: eleven rankings of a year rank the same reports, issue 7).
+    ``value`` is :func:`figure_value` or a function giving the same; ``values`` may give the figure
+    of each entry at once (the renderer's memo of the year's figures: eleven rankings of a year
+    rank the same reports, issue 7).
     """
-    known = [(a, r, value(r, figure)) for a, r in entries]
+    if values is None:
+        values = [value(r, figure) for _, r in entries]
+    known = [(a, r, v) for (a, r), v in zip(entries, values)]
     known.sort(key=lambda t: (t[2] is None, -(t[2] or 0), t[0].name))
     out: list[tuple[int | None, AgencyEntry, Report, Number]] = []
     prev: Number = None

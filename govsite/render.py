@@ -53,7 +53,7 @@ from .portal import (
 from .markdown import plain_text, render as render_markdown
 from .model import Report, parse_amount
 from .sections import split_sections
-from .tables import plain_cells, render_table
+from .tables import _INT_TEXT, plain_cells, render_table
 from .templates import make_environment
 from .write import FileData
 
@@ -118,20 +118,20 @@ class _FigureMemo:
     reports of the year being rendered, and the HTML made of them.
 
     The year page and the ten ranking pages of a year each show ten figures of every report of the
-    year (issue 7: at 10k reports 1.25M figure sums, ~1 ms per report): each report's
-    :data:`KEY_FIGURES` are summed once, together (:func:`figure_values`), and its ranking row
-    apart from the rank is written once. Only the site's own reports (alive as long as the index,
-    so their ``id`` is theirs) and the module's :data:`KEY_FIGURES` are remembered, and only for
-    one year at a time, so memory stays small.
+    year (issue 7: at 10k reports 1.25M figure sums, ~1 ms per report): each report's agency
+    figures (:data:`AGENCY_FIGURES`) are summed once, together (:func:`figure_values`), and its
+    ranking row apart from the rank is written once. Only the site's own reports (alive as long as
+    the index, so their ``id`` is theirs) and the module's figures are remembered, and only for one
+    year at a time, so memory stays small.
     """
 
     def __init__(self, site: SiteIndex) -> None:
         self.reports = site._agency_of  # id of every report of the site
-        self.slots = {id(f): i for i, f in enumerate(KEY_FIGURES)}
+        self.slots = {id(f): i for i, f in enumerate(_AGENCY_FIGURES)}
         self.year: int | None = None
         self.rows: dict[int, list] = {}
         # The ranking rows made for the current year: (figure slots, id → row parts).
-        self.made_for: tuple[tuple[int, ...], dict[int, tuple[str, list[str], str]]] = ((), {})
+        self.made_for: tuple[tuple[int, ...], dict[int, tuple]] = ((), {})
 
     def __call__(self, report, figure):
         i = self.slots.get(id(figure))
@@ -140,29 +140,39 @@ class _FigureMemo:
         return self.row(report)[i]
 
     def row(self, report: Report) -> list:
-        """The values of :data:`KEY_FIGURES` for one of the site's reports."""
+        """The values of the agency figures (:data:`AGENCY_FIGURES`, the year index's among them)
+        for one of the site's reports."""
         if report.year != self.year:
             self.year, self.rows, self.made_for = report.year, {}, ((), {})
         row = self.rows.get(id(report))
         if row is None:
-            row = self.rows[id(report)] = figure_values(report, KEY_FIGURES)
+            row = self.rows[id(report)] = figure_values(report, _AGENCY_FIGURES)
         return row
 
-    def ranking_cells(self, figures: list[KeyFigure], url: Callable[[str], str]) -> Callable[[Report], tuple[str, list[str], str]]:
+    def values(self, reports: list[Report], figure: KeyFigure) -> list:
+        """``figure`` of each of ``reports``, as :func:`figure_value` gives it."""
+        i = self.slots.get(id(figure))
+        if i is None:
+            return [figure_value(r, figure) for r in reports]
+        row, known = self.row, self.reports
+        return [row(r)[i] if id(r) in known else figure_value(r, figure) for r in reports]
+
+    def ranking_parts(self, figures: list[KeyFigure], url: Callable[[str], str]) -> Callable[[Report], tuple]:
         """A function giving a report's ranking row but its rank: the agency cell (after the rank's
-        cell), the figure cells ``<td class="num">value</td>`` (``—`` when unknown) and their join.
-        Made once per report of the current year when ``figures`` are key figures."""
+        cell), the cell ``<td class="num">text</td>`` of each of ``figures`` and their texts
+        (``—`` when unknown). Made once per report of the current year when ``figures`` are key
+        figures."""
         slots = tuple(self.slots.get(id(f), -1) for f in figures)
 
-        def make(report: Report, values: list) -> tuple[str, list[str], str]:
-            cells = [f'<td class="num">{_number(v)}</td>' for v in values]
+        def make(report: Report, values: list) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
             head = f'</td><th scope="row"><a href="{escape(url(report.url))}">{escape(report.agency)}</a></th>\n'
-            return head, cells, "".join(cells)
+            texts = tuple(map(_number, values))
+            return head, tuple([f'<td class="num">{t}</td>' for t in texts]), texts
 
         if -1 in slots:
             return lambda report: make(report, [figure_value(report, f) for f in figures])
 
-        def cells_of(report: Report) -> tuple[str, list[str], str]:
+        def parts_of(report: Report) -> tuple:
             rid = id(report)
             if report.year == self.year and self.made_for[0] == slots:
                 hit = self.made_for[1].get(rid)
@@ -176,7 +186,7 @@ class _FigureMemo:
             hit = self.made_for[1][rid] = make(report, [row[i] for i in slots])
             return hit
 
-        return cells_of
+        return parts_of
 
 
 #: The figures of agency pages and rankings, as one tuple (see :func:`figure_values`).
@@ -187,7 +197,23 @@ def _number(value: object) -> str:
     """A figure or a rank in a cell as the templates write it: ``—`` when unknown."""
     if value is None:
         return "—"
-    return str(value) if type(value) is int else escape(value)
+    if type(value) is int:
+        return _INT_TEXT.get(value) or str(value)
+    return str(escape(value))
+
+
+class Record(dict):
+    """A dict whose items also read as attributes: what the templates get for a report's section or
+    a sum (``s.title``, ``s.table``), as plain dicts before.
+
+    ``s.title`` on a plain dict costs Jinja a failed attribute lookup — an exception raised and
+    caught — before the item is read (issue 7: ~50 a report page). Here the attribute is found at
+    once; items, ``s['title']``, iteration and printing are the dict's. Filled once, at creation.
+    """
+
+    def __init__(self, **items: object) -> None:
+        super().__init__(items)
+        self.__dict__.update(items)
 
 
 class Deferred:
@@ -229,7 +255,8 @@ def _output_escape(value: object) -> str:
 
 
 class _Template(Template):
-    """Templates whose compiled code escapes output with :func:`_output_escape`."""
+    """Templates whose compiled code escapes output with :func:`_output_escape` and whose globals
+    are one dict."""
 
     @classmethod
     def from_code(cls, environment, code, globals, uptodate=None):  # type: ignore[override]
@@ -247,9 +274,6 @@ class _Template(Template):
         return template
 
 
-_PLAIN_CALLABLES = (FunctionType, MethodType, BuiltinFunctionType)
-
-
 class _Context(Context):
     """A template context whose ``call`` goes straight to plain functions and methods.
 
@@ -261,7 +285,16 @@ class _Context(Context):
 
     @internalcode
     def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's signature
-        if type(__obj) in _PLAIN_CALLABLES and not hasattr(__obj, "jinja_pass_arg"):
+        kind = type(__obj)
+        if kind is FunctionType:
+            plain = not hasattr(__obj, "jinja_pass_arg")
+        elif kind is MethodType:
+            # The method's marker is its function's: asked directly (asking the method raises and
+            # catches an AttributeError inside).
+            plain = not hasattr(__obj.__func__, "jinja_pass_arg")
+        else:
+            plain = kind is BuiltinFunctionType  # a builtin cannot carry a marker
+        if plain:
             if __debug__:
                 __traceback_hide__ = True  # noqa: F841 - as in Context.call
             if kwargs:
@@ -359,14 +392,15 @@ class Renderer:
         url = self.env.globals["url"]
         figs = self.env.globals["agency_figures"]
         marked = next((i for i, f in enumerate(figs) if f.key == figure.key), None)
-        row_of = self._figures.ranking_cells(figs, url)
+        parts_of = self._figures.ranking_parts(figs, url)
         out = []
         for rank, _, r, _ in ranking:
-            head, cells, joined = row_of(r)
-            if marked is not None:
-                joined = "".join([*cells[:marked], cells[marked].replace('<td class="num">', '<td class="num sorted">', 1),
-                                  *cells[marked + 1:]])
-            out.append(f'<tr><td class="num">{_number(rank)}{head}{joined}</tr>\n')
+            head, cells, texts = parts_of(r)
+            if marked is None:
+                out.append("".join(('<tr><td class="num">', _number(rank), head, *cells, "</tr>\n")))
+            else:
+                out.append("".join(('<tr><td class="num">', _number(rank), head, *cells[:marked],
+                                    '<td class="num sorted">', texts[marked], "</td>", *cells[marked + 1:], "</tr>\n")))
         return Markup("".join(out))
 
     def report_rows(self, reports: list[Report], counts: dict[str, tuple[int, int]]) -> Markup:
@@ -378,10 +412,16 @@ class Renderer:
         """
         url = self.env.globals["url"]
         figs = self.env.globals["index_figures"]
-        figure = self._figures
+        memo = self._figures
+        slots = [memo.slots.get(id(f)) for f in figs]
         out = []
         for r in reports:
-            cells = "".join([f'<td class="num">{_number(figure(r, f))}</td>' for f in figs])
+            if None in slots or id(r) not in memo.reports:
+                values = [memo(r, f) for f in figs]
+            else:
+                row = memo.row(r)
+                values = [row[i] for i in slots]
+            cells = "".join([f'<td class="num">{_number(v)}</td>' for v in values])
             errors, warnings = counts[r.path]
             problems = ((f'<span class="bad">{escape(errors)} 个错误</span>' if errors else "")
                         + (f" {escape(warnings)} 个警告" if warnings else "") + ("" if errors or warnings else "无"))
@@ -454,12 +494,12 @@ class Renderer:
         sections = []
         for p in prose:
             table_key = TABLE_OF_SECTION.get(p.anchor)
-            sections.append({
-                "anchor": p.anchor,
-                "title": p.title,
-                "html": Markup(render_markdown(p.text)),
-                "table": Markup(render_table(report, table_key, cells=cells)) if table_key else None,
-            })
+            sections.append(Record(
+                anchor=p.anchor,
+                title=p.title,
+                html=Markup(render_markdown(p.text)),
+                table=Markup(render_table(report, table_key, cells=cells)) if table_key else None,
+            ))
         problems = self.site.errors_of(report)
         prev, nxt = self.site.neighbours(report)
         agency = self.site.agency_of(report)
@@ -481,7 +521,7 @@ class Renderer:
             fig = figure_by_key(f)
             yield f"{year}/ranking/{f}/index.html", self.page(
                 "ranking.html", year=year, figure=fig,
-                ranking=Deferred(lambda fig=fig: ranking(entries, fig, self._figures)),
+                ranking=Deferred(lambda fig=fig: ranking(entries, fig, values=self._figures.values(reports, fig))),
                 page_meta=self.meta(f"{year}年度", f"{year}年度各机关{fig.label}排名"))
 
     def year_page(self, year: int, reports: list[Report], entries) -> bytes:
@@ -498,7 +538,7 @@ class Renderer:
         return self.page(
             "year.html", year=year, groups=dict(sorted(groups.items())), reports=reports, counts=counts,
             sums=[self.summary(f"y{year}-{i}", agg, f"{year}年度") for i, agg in enumerate(sums)],
-            ranking=ranking(entries, fig, self._figures), rank_figure=fig, failing=failing,
+            ranking=ranking(entries, fig, values=self._figures.values(reports, fig)), rank_figure=fig, failing=failing,
             complete=completeness(year, self.site.agencies),
             page_meta=self.meta(f"{year}年度", f"{year}年度政府信息公开工作年度报告", published,
                                 description=f"{year}年度各机关政府信息公开工作年度报告、合计数据与完整性"))
@@ -511,16 +551,16 @@ class Renderer:
         reviews = [Bar(o, figure_value(agg, review_figure(path, o)), group)
                    for group, path in REVIEW_GROUPS for o in REVIEW_OUTCOMES]
         n = agg.count
-        return {
-            "agg": agg,
-            "ident": ident,
-            "label": label,
-            "tables": tables,
-            "figures": figures,
-            "incomplete": {_field_name(agg.format, k): v for k, v in agg.incomplete.items()},
-            "outcome_chart": chart_figure(f"{ident}-out", f"申请办理结果（{n} 份报告合计）", outcomes),
-            "review_chart": chart_figure(f"{ident}-rev", f"行政复议、行政诉讼结果（{n} 份报告合计）", reviews),
-        }
+        return Record(
+            agg=agg,
+            ident=ident,
+            label=label,
+            tables=tables,
+            figures=figures,
+            incomplete={_field_name(agg.format, k): v for k, v in agg.incomplete.items()},
+            outcome_chart=chart_figure(f"{ident}-out", f"申请办理结果（{n} 份报告合计）", outcomes),
+            review_chart=chart_figure(f"{ident}-rev", f"行政复议、行政诉讼结果（{n} 份报告合计）", reviews),
+        )
 
     # --- agencies and regions -------------------------------------------------------------------
 

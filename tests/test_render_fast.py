@@ -27,7 +27,7 @@ from govsite.build import load_site
 from govsite.compact import Compactor
 from govsite.formats.figures import AGENCY_FIGURES, KEY_FIGURES, figure_by_key
 from govsite.portal import figure_value, figure_values, ranking
-from govsite.render import Renderer, SiteIndex, _output_escape, report_order
+from govsite.render import Record, Renderer, SiteIndex, _output_escape, report_order
 from govsite.sections import _split_lines, split_sections
 from govsite.tables import _plan, cell_texts, fill, plain_cells, render_table, skeleton
 from govsite.templates import make_environment
@@ -215,8 +215,8 @@ def test_rows_and_links_are_the_template_loops(renderer: Renderer) -> None:
         entries = [(site.agency_of(r), r) for r in reports]
         for key in (*AGENCY_FIGURES, "total"):
             fig = figure_by_key(key)
-            ranked = ranking(entries, fig, renderer._figures)
-            assert ranked == ranking(entries, fig)
+            ranked = ranking(entries, fig, values=renderer._figures.values(reports, fig))
+            assert ranked == ranking(entries, fig) == ranking(entries, fig, renderer._figures)
             rows = env.from_string(
                 "{% for rank, a, r, v in ranking %}<tr><td class=\"num\">{{ '—' if rank is none else rank }}</td>"
                 "<th scope=\"row\"><a href=\"{{ url(r.url) }}\">{{ r.agency }}</a></th>\n{% for f in agency_figures %}"
@@ -255,12 +255,16 @@ TEMPLATE = """{% macro m(x) %}<{{ x }}>{% endmacro %}{% macro c(x) %}<{{ x }}>{{
 {{ plain('<x>') }} {{ ctx() }} {{ stop() is undefined }}|{{ obj.method(1) }}|{{ m('&') }}{% call c('"') %}{{ v }}{% endcall %}
 {% set block %}<i>{{ v }}</i>{% endset %}{{ block }}{{ block | length }}{% filter upper %}{{ v }} abc{% endfilter %}
 {{ v ~ '&' }}{{ n }}{{ none }}{{ safe }}{{ '%s<%s' % (v, n) }}{% for i in [1, 2] %}{{ loop.index }}{{ plain(i) }}{% endfor %}
-{{ [v, n] | join(',') }}{{ v | e }}{{ dict(a=v)['a'] }}{{ obj.missing | default('d') }}"""
+{{ [v, n] | join(',') }}{{ v | e }}{{ obj.with_context(1) }}{{ '%s'.format(v) }}{{ range(3) | list }}{{ dict(a=v)['a'] }}{{ obj.missing | default('d') }}"""
 
 
 class _Obj:
     def method(self, x: int) -> str:
         return f"<{x}>"
+
+    @pass_context
+    def with_context(self, context, x: int) -> str:
+        return f"{context['n']}+{x}"
 
 
 @pass_context
@@ -277,7 +281,17 @@ def test_the_funnel_renders_as_plain_jinja(renderer: Renderer) -> None:
     plain = make_environment(None).from_string(TEMPLATE).render(**values)
     fast = renderer.env.from_string(TEMPLATE).render(**values)
     assert fast == plain
-    assert "ctx:&lt;" in fast and "&lt;1&gt;" in fast
+    assert "ctx:&lt;" in fast and "&lt;1&gt;" in fast and "42+1" in fast
+
+
+def test_records_read_as_the_dicts_they_were(renderer: Renderer) -> None:
+    record = Record(anchor="s1", title="一、总体情况", html=Markup("<p>x</p>"), table=None)
+    plain = dict(anchor="s1", title="一、总体情况", html=Markup("<p>x</p>"), table=None)
+    template = ("{{ s.anchor }}{{ s['title'] }}{{ s.html }}{{ s.table is none }}{{ s | length }}{{ s }}"
+                "{% for k, v in s.items() %}{{ k }}={{ v }};{% endfor %}{{ s.get('x', 'd') }}{{ s == p }}")
+    assert record == plain and isinstance(record, dict)
+    assert renderer.env.from_string(template).render(s=record, p=plain) == \
+        make_environment(None).from_string(template).render(s=plain, p=plain)
 
 
 def test_pages_of_the_site_render(renderer: Renderer) -> None:
