@@ -474,7 +474,9 @@ class Renderer:
         for a in site.agencies:
             yield f"{a.url}index.html", self.agency_page(a)
         if site.has_regions():
-            for node in site.regions.values():
+            # Every region after the regions below it, so that the sums of a region are made from
+            # theirs and then let go (see _region_year): the order of the stream is not the site's.
+            for node in _after_children(site.regions[()]):
                 yield f"{node.file_path}index.html", self.region_page(node)
         yield from self.data_files()
         yield "feed.xml", self.feed()
@@ -603,7 +605,7 @@ class Renderer:
                          trend=trend, crumbs=crumbs, sum_figure=sum_figure,
                          page_meta=self.meta("地区", f"{node.name}政府信息公开工作年度报告合计"))
 
-    def _region_year(self, node: RegionNode, year: int) -> tuple[list[Report], list[Aggregate]]:
+    def _region_year(self, node: RegionNode, year: int, taken: bool = False) -> tuple[list[Report], list[Aggregate]]:
         """A region's reports of ``year`` — its agencies' and those of every region below, each
         report counted with the agency it belongs to — in the order of the year's list, and their
         sums by format: exactly ``sum_by_format`` of those reports.
@@ -611,15 +613,17 @@ class Renderer:
         The sums are made from the sums of the regions below and the region's own agencies'
         reports (see :func:`_sum_of_sums`), so that each report is summed once rather than once
         for every region above it (issue 7: the sums were half the cost of the region pages).
-        Remembered per region and year: a region's page and the page of the region above use them.
+        A region's are remembered for the region above, which takes them (``taken``): the pages
+        come after the pages of the regions below (:meth:`pages`), so only the regions whose
+        region above is not done yet are held.
         """
         key = (node.path, year)
-        hit = self._region_sums.get(key)
+        hit = self._region_sums.pop(key, None) if taken else self._region_sums.get(key)
         if hit is not None:
             return hit
         position = self._positions()
         own = [r for a in node.agencies for r in a.reports if r.year == year and self.site.agency_of(r) is a]
-        below = [self._region_year(c, year) for c in node.children]
+        below = [self._region_year(c, year, taken=True) for c in node.children]
         rs = sorted(own + [r for reports, _ in below for r in reports], key=lambda r: position[id(r)])
         parts: dict[str, list[Report | Aggregate]] = defaultdict(list)
         formats: dict[str, Format] = {}
@@ -630,7 +634,9 @@ class Renderer:
         for version in sorted(parts, reverse=True):  # as sum_by_format orders them
             members = [r for r in rs if r.format.version == version]
             sums.append(_sum_of_sums(formats[version], parts[version], members))
-        hit = self._region_sums[key] = (rs, sums)
+        hit = (rs, sums)
+        if not taken:
+            self._region_sums[key] = hit
         return hit
 
     def _positions(self) -> dict[int, int]:
@@ -729,6 +735,13 @@ def sum_figure(sums: list[dict], key: str):
             return None
         total += v
     return total
+
+
+def _after_children(node: RegionNode) -> Iterator[RegionNode]:
+    """A region and every region below it, each after the regions below it."""
+    for child in node.children:
+        yield from _after_children(child)
+    yield node
 
 
 def _sum_of_sums(fmt: Format, parts: list[Report | Aggregate], reports: list[Report]) -> Aggregate:
