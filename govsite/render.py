@@ -547,7 +547,7 @@ class Renderer:
 
     def summary(self, ident: str, agg: Aggregate, label: str = "") -> dict:
         """An aggregate ready for a template: its official tables, key figures and two charts."""
-        tables = {t.key: Markup(_prefixed(render_table(agg, t.key), t.key, ident)) for t in agg.format.tables}
+        tables = {t.key: Markup(render_table(agg, t.key, rename=_prefixes(t.key, ident))) for t in agg.format.tables}
         figures = {k: figure_value(agg, figure_by_key(k)) for k in AGENCY_FIGURES + OUTCOME_FIGURES}
         outcomes = [Bar(figure_by_key(k).label, figures[k]) for k in OUTCOME_FIGURES]
         reviews = [Bar(o, figure_value(agg, review_figure(path, o)), group)
@@ -803,9 +803,10 @@ def _field_name(fmt, key: str) -> str:
     return f"{table.title} · {row.label or fmt.field(key).short}"
 
 
-def _prefixed(html: str, table_key: str, ident: str) -> str:
-    """A table whose header ids are unique in a page holding several tables of the same kind."""
-    return html.replace(f'"t-{table_key}-', f'"{ident}-{table_key}-').replace(f' t-{table_key}-', f' {ident}-{table_key}-')
+def _prefixes(table_key: str, ident: str) -> tuple[tuple[str, str], ...]:
+    """The replacements that give a table header ids unique in a page holding several tables of
+    the same kind (``render_table`` makes them in the table's constant HTML)."""
+    return ((f'"t-{table_key}-', f'"{ident}-{table_key}-'), (f' t-{table_key}-', f' {ident}-{table_key}-'))
 
 
 def _counts(diags: list[Diagnostic]) -> tuple[int, int]:
