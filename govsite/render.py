@@ -353,6 +353,7 @@ class Renderer:
         self.env.globals["report_rows"] = self.report_rows
         self.env.globals["report_links"] = self.report_links
         self.env.globals["figure_rows"] = self.figure_rows
+        self.env.globals["report_downloads"] = self.report_downloads
         self._links: dict[int, Markup] = {}  # id of an agency's report list → its report_links
         self._agency_lists = {id(a.reports) for a in site.agencies}
         self.env.filters["region"] = lambda region: " / ".join(region)
@@ -438,6 +439,13 @@ class Renderer:
             cells = "".join([f'<td class="num">{_number(v)}</td>' for v in values])
             out.append(f'<tr><th scope="row"><a href="{escape(url(r.url))}">{escape(r.year)}</a></th>{cells}</tr>\n')
         return Markup("".join(out))
+
+    def report_downloads(self, reports: list[Report]) -> Markup:
+        """The data page's list items of ``reports``: each agency with its report's CSV and JSON."""
+        url = self.env.globals["url"]
+        return Markup("".join([
+            f'<li>{escape(r.agency)}：<a href="{escape(url(r.url + "report.csv"))}" download>CSV</a> · '
+            f'<a href="{escape(url(r.url + "report.json"))}">JSON</a></li>' for r in reports]))
 
     def report_links(self, reports: list[Report]) -> Markup:
         """Each report's year linked to its page, joined by 、 (``2021、2022``): the reports of an

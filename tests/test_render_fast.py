@@ -239,6 +239,11 @@ def test_rows_and_links_are_the_template_loops(renderer: Renderer) -> None:
     for a in site.agencies:
         rows = [(r, figure_values(r, [figure_by_key(k) for k in AGENCY_FIGURES])) for r in a.reports]
         assert renderer.figure_rows(rows) == figure_rows.render(rows=rows)
+    downloads = env.from_string(
+        "{% for r in reports %}<li>{{ r.agency }}：<a href=\"{{ url(r.url ~ 'report.csv') }}\" download>CSV</a> · "
+        "<a href=\"{{ url(r.url ~ 'report.json') }}\">JSON</a></li>{% endfor %}")
+    for reports in site.by_year.values():
+        assert renderer.report_downloads(reports) == downloads.render(reports=reports)
     links = env.from_string("{% for r in reports %}<a href=\"{{ url(r.url) }}\">{{ r.year }}</a>"
                             "{% if not loop.last %}、{% endif %}{% endfor %}")
     for a in site.agencies:
