@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -25,6 +26,7 @@ class Bar:
     group: str = ""
 
 
+@lru_cache(maxsize=4096)  # the same labels and small numbers on every year and region page (issue 7)
 def text_width(text: str, size: float) -> float:
     """Approximate rendered width of ``text``: CJK and full-width characters are one em wide."""
     return sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in text)

@@ -126,6 +126,22 @@ def parser() -> MarkdownIt:
 
 def render(text: str) -> str:
     """Markdown text → HTML (trusted: raw HTML was escaped by the parser)."""
+    if len(text) <= _SHORT:
+        return _render_short(text)
+    return _render(text)
+
+
+#: Sections this short are often the same in many reports (“（详见下表）”, “无。”, “本机关未收取信息处理
+#: 费。”): their HTML is remembered (issue 7). Longer prose is rarely repeated.
+_SHORT = 120
+
+
+@lru_cache(maxsize=4096)
+def _render_short(text: str) -> str:
+    return _render(text)
+
+
+def _render(text: str) -> str:
     if not text.strip():
         return ""
     blocks = _simple_blocks(text)

@@ -353,6 +353,7 @@ class Renderer:
         self.env.globals["report_rows"] = self.report_rows
         self.env.globals["report_links"] = self.report_links
         self.env.globals["figure_rows"] = self.figure_rows
+        self.env.globals["report_downloads"] = self.report_downloads
         self._links: dict[int, Markup] = {}  # id of an agency's report list → its report_links
         self._agency_lists = {id(a.reports) for a in site.agencies}
         self.env.filters["region"] = lambda region: " / ".join(region)
@@ -438,6 +439,13 @@ class Renderer:
             cells = "".join([f'<td class="num">{_number(v)}</td>' for v in values])
             out.append(f'<tr><th scope="row"><a href="{escape(url(r.url))}">{escape(r.year)}</a></th>{cells}</tr>\n')
         return Markup("".join(out))
+
+    def report_downloads(self, reports: list[Report]) -> Markup:
+        """The data page's list items of ``reports``: each agency with its report's CSV and JSON."""
+        url = self.env.globals["url"]
+        return Markup("".join([
+            f'<li>{escape(r.agency)}：<a href="{escape(url(r.url + "report.csv"))}" download>CSV</a> · '
+            f'<a href="{escape(url(r.url + "report.json"))}">JSON</a></li>' for r in reports]))
 
     def report_links(self, reports: list[Report]) -> Markup:
         """Each report's year linked to its page, joined by 、 (``2021、2022``): the reports of an
@@ -547,7 +555,7 @@ class Renderer:
 
     def summary(self, ident: str, agg: Aggregate, label: str = "") -> dict:
         """An aggregate ready for a template: its official tables, key figures and two charts."""
-        tables = {t.key: Markup(_prefixed(render_table(agg, t.key), t.key, ident)) for t in agg.format.tables}
+        tables = {t.key: Markup(render_table(agg, t.key, rename=_prefixes(t.key, ident))) for t in agg.format.tables}
         figures = {k: figure_value(agg, figure_by_key(k)) for k in AGENCY_FIGURES + OUTCOME_FIGURES}
         outcomes = [Bar(figure_by_key(k).label, figures[k]) for k in OUTCOME_FIGURES]
         reviews = [Bar(o, figure_value(agg, review_figure(path, o)), group)
@@ -803,9 +811,10 @@ def _field_name(fmt, key: str) -> str:
     return f"{table.title} · {row.label or fmt.field(key).short}"
 
 
-def _prefixed(html: str, table_key: str, ident: str) -> str:
-    """A table whose header ids are unique in a page holding several tables of the same kind."""
-    return html.replace(f'"t-{table_key}-', f'"{ident}-{table_key}-').replace(f' t-{table_key}-', f' {ident}-{table_key}-')
+def _prefixes(table_key: str, ident: str) -> tuple[tuple[str, str], ...]:
+    """The replacements that give a table header ids unique in a page holding several tables of
+    the same kind (``render_table`` makes them in the table's constant HTML)."""
+    return ((f'"t-{table_key}-', f'"{ident}-{table_key}-'), (f' t-{table_key}-', f' {ident}-{table_key}-'))
 
 
 def _counts(diags: list[Diagnostic]) -> tuple[int, int]:

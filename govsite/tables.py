@@ -235,17 +235,23 @@ def fill(parts: tuple[Part, ...], report: Report, mark: Callable[[str, int], boo
 
 
 def render_table(report: Report, table_key: str, mark: Callable[[str, int], bool] | None = None,
-                 cells: Mapping[str, Any] | None = None) -> str:
+                 cells: Mapping[str, Any] | None = None, rename: tuple[tuple[str, str], ...] = ()) -> str:
     """One standard table of ``report`` (a report or an aggregate) as HTML.
 
     ``cells`` may give ``report.values`` as a plain dict, made once by the caller for several
-    tables (see :func:`plain_cells`). The output is exactly :func:`fill`'s.
+    tables (see :func:`plain_cells`). ``rename`` are ``(old, new)`` replacements made in the
+    table's constant HTML (its ids and headers), as if made in the whole table: the text of a cell
+    never holds a quote or a space followed by an id. The output is exactly :func:`fill`'s, so
+    replaced.
     """
     if mark is None:
-        html = _plan(report.format, table_key).fill(report.values if cells is None else cells)
+        html = _plan(report.format, table_key, rename).fill(report.values if cells is None else cells)
         if html is not None:
             return html
-    return fill(skeleton(report.format, table_key), report, mark)
+    html = fill(skeleton(report.format, table_key), report, mark)
+    for old, new in rename:
+        html = html.replace(old, new)
+    return html
 
 
 def plain_cells(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -329,6 +335,9 @@ class _Plan:
         return "".join(out)
 
 
-@lru_cache(maxsize=None)
-def _plan(fmt: Format, table_key: str) -> _Plan:
-    return _Plan(skeleton(fmt, table_key), lambda key: len(fmt.field(key).value_columns))
+@lru_cache(maxsize=256)  # per format, table and renaming (a few per year on the year and region pages)
+def _plan(fmt: Format, table_key: str, rename: tuple[tuple[str, str], ...] = ()) -> _Plan:
+    plan = _Plan(skeleton(fmt, table_key), lambda key: len(fmt.field(key).value_columns))
+    for old, new in rename:
+        plan.pieces = [p.replace(old, new) for p in plan.pieces]
+    return plan

@@ -116,9 +116,19 @@ def test_tables_are_filled_as_fill_fills_them(renderer: Renderer) -> None:
             assert render_table(source, key, cells=cells) == expected
             fast += _plan(source.format, key).fill(cells) is not None
     assert fast > len(renderer.site.reports)  # the fast path is the common one
+    rename = (('"t-applications-', '"y2022-0-applications-'), (' t-applications-', ' y2022-0-applications-'))
+    for source in [*renderer.site.reports[:5], *_aggregates(renderer)]:
+        expected = fill(skeleton(source.format, "applications"), source)
+        for old, new in rename:
+            expected = expected.replace(old, new)
+        assert render_table(source, "applications", rename=rename) == expected
+        assert 'headers="y2022-0-applications-' in expected and "t-applications-" not in expected
     missing = next(r for r in renderer.site.reports if r.missing)
     assert _plan(missing.format, "reviews").fill(plain_cells(missing.values)) is None
     assert "原文缺失" in render_table(missing, "reviews")
+    renamed = render_table(missing, "reviews", rename=(('"t-reviews-', '"x-reviews-'), (" t-reviews-", " x-reviews-")))
+    assert renamed == fill(skeleton(missing.format, "reviews"), missing).replace('"t-reviews-', '"x-reviews-').replace(
+        " t-reviews-", " x-reviews-") and "原文缺失" in renamed
 
 
 def test_cell_texts_are_fills() -> None:
@@ -229,6 +239,11 @@ def test_rows_and_links_are_the_template_loops(renderer: Renderer) -> None:
     for a in site.agencies:
         rows = [(r, figure_values(r, [figure_by_key(k) for k in AGENCY_FIGURES])) for r in a.reports]
         assert renderer.figure_rows(rows) == figure_rows.render(rows=rows)
+    downloads = env.from_string(
+        "{% for r in reports %}<li>{{ r.agency }}：<a href=\"{{ url(r.url ~ 'report.csv') }}\" download>CSV</a> · "
+        "<a href=\"{{ url(r.url ~ 'report.json') }}\">JSON</a></li>{% endfor %}")
+    for reports in site.by_year.values():
+        assert renderer.report_downloads(reports) == downloads.render(reports=reports)
     links = env.from_string("{% for r in reports %}<a href=\"{{ url(r.url) }}\">{{ r.year }}</a>"
                             "{% if not loop.last %}、{% endif %}{% endfor %}")
     for a in site.agencies:
