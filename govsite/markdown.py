@@ -12,14 +12,18 @@ treated on that side (in the spirit of markdown-cjk-friendly), and leaves all ot
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
-from markdown_it.rules_core import StateCore
-from markdown_it.rules_inline.state_inline import Delimiter, StateInline
-from markdown_it.token import Token
+# markdown-it is imported when first needed (issue 7: ~20 ms, a twentieth of a one-edit rebuild,
+# whose prose usually takes the fast path below and never needs it).
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
+    from markdown_it.rules_inline.state_inline import StateInline
+    from markdown_it.token import Token
 
 #: ``rel`` of every link that leaves the site: no referrer, no window handle, no endorsement.
 EXTERNAL_REL = "nofollow noopener noreferrer"
@@ -47,13 +51,31 @@ def _scan_delims(state: StateInline, start: int, can_split_word: bool) -> tuple[
     return can_open, can_close, count
 
 
+#: markdown-it's ``isMdAsciiPunct`` and ``isWhiteSpace`` sets (``markdown_it.common.utils``), here so
+#: that the fast path does not import markdown-it; tests/test_markdown_fast.py compares
+#: :func:`_is_punct` and :func:`_is_space` with markdown-it's own for every code point.
+_ASCII_PUNCT = frozenset(b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_WHITESPACE = frozenset((0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0xA0, 0x1680, 0x202F, 0x205F, 0x3000))
+
+
+def _is_punct(ch: str) -> bool:
+    """markdown-it's ``isMdAsciiPunct(ord(ch)) or isPunctChar(ch)``."""
+    return ord(ch) in _ASCII_PUNCT or unicodedata.category(ch).startswith(("P", "S"))
+
+
+def _is_space(ch: str) -> bool:
+    """markdown-it's ``isWhiteSpace(ord(ch))``."""
+    code = ord(ch)
+    return 0x2000 <= code <= 0x200A or code in _WHITESPACE
+
+
 def _flanking(last: str, nxt: str) -> tuple[bool, bool, bool, bool]:
     """(left-flanking, right-flanking, ``last`` is punctuation, ``nxt`` is punctuation) of a
     delimiter run between the characters ``last`` and ``nxt``, CJK letters counting as boundaries."""
-    last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
-    next_punct = isMdAsciiPunct(ord(nxt)) or isPunctChar(nxt)
-    last_space = isWhiteSpace(ord(last))
-    next_space = isWhiteSpace(ord(nxt))
+    last_punct = _is_punct(last)
+    next_punct = _is_punct(nxt)
+    last_space = _is_space(last)
+    next_space = _is_space(nxt)
     last_cjk, next_cjk = _is_cjk(last), _is_cjk(nxt)
     left = not (next_space or (next_punct and not (last_space or last_punct or last_cjk)))
     right = not (last_space or (last_punct and not (next_space or next_punct or next_cjk)))
@@ -62,6 +84,8 @@ def _flanking(last: str, nxt: str) -> tuple[bool, bool, bool, bool]:
 
 def _emphasis(state: StateInline, silent: bool) -> bool:
     """markdown-it's emphasis tokenizer, using :func:`_scan_delims`."""
+    from markdown_it.rules_inline.state_inline import Delimiter
+
     marker = state.src[state.pos]
     if silent or marker not in ("_", "*"):
         return False
@@ -94,6 +118,8 @@ def _absolute(url: str) -> str:
 def _external_resources(state: StateCore) -> None:
     """No page makes a request to another host (issue 8): an image from elsewhere becomes a plain
     link to it (its alt text, marked 图片), and every link off the site gets :data:`EXTERNAL_REL`."""
+    from markdown_it.token import Token
+
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -118,6 +144,8 @@ def _external_resources(state: StateCore) -> None:
 def parser() -> MarkdownIt:
     """The shared Markdown parser: CommonMark, raw HTML off, tables on, CJK-friendly emphasis,
     no resources loaded from other hosts."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     md.inline.ruler.at("emphasis", _emphasis)
     md.core.ruler.push("external_resources", _external_resources)

@@ -52,3 +52,32 @@ def test_markup_characters_leave_the_fast_path() -> None:
         assert _simple_blocks(text) is None
         assert render(text) == slow_render(text)
     assert "<script>" not in render("<script>alert(1)</script>")
+
+
+def test_punctuation_and_space_equal_markdown_its_for_every_code_point() -> None:
+    """The fast path's copies of markdown-it's character classes (kept so that it does not import
+    markdown-it, issue 7) agree with markdown-it's for every code point."""
+    import sys
+
+    from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+
+    from govsite.markdown import _is_punct, _is_space
+
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF:
+            continue  # surrogates: not characters of a str read from UTF-8
+        ch = chr(code)
+        assert _is_punct(ch) == (isMdAsciiPunct(code) or isPunctChar(ch)), hex(code)
+        assert _is_space(ch) == isWhiteSpace(code), hex(code)
+
+
+def test_plain_prose_does_not_import_markdown_it() -> None:
+    """Rendering ordinary report prose (headings, paragraphs, a bold lead) takes the fast path."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from govsite.markdown import render, plain_text; "
+            "render('## 一、总体情况\\n\\n**（一）主动公开。**本机关全年主动公开信息 120 条。'); "
+            "plain_text('本机关全年主动公开信息。'); print('markdown_it' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
