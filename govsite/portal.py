@@ -53,9 +53,9 @@ def figure_values(report, figures: tuple[KeyFigure, ...] | list[KeyFigure]) -> l
     values = report.values
     cells = values if type(values) is dict else dict(values.items())
     out: list[Number] = []
-    for figure_cells_ in _figure_plan(report.format, figures):
+    for cells_of_figure in _figure_plan(report.format, figures):
         total: Number = 0
-        for key, index in figure_cells_:
+        for key, index in cells_of_figure:
             vals = cells.get(key)
             if vals is None:
                 total = None

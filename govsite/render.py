@@ -488,7 +488,7 @@ class Renderer:
                 yield f"{node.file_path}index.html", self.region_page(node)
         yield from self.data_files()
         yield "feed.xml", self.feed()
-        yield "index.html", self.page("home.html", latest=site.latest(), by_year=site.by_year,
+        yield "index.html", self.page("home.html", latest=Deferred(site.latest), by_year=site.by_year,
                                       problems=site.problems, agencies=site.agencies,
                                       page_meta=self.meta(description=self.config.description))
         yield "404.html", self.page("404.html")
@@ -704,12 +704,13 @@ class Renderer:
 
     def sitemap(self) -> bytes:
         """``sitemap.xml`` listing the home page, year indexes, reports, agencies, regions and data."""
-        urls = [""] + [f"{y}/" for y in self.site.by_year] + [r.url for rs in self.site.by_year.values() for r in rs]
-        urls += ["agency/"] + [a.url for a in self.site.agencies]
-        if self.site.has_regions():
-            urls += [n.url for n in self.site.regions.values()]
-        urls += ["data/", "search/"]
-        return self.page("sitemap.xml", urls=urls, origin=self.config.origin)
+        def urls() -> list[str]:
+            out = [""] + [f"{y}/" for y in self.site.by_year] + [r.url for rs in self.site.by_year.values() for r in rs]
+            out += ["agency/"] + [a.url for a in self.site.agencies]
+            if self.site.has_regions():
+                out += [n.url for n in self.site.regions.values()]
+            return out + ["data/", "search/"]
+        return self.page("sitemap.xml", urls=Deferred(urls), origin=self.config.origin)
 
 
 ARCHIVE_NAME = "govsite-data.zip"

@@ -27,7 +27,7 @@ from govsite.build import load_site
 from govsite.compact import Compactor
 from govsite.formats.figures import AGENCY_FIGURES, KEY_FIGURES, figure_by_key
 from govsite.portal import figure_value, figure_values, ranking
-from govsite.render import Record, Renderer, SiteIndex, _output_escape, report_order
+from govsite.render import Record, Renderer, SiteIndex, _after_children, _output_escape, report_order
 from govsite.sections import _split_lines, split_sections
 from govsite.tables import _plan, cell_texts, fill, plain_cells, render_table, skeleton
 from govsite.templates import make_environment
@@ -193,6 +193,19 @@ def test_region_sums_are_sum_by_format(renderer: Renderer) -> None:
     assert any(s.incomplete for s in root_sums)
     amounts = {v for s in root_sums for v in s.values.get("active.procurement", [None, None])[1:]}
     assert MIXED_UNITS in amounts  # 元 and 万元 in one year
+
+
+def test_region_sums_are_let_go(renderer: Renderer) -> None:
+    """Pages of regions come after the regions below them, whose sums the region above takes: once
+    every region page is made, only the whole site's sums are held."""
+    site = renderer.site
+    fresh = Renderer(site)
+    nodes = list(_after_children(site.regions[()]))
+    assert sorted(n.path for n in nodes) == sorted(site.regions) and nodes[-1].path == ()
+    for node in nodes:
+        fresh.region_page(node)
+        assert all((c.path, y) not in fresh._region_sums for c in node.children for y in site.by_year)
+    assert {path for path, _ in fresh._region_sums} == {()}
 
 
 def test_region_sums_at_the_limit_of_decimal_precision(tmp_path: Path) -> None:
