@@ -414,11 +414,23 @@ class _Deflater:
         return self.file, self.crc, self.size, self.csize
 
 
-def _deflate(*pieces: bytes) -> tuple[BinaryIO, int, int, int]:
+#: A zip member compressed ahead (:func:`deflated`): the stream of its deflated bytes, CRC-32, size
+#: and compressed size.
+Deflated = tuple[BinaryIO, int, int, int]
+
+
+def _deflate(*pieces: bytes) -> Deflated:
     d = _Deflater()
     for p in pieces:
         d.add(p)
     return d.close()
+
+
+def deflated(data: bytes) -> Deflated:
+    """``data`` compressed for the archive now, into a temporary file: a yearly CSV can then be
+    let go instead of held until the archive is written (issue 7: the seven of 100,000 reports were
+    ~100 MB in the worker writing the archive)."""
+    return _deflate(data)
 
 
 def _zip(members: list[tuple[str, tuple[BinaryIO, int, int, int]]], out: BinaryIO) -> int:
@@ -639,9 +651,10 @@ def archive(readme: str, year_files: dict[str, bytes], reports: list[Report],
     return buf.getvalue()
 
 
-def write_archive(out: BinaryIO, readme: str, year_files: dict[str, bytes], reports: list[Report],
+def write_archive(out: BinaryIO, readme: str, year_files: dict[str, bytes | Deflated], reports: list[Report],
                   store: PieceStore | None = None, key_of: Callable[[Report], str | None] = lambda r: None) -> int:
-    """The whole-archive zip: README, the yearly CSVs, and all cells in long CSV and JSON.
+    """The whole-archive zip: README, the yearly CSVs (their bytes, or :func:`deflated`), and all
+    cells in long CSV and JSON.
 
     The long files are compressed report by report into temporary files and the zip is written to
     ``out`` (returns its size), so memory holds neither the text of every cell nor the compressed
@@ -676,7 +689,8 @@ def write_archive(out: BinaryIO, readme: str, year_files: dict[str, bytes], repo
                     json_z.add_compressed(pieces[1])
     json_z.add(b"]\n" if first else b"\n]\n")
     members = [("README.txt", _deflate(readme.encode("utf-8")))]
-    members += [(name, _deflate(year_files[name])) for name in sorted(year_files)]
+    members += [(name, data if isinstance(data, tuple) else _deflate(data))
+                for name, data in sorted(year_files.items())]
     members += [("all.csv", csv_z.close()), ("all.json", json_z.close())]
     return _zip(members, out)
 

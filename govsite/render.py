@@ -43,8 +43,8 @@ from .formats.figures import (
     figure_by_key, review_figure,
 )
 from .opendata import (
-    LONG_COLUMNS, META_COLUMNS, PieceStore, write_archive, format_columns, readme_text, report_csv, report_json,
-    year_csv,
+    LONG_COLUMNS, META_COLUMNS, Deflated, PieceStore, deflated, format_columns, readme_text, report_csv, report_json,
+    write_archive, year_csv,
 )
 from .portal import (
     AgencyEntry, RegionNode, build_agencies, build_regions, carry_chain, completeness, deadline, figure_value,
@@ -657,11 +657,15 @@ class Renderer:
 
     def data_files(self) -> Iterator[tuple[str, bytes]]:
         """Yearly wide CSVs, the whole-archive zip and the data page documenting them."""
-        year_files: dict[str, bytes] = {}
+        # Each yearly CSV is compressed for the archive as it is made and then let go (issue 7).
+        year_files: dict[str, Deflated] = {}
+        year_sizes: dict[str, int] = {}
         for year, reports in sorted(self.site.by_year.items()):
-            year_files[f"{year}.csv"] = year_csv(reports)
-        for name, data in year_files.items():
+            name = f"{year}.csv"
+            data = year_csv(reports)
+            year_files[name], year_sizes[name] = deflated(data), len(data)
             yield f"data/{name}", data
+            del data
         ordered = sorted(self.site.reports, key=report_order)
         readme = readme_text(self.config.title, {y: len(rs) for y, rs in self.site.by_year.items()}, len(ordered))
         store, key_of = self.archive_store()
@@ -680,7 +684,7 @@ class Renderer:
         yield f"data/{ARCHIVE_NAME}", FileData(Path(name), size)
         formats = sorted({r.format for r in self.site.reports} | set(FORMATS.values()), key=lambda f: f.version)
         yield "data/index.html", self.page(
-            "data.html", year_files=[(y, f"data/{y}.csv", len(year_files[f"{y}.csv"]))
+            "data.html", year_files=[(y, f"data/{y}.csv", year_sizes[f"{y}.csv"])
                                      for y in sorted(self.site.by_year, reverse=True)],
             archive=(f"data/{ARCHIVE_NAME}", size), formats=formats,
             format_columns={f.version: format_columns(f) for f in formats},
