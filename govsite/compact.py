@@ -140,17 +140,24 @@ class Compactor:
             return parsed
         intern = sys.intern
         rows = self._rows
-        keys = tuple(intern(k) for k in report.values)
+        # Strings are interned only for a layout or line table not seen before: a known one is
+        # found by equality and shared as it is (issue 7: ~1.2 million interns at 10,000 reports).
+        keys = tuple(report.values)
         index = self._indexes.get(keys)
         if index is None:
+            keys = tuple(intern(k) for k in keys)
             index = self._indexes[keys] = {k: i for i, k in enumerate(keys)}
         cells = []
         for v in report.values.values():
             row = tuple(v)
             cells.append(rows.setdefault(row, row))
         report.values = Cells(index, tuple(cells))
-        lines = {intern(k): v for k, v in report.lines.items()}
-        report.lines = self._lines.setdefault(tuple(lines.items()), lines)
+        line_items = tuple(report.lines.items())
+        lines = self._lines.get(line_items)
+        if lines is None:
+            lines = {intern(k): v for k, v in line_items}
+            self._lines[tuple(lines.items())] = lines
+        report.lines = lines
         report.region = tuple(intern(r) for r in report.region)
         report.agency = intern(report.agency)
         report.level = intern(report.level)

@@ -433,6 +433,20 @@ def deflated(data: bytes) -> Deflated:
     return _deflate(data)
 
 
+def stored_form(member: Deflated) -> "Piece":
+    """A member compressed ahead as bytes to keep (its stream is read and rewound)."""
+    stream, crc, size, _ = member
+    data = stream.read()
+    stream.seek(0)
+    return data, crc, size
+
+
+def from_stored(piece: "Piece") -> Deflated:
+    """The member :func:`stored_form` kept: the same bytes in the archive as the original."""
+    data, crc, size = piece
+    return io.BytesIO(data), crc, size, len(data)
+
+
 def _zip(members: list[tuple[str, tuple[BinaryIO, int, int, int]]], out: BinaryIO) -> int:
     """Write a zip of deflated ``members`` (name, ``_deflate`` result; their streams are copied and
     closed) to ``out``; returns its size. Deterministic: fixed date, Unix permissions 0644, no extra
@@ -476,13 +490,13 @@ def _zip(members: list[tuple[str, tuple[BinaryIO, int, int, int]]], out: BinaryI
 
 #: A compressed piece of a long file: (raw deflate ending on a byte boundary, CRC-32, size).
 Piece = tuple[bytes, int, int]
-_EMPTY: Piece = (b"", 0, 0)
+EMPTY_PIECE: Piece = (b"", 0, 0)
 
 
 def compress(data: bytes) -> Piece:
     """``data`` as a piece of a :class:`_Deflater` stream."""
     if not data:
-        return _EMPTY
+        return EMPTY_PIECE
     c = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
     return c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(data), len(data)
 
@@ -550,7 +564,7 @@ def report_csv_and_pieces(report: Report) -> tuple[bytes, tuple[Piece, Piece]]:
 
 def _pieces(report: Report, cells: list, rows: bytes) -> tuple[Piece, Piece]:
     objects = _long_json(report, cells)
-    return compress(rows), compress(b",\n" + objects) if objects else _EMPTY
+    return compress(rows), compress(b",\n" + objects) if objects else EMPTY_PIECE
 
 
 class PieceStore:

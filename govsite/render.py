@@ -633,19 +633,29 @@ class Renderer:
         own = [r for a in node.agencies for r in a.reports if r.year == year and self.site.agency_of(r) is a]
         below = [self._region_year(c, year, taken=True) for c in node.children]
         rs = sorted(own + [r for reports, _ in below for r in reports], key=lambda r: position[id(r)])
-        parts: dict[str, list[Report | Aggregate]] = defaultdict(list)
-        formats: dict[str, Format] = {}
-        for item in [*own, *(agg for _, aggs in below for agg in aggs)]:
-            parts[item.format.version].append(item)
-            formats[item.format.version] = item.format
-        sums = []
-        for version in sorted(parts, reverse=True):  # as sum_by_format orders them
-            members = [r for r in rs if r.format.version == version]
-            sums.append(_sum_of_sums(formats[version], parts[version], members))
-        hit = (rs, sums)
+
+        def compute() -> list[Aggregate]:
+            parts: dict[str, list[Report | Aggregate]] = defaultdict(list)
+            formats: dict[str, Format] = {}
+            for item in [*own, *(agg for _, aggs in below for agg in aggs)]:
+                parts[item.format.version].append(item)
+                formats[item.format.version] = item.format
+            sums = []
+            for version in sorted(parts, reverse=True):  # as sum_by_format orders them
+                members = [r for r in rs if r.format.version == version]
+                sums.append(_sum_of_sums(formats[version], parts[version], members))
+            return sums
+
+        hit = (rs, self.region_sums(node, year, rs, compute))
         if not taken:
             self._region_sums[key] = hit
         return hit
+
+    def region_sums(self, node: RegionNode, year: int, reports: list[Report],
+                    compute: Callable[[], list[Aggregate]]) -> list[Aggregate]:
+        """The sums by format of a region's ``reports`` of ``year``: ``compute()`` (a builder may
+        keep them between builds instead)."""
+        return compute()
 
     def _positions(self) -> dict[int, int]:
         """Each report's place in its year's list (``id`` → index), made once."""
@@ -657,15 +667,14 @@ class Renderer:
 
     def data_files(self) -> Iterator[tuple[str, bytes]]:
         """Yearly wide CSVs, the whole-archive zip and the data page documenting them."""
-        # Each yearly CSV is compressed for the archive as it is made and then let go (issue 7).
         year_files: dict[str, Deflated] = {}
         year_sizes: dict[str, int] = {}
         for year, reports in sorted(self.site.by_year.items()):
             name = f"{year}.csv"
-            data = year_csv(reports)
-            year_files[name], year_sizes[name] = deflated(data), len(data)
-            yield f"data/{name}", data
-            del data
+            item, member = self.year_file(year, reports)
+            yield f"data/{name}", item
+            del item
+            year_files[name], year_sizes[name] = member()
         ordered = sorted(self.site.reports, key=report_order)
         readme = readme_text(self.config.title, {y: len(rs) for y, rs in self.site.by_year.items()}, len(ordered))
         store, key_of = self.archive_store()
@@ -691,6 +700,15 @@ class Renderer:
             by_year_reports=self.site.by_year, meta_columns=META_COLUMNS, long_columns=LONG_COLUMNS, rules=RULES,
             equations={f.version: _equation_summary(f) for f in formats},
             page_meta=self.meta("开放数据", "开放数据说明"))
+
+    def year_file(self, year: int, reports: list[Report]) -> tuple[object, Callable[[], tuple[Deflated, int]]]:
+        """The yearly CSV of ``reports`` as the page stream yields it, and a function giving it
+        compressed for the archive with its size (called once the stream has moved past it)."""
+        # Compressed for the archive as it is made and then let go (issue 7: the seven yearly
+        # CSVs of 100,000 reports held until the archive was written were ~100 MB).
+        data = year_csv(reports)
+        member = deflated(data), len(data)
+        return data, lambda: member
 
     def archive_store(self) -> tuple[PieceStore | None, Callable[[Report], str | None]]:
         """Where the archive finds the compressed pieces of reports made by earlier builds, and each

@@ -19,7 +19,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .diagnostics import GovsiteError
 
@@ -118,11 +118,14 @@ def refuse_foreign(output: Path, clean: bool, staged: Path | None = None) -> Non
 
 def safe_relpath(rel: str) -> str:
     """``rel`` as a normalised POSIX path that stays inside the output folder, or GovsiteError."""
-    p = PurePosixPath(rel)
-    if (not rel or "\x00" in rel or "\\" in rel or p.is_absolute() or ".." in p.parts
-            or any(part in ("", ".") for part in rel.split("/"))):
+    # Checked on the string (issue 7: once per file of the site): a path whose parts are all
+    # non-empty and neither "." nor ".." is already normal, and cannot leave the folder.
+    if not rel or "\x00" in rel or "\\" in rel or any(part in _UNSAFE_PARTS for part in rel.split("/")):
         raise GovsiteError(f"拒绝写入输出目录之外或不合规的路径：{rel!r}")
-    return p.as_posix()
+    return rel
+
+
+_UNSAFE_PARTS = frozenset(("", ".", ".."))
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -339,9 +342,9 @@ class Staging:
     def size_of(self, rel: str) -> int:
         """The size of a file of this build: staged, else kept in the output."""
         try:
-            return (self.dir / rel).stat().st_size
+            return os.stat(f"{self.dir}/{rel}").st_size
         except FileNotFoundError:
-            return (self.output / rel).stat().st_size
+            return os.stat(f"{self.output}/{rel}").st_size
 
     def _mostly_new(self) -> bool:
         """True (and the kept files linked into the staging folder, for a swap) when most files

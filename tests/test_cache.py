@@ -285,3 +285,67 @@ def test_cold_build_makes_search_texts_in_the_parse_workers(site: Path, tmp_path
     assert in_parent == []
     monkeypatch.setattr(build_module, "search_text", real)
     assert_same_as_cold(site, tmp_path)
+
+
+def _edit_cell(path: Path, digit: str = "2") -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("new_requests = [", f"new_requests = [{digit}", 1), encoding="utf-8")
+
+
+def test_cell_edit_sums_only_its_year_and_regions(site: Path, tmp_path: Path, monkeypatch) -> None:
+    """Issue 7: region sums are kept between builds by the reports they sum; after a cell edit
+    only the edited report's regions are summed again, for its year alone (one format per year)."""
+    from govsite import render as render_module
+    from govsite.load import load_report
+
+    calls: list[int] = []
+    real = render_module._sum_of_sums
+
+    def counting(fmt, parts, reports):
+        calls.append(len(reports))
+        return real(fmt, parts, reports)
+
+    monkeypatch.setattr(render_module, "_sum_of_sums", counting)
+    build(site, workers=1)
+    regions = len(list((site / "public" / "region").rglob("index.html")))
+    years = len([p for p in (site / "public").iterdir() if p.name.isdigit()])
+    assert len(calls) >= regions * years - regions  # cold: every region's sums of (nearly) every year
+    path = one_report(site)
+    report, _ = load_report(path, site)
+    assert report is not None
+    _edit_cell(path)
+    calls.clear()
+    build(site, workers=1)
+    # The root region and each region of the report's path: one sum each, of its year.
+    assert len(calls) == len(report.region) + 1, calls
+    monkeypatch.setattr(render_module, "_sum_of_sums", real)
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_cell_edit_keeps_the_other_years_csv(site: Path, tmp_path: Path) -> None:
+    """Issue 7: a yearly CSV is keyed by its year's reports; the archive takes the kept compressed
+    form of the unchanged years, and is the same bytes as a cold build's."""
+    from govsite.load import load_report
+
+    build(site)
+    data = site / "public" / "data"
+    before = {p.name: p.stat().st_ino for p in data.glob("*.csv")}
+    path = one_report(site)
+    report, _ = load_report(path, site)
+    assert report is not None
+    _edit_cell(path)
+    build(site)
+    changed = sorted(name for name, ino in before.items() if (data / name).stat().st_ino != ino)
+    assert changed == [f"{report.year}.csv"]
+    assert_same_as_cold(site, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["sums.sqlite", "opendata.sqlite"])
+def test_damaged_worker_stores_only_cost_time(site: Path, tmp_path: Path, name: str) -> None:
+    """A store the page workers keep (region sums, archive pieces) that is not a database any more
+    makes the next build compute its values again; it never fails the build."""
+    build(site)
+    _edit_cell(one_report(site), "4")
+    (site / CACHE_DIR / name).write_bytes(b"not a database " * 100)
+    assert build(site).pages
+    assert_same_as_cold(site, tmp_path)

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import pytest
@@ -403,3 +403,10 @@ def test_output_that_is_the_site_is_refused(tmp_path: Path, capsys) -> None:
     assert "是站点根目录或其上级目录，拒绝写入" in capsys.readouterr().err
     assert run_build(site, site / "content") == 2
     assert (site / PATH).exists()
+
+
+@pytest.mark.parametrize("rel", ["index.html", "2022/p00-czt/report.csv", "region/山东省/江永市/index.html",
+                                 ".govsite-manifest", "a/.b/c", "a b/c…d"])
+def test_safe_paths_come_back_as_they_are(rel: str) -> None:
+    # The check works on the string (issue 7); such a path is already what PurePosixPath makes of it.
+    assert safe_relpath(rel) == rel == PurePosixPath(rel).as_posix()
