@@ -527,6 +527,9 @@ class Builder:
         # The signatures of the reports whose input is unchanged are the last build's (same code,
         # templates and settings: same base): ~30 µs each not computed again on a warm build.
         previous_sigs = snapshot.sigs if snapshot is not None and snapshot.base == base else {}
+        # What the pages of the last build were made of, to walk only the pages of what changed.
+        last_made = ((snapshot.shape, snapshot.problems) if snapshot is not None and snapshot.base == base
+                     else None)
         del snapshot, stored
 
         site, parsed = self._load(cfg, inputs, code_fp, cache)
@@ -553,7 +556,8 @@ class Builder:
         pages = _PageStats()
         try:
             return self._write(cfg, out, cache, clean, start, result, site, inputs, index, staging, pages,
-                               previous, last_out, hashes, sigs, site_fp, code_fp, base, build_key, previous_inputs)
+                               previous, last_out, hashes, sigs, site_fp, code_fp, base, build_key, previous_inputs,
+                               last_made)
         finally:
             pages.close()
 
@@ -561,7 +565,8 @@ class Builder:
                result: BuildResult, site: Site, inputs: list[_Input], index: SiteIndex, staging: Staging,
                pages: _PageStats, previous: dict[str, tuple[str, int, int]], last_out: Path | None,
                hashes: dict[str, str | None], sigs: dict[str, str], site_fp: str, code_fp: str, base: str,
-               build_key: str, previous_inputs: dict[str, str | None] | None) -> BuildResult:
+               build_key: str, previous_inputs: dict[str, str | None] | None,
+               last_made: tuple[str, dict[str, list[Diagnostic]]] | None = None) -> BuildResult:
         """Stages 3–4 of a full build: render into ``staging``, commit, record in the cache."""
         search: _SearchWriter | None = None
         try:
@@ -572,6 +577,8 @@ class Builder:
             renderer.sums_path = cache.dir / SUMS_FILE if cache is not None else None
             renderer.code_fp = code_fp
             renderer.spool_dir = staging.dir
+            if staging.in_place and last_made is not None and previous_inputs and last_made[0] == renderer.shape:
+                renderer.carry = _carried(index, hashes, previous_inputs, last_made[1])
             text_keys = {i.shown: i.key for i in inputs if i.key and i.key not in self._unstable}
             search = _SearchWriter(site.reports, staging, hashes, code_fp, cache, last_out, self.workers,
                                    self.root, text_keys, previous_inputs)
@@ -964,6 +971,7 @@ class _LazyRenderer(Renderer):
         self.sums_path: Path | None = None  # where region sums are kept between builds (region_sums)
         self.code_fp = ""
         self._sums: BlobStore | None = None  # this process's connection to it, opened on first use
+        self.carry: Callable[[str], bool] | None = None  # see _carried
 
     def site_pages_key(self) -> str:
         """What the site-wide pages (years, rankings, agencies, regions, home, sitemap …) are made
@@ -1146,6 +1154,70 @@ class _LazyRenderer(Renderer):
         return data
 
 
+#: The files of a report's folder, each keyed by the report (see :func:`_carried`).
+_REPORT_FILES = frozenset(("index.html", "report.csv", "report.json"))
+
+
+def _carried(index: SiteIndex, hashes: dict[str, str | None], previous_inputs: dict[str, str | None],
+             previous_problems: dict[str, list[Diagnostic]]) -> Callable[[str], bool] | None:
+    """Which files of the last build stand as they are without being looked at: the pages and
+    per-report files of reports, agencies, years and regions that no changed report is part of.
+
+    Issue 7: after a cell edit at 10,000 reports the walk keyed and stat'ed 32,000 files to render
+    29. The key of each such file is made of its scope's reports — their paths, contents and
+    problems — and of the site's shape (the caller checks that it is the last build's), so a file
+    whose scope holds no report whose content or problems changed has the last build's key. What
+    is decided here is exactly that, scope by scope (see ``_LazyRenderer``'s keys):
+
+    - a report page: its content and errors, and its agency's reports' contents (history links);
+    - ``report.csv`` / ``report.json``: its content (and its problems, which the JSON lists);
+    - a year's overview and ranking views, an agency page, a region page: its reports' contents
+      and problems.
+
+    Such files are trusted to be as the last build left them, as the edit fast path trusts the
+    files it does not touch (:mod:`govsite.delta`). Returns None — every file is looked at — when
+    nothing changed (a build that runs because the output was edited by hand).
+    """
+    def rows(diags: list[Diagnostic]) -> list[tuple]:
+        return [(d.line, d.column, d.severity, d.rule, d.message) for d in diags]
+
+    changed = [r for r in index.reports if hashes.get(r.path) is None or previous_inputs.get(r.path) != hashes[r.path]]
+    troubled = [r for r in index.reports
+                if rows(index.problems.get(r.path, [])) != rows(previous_problems.get(r.path, []))]
+    if not changed and not troubled:
+        return None
+    dirty: set[str] = set()
+    years: set[str] = set()
+    for r in changed:
+        dirty.update(f"{x.url}index.html" for x in index.by_agency.get(r.agency, ()))
+        dirty.add(f"{r.url}report.csv")
+    for r in changed + troubled:
+        dirty.update((f"{r.url}index.html", f"{r.url}report.json"))
+        years.add(str(r.year))
+        agency = index.agency_of(r)
+        dirty.add(f"{agency.url}index.html")
+        for depth in range(len(agency.region) + 1):
+            node = index.regions.get(agency.region[:depth])
+            if node is not None:
+                dirty.add(f"{node.file_path}index.html")
+
+    def carried(rel: str) -> bool:
+        if rel in dirty:
+            return False
+        parts = rel.split("/")
+        if parts[0].isdigit():
+            if len(parts) == 3:  # <year>/<slug>/<file>: a report's page or data
+                return parts[2] in _REPORT_FILES
+            # <year>/index.html, <year>/ranking/<figure>/index.html
+            return parts[0] not in years and (parts[1:] == ["index.html"]
+                                              or (len(parts) == 4 and parts[1] == "ranking" and parts[3] == "index.html"))
+        if parts[-1] != "index.html":
+            return False
+        return (parts[0] == "agency" and len(parts) == 3) or parts[0] == "region"
+
+    return carried
+
+
 def _materialise(data: Any) -> bytes:
     """Pages built from other (lazy) pages: render the inner ones."""
     return data.make() if isinstance(data, _Lazy) else data
@@ -1206,6 +1278,7 @@ def _walk(worker: int, workers: int) -> str:
     made: set[str] = set()
     staging = str(staging_dir)
     previous_out = None if last_out is None else str(last_out)
+    carry = renderer.carry if in_place else None
     folders = _Folders(staging)
     try:
         for name, fn in saved.items():
@@ -1219,6 +1292,9 @@ def _walk(worker: int, workers: int) -> str:
                 continue
             made.add(rel)
             rel = safe_relpath(rel)
+            if carry is not None and rel in previous and carry(rel):
+                out.append((rel, previous[rel][1], previous[rel][0], False))  # as the last build left it
+                continue
             key = item.key if isinstance(item, _Lazy) else None
             if isinstance(item, _SitePage):
                 key = digest(key, rel)

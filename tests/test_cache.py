@@ -349,3 +349,28 @@ def test_damaged_worker_stores_only_cost_time(site: Path, tmp_path: Path, name: 
     (site / CACHE_DIR / name).write_bytes(b"not a database " * 100)
     assert build(site).pages
     assert_same_as_cold(site, tmp_path)
+
+
+def test_cell_edit_looks_only_at_the_files_of_what_changed(site: Path, tmp_path: Path, monkeypatch) -> None:
+    """Issue 7: after a cell edit the walk does not key or stat the files whose scope holds no
+    changed report (their keys are the last build's); the output is still a cold build's."""
+    looked: list[str] = []
+    real = build_module._reuse
+
+    def counting(rel, *args):
+        looked.append(rel)
+        return real(rel, *args)
+
+    monkeypatch.setattr(build_module, "_reuse", counting)
+    build(site, workers=1)
+    everything = len(looked)
+    _edit_cell(one_report(site), "5")
+    looked.clear()
+    result = build(site, workers=1)
+    assert result.parsed == 1
+    # Only site-wide pages and the edited report's agency, year and regions are looked at.
+    assert 0 < len(looked) < everything / 4, (len(looked), everything)
+    assert not [rel for rel in looked if rel.endswith("/report.csv")][1:], looked
+    monkeypatch.setattr(build_module, "_reuse", real)
+    assert_same_as_cold(site, tmp_path)
+
