@@ -1241,6 +1241,15 @@ def _owner(rel: str, workers: int) -> int:
     return h % workers
 
 
+def _renderer_of(rel: str, workers: int) -> int:
+    """The worker that writes ``rel`` when the build walks only what changed (see :func:`_carried`):
+    not worker 0, which has the whole-site data files to make (issue 7: they were most of a cell
+    edit's walk, on top of worker 0's share of the pages)."""
+    if workers <= 1:
+        return 0
+    return 1 + zlib.crc32(rel.encode("utf-8")) % (workers - 1)
+
+
 #: report.csv files are split in ``CSV_BUCKETS`` buckets per worker, of which worker 0 takes
 #: ``WORKER0_CSV_BUCKETS`` (issue 7: 40 % with two workers, which evens their CPU time at 1k and 10k).
 CSV_BUCKETS = 10
@@ -1284,15 +1293,16 @@ def _walk(worker: int, workers: int) -> str:
         for name, fn in saved.items():
             setattr(render_module, name, renderer.per_report(fn))
         for rel, item in renderer.pages():
+            kept = carry is not None and rel in previous and carry(rel)
             if isinstance(item, _Mine):
                 item = item.data
-            elif _owner(rel, workers) != worker:
+            elif (_owner(rel, workers) if kept or carry is None else _renderer_of(rel, workers)) != worker:
                 continue
             if rel in made:
                 continue
             made.add(rel)
             rel = safe_relpath(rel)
-            if carry is not None and rel in previous and carry(rel):
+            if kept:
                 out.append((rel, previous[rel][1], previous[rel][0], False))  # as the last build left it
                 continue
             key = item.key if isinstance(item, _Lazy) else None

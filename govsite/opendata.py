@@ -502,7 +502,36 @@ def compress(data: bytes) -> Piece:
 
 
 def _crc32_combine(crc1: int, crc2: int, size2: int) -> int:
-    """The CRC-32 of A + B from those of A and B (``len(B) == size2``).
+    """The CRC-32 of A + B from those of A and B (``len(B) == size2``): zlib's ``crc32_combine``
+    from the zlib library Python's own module is linked with (issue 7: ~1 µs instead of ~8 µs, for
+    each of the 20,000 pieces of a 10,000-report archive), else :func:`_crc32_combine_py`."""
+    combine = _ZLIB_COMBINE[0] if _ZLIB_COMBINE else _load_zlib_combine()
+    return combine(crc1, crc2, size2)
+
+
+_ZLIB_COMBINE: list[Callable[[int, int, int], int]] = []
+
+
+def _load_zlib_combine() -> Callable[[int, int, int], int]:
+    """zlib's ``crc32_combine`` through ctypes, checked on a known case; the Python one otherwise."""
+    combine: Callable[[int, int, int], int] = _crc32_combine_py
+    try:
+        import ctypes
+
+        lib = ctypes.CDLL("libz.so.1")
+        fn = lib.crc32_combine
+        fn.restype, fn.argtypes = ctypes.c_ulong, (ctypes.c_ulong, ctypes.c_ulong, ctypes.c_long)
+        a, b = b"govsite ", "年度报告".encode("utf-8") * 3
+        if fn(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b):
+            combine = fn
+    except (OSError, AttributeError):  # no such library (another platform): the Python one
+        pass
+    _ZLIB_COMBINE.append(combine)
+    return combine
+
+
+def _crc32_combine_py(crc1: int, crc2: int, size2: int) -> int:
+    """:func:`_crc32_combine` in Python.
 
     CRC-32 is affine in its start value: crc(B, c) = crc(B, 0) ^ crc(0…0, c) ^ crc(0…0, 0) with as
     many zero bytes as B has, and the last two terms are M(c), M the linear map "feed n zero bytes

@@ -151,6 +151,15 @@ def test_crc32_combine(size: int) -> None:
     a, b = bytes(range(256)) * 3 + b"x", bytes((i * 7 + size) % 251 for i in range(size))
     assert opendata._crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
     assert opendata._crc32_combine(0, zlib.crc32(b), len(b)) == zlib.crc32(b)
+    # The Python fallback (when zlib's own cannot be loaded) gives the same.
+    assert opendata._crc32_combine_py(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+    assert opendata._crc32_combine_py(0, zlib.crc32(b), len(b)) == zlib.crc32(b)
+
+
+def test_crc32_combine_is_zlibs_own() -> None:
+    """Issue 7: zlib's crc32_combine (through ctypes) where the library is there, as on Debian."""
+    opendata._crc32_combine(1, 2, 3)
+    assert opendata._ZLIB_COMBINE and opendata._ZLIB_COMBINE[0] is not opendata._crc32_combine_py
 
 
 def test_piece_store_damaged_or_locked(reports, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
