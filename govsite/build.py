@@ -1075,10 +1075,11 @@ class _LazyRenderer(Renderer):
             piece = stored[0]
             return _Lazy(lambda: year_csv(reports), key), lambda: (from_stored(piece), piece[2])
         data = year_csv(reports)
-        member = deflated(data)
-        piece = stored_form(member)
-        self._piece_store().put(key, (piece, EMPTY_PIECE))
-        return _Lazy(lambda: data, key), lambda: (member, len(data))
+        member, size = deflated(data), len(data)
+        store = self._piece_store()
+        store.put(key, (stored_form(member), EMPTY_PIECE))
+        store.flush()  # not held until the batch is full (issue 7: ~1.5 MB a year at 100,000 reports)
+        return _Lazy(lambda: data, key), lambda: (member, size)
 
     def region_sums(self, node, year: int, reports: list[Report],
                     compute: Callable[[], list[Aggregate]]) -> list[Aggregate]:  # type: ignore[override]
@@ -1451,6 +1452,8 @@ class _Folders:
         folder, _, _ = rel.rpartition("/")
         if folder not in self.made:
             os.makedirs(f"{self.root}/{folder}" if folder else self.root, exist_ok=True)
+            if len(self.made) >= 4096:  # a file's folder is mostly the last one's: the set stays small
+                self.made.clear()
             self.made.add(folder)
         return f"{self.root}/{rel}"
 

@@ -658,6 +658,10 @@ class PieceStore:
         if len(self.new) >= self.batch:
             self._flush()
 
+    def flush(self) -> None:
+        """Write what :meth:`put` holds now (a large piece need not wait for the batch)."""
+        self._flush()
+
     def _flush(self) -> None:
         if self.db is not None and self.new:
             self.db.execute("BEGIN IMMEDIATE")
