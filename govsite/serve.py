@@ -22,6 +22,7 @@ so the livereload package can be replaced without touching this module.
 
 from __future__ import annotations
 
+import fcntl
 import html
 import os
 import shutil
@@ -35,6 +36,7 @@ from typing import Callable, Literal
 from urllib.parse import quote, unquote
 
 from .build import Builder, BuildResult, default_workers
+from .cache import CACHE_DIR
 from .config import CONFIG_NAME, Config
 from .diagnostics import Diagnostic, GovsiteError
 
@@ -231,8 +233,32 @@ def diagnostic_problem(d: Diagnostic) -> Problem:
     return Problem(where, f"[{d.rule}] {d.message}")
 
 
+def kept_workdir(root: Path) -> tuple[Path, int] | None:
+    """The preview's folder kept between sessions, ``.govsite-cache/serve``, and the open lock file
+    that makes it this process's; None when another preview of the site holds it (or the cache
+    folder cannot be made): that preview then builds into a temporary folder of its own.
+
+    Issue 7: a preview built into a new temporary folder each session rendered every page again
+    when it started (the last build's files were gone), and so did the next ``govsite build``.
+    Kept, a restart finds its last build as it left it; ``govsite build`` links the unchanged
+    files from it. Deleting ``.govsite-cache`` removes it with the rest of the cache.
+    """
+    folder = root / CACHE_DIR / "serve"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root / CACHE_DIR / "serve.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return folder, fd
+
+
 class Preview:
-    """The preview's state: builds into a private folder and decides what each request gets.
+    """The preview's state: builds into its folder and decides what each request gets.
 
     ``builder`` is a kept :class:`govsite.build.Builder` unless a test provides another with the
     signature of :func:`govsite.build.build`; the preview only relies on it writing a complete site
@@ -252,6 +278,9 @@ class Preview:
             kept = self._kept
             builder = lambda _root, **kw: kept.build(**kw)  # noqa: E731
         self.builder = builder
+        self._lock_fd: int | None = None
+        if workdir is None and self._kept is not None and (folder := kept_workdir(root)) is not None:
+            workdir, self._lock_fd = folder
         self._own_workdir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="govsite-serve-"))
         self.output = self.workdir / "site"
@@ -310,9 +339,13 @@ class Preview:
         return Outcome(served, time.perf_counter() - start)
 
     def close(self) -> None:
-        """Remove the private build folder (only if the preview created it)."""
+        """Remove the private build folder (only if the preview created it); a kept one stays for
+        the next session (:func:`kept_workdir`)."""
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock
+            self._lock_fd = None
 
     def __enter__(self) -> Preview:
         return self

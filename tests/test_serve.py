@@ -245,11 +245,13 @@ def test_burst_is_one_rebuild_and_ctrl_c_is_clean(server: Server, site: Path) ->
     assert server.count("已重新生成") == rebuilt + 1
     assert "等 200 个文件" in server.output()
 
-    build_dirs = list(server.tmp.iterdir())
-    assert len(build_dirs) == 1 and build_dirs[0].name.startswith("govsite-serve-")
+    # The preview builds into its folder in the build cache, kept for the next session (issue 7).
+    assert list(server.tmp.iterdir()) == []
+    kept = site / ".govsite-cache" / "serve" / "site"
+    assert (kept / "burst" / "file199.txt").is_file()
     assert server.stop() == 0
     assert "预览已停止" in server.output() and "Traceback" not in server.output()
-    assert list(server.tmp.iterdir()) == []  # the private build folder is gone
+    assert list(server.tmp.iterdir()) == [] and (kept / "index.html").is_file()
     assert site_state(site, skip=static) == before  # nothing else in the site was touched
     assert not (site / "public").exists()
 

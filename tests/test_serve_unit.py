@@ -212,6 +212,7 @@ def test_preview_equals_a_full_build_and_stays_in_its_folder(tmp_path: Path) -> 
     text = report.read_text(encoding="utf-8")
     with Preview(site) as p:
         work = p.workdir
+        assert work == site / ".govsite-cache" / "serve"  # kept for the next session (issue 7)
         root = p.rebuild().served.root
         assert root == work / "site"
         home = (root / "index.html").stat().st_ino
@@ -227,9 +228,29 @@ def test_preview_equals_a_full_build_and_stays_in_its_folder(tmp_path: Path) -> 
         full = build(site, output=tmp_path / "full")
         assert full.pages
         assert tree(root) == tree(full.output)
-    assert not work.exists()
+    assert sorted(work.iterdir()) == [root]  # kept, in the build cache
     report.write_text(text, encoding="utf-8")
-    assert files() == before  # nothing written in the site
+    assert files() == before  # nothing written in the site outside the build cache
+
+
+def test_a_restarted_preview_finds_its_last_build(tmp_path: Path) -> None:
+    """Issue 7: the preview's folder is kept in the build cache, so a restart with nothing changed
+    is a no-op (the files are the very same), and a second preview of the same site at the same
+    time builds into a temporary folder of its own, removed when it stops."""
+    site = copy_site(tmp_path / "site")
+    with Preview(site) as first:
+        assert not first.rebuild().served.broken
+        home = first.output / "index.html"
+        inode = home.stat().st_ino
+    with Preview(site) as again:
+        assert again.workdir == first.workdir
+        assert again.rebuild().served.root == first.output
+        assert home.stat().st_ino == inode  # nothing rendered again, nothing moved
+        with Preview(site) as second:
+            assert second.workdir != again.workdir and second.workdir.name.startswith("govsite-serve-")
+            assert not second.rebuild().served.broken
+            other = second.workdir
+        assert not other.exists()
 
 
 def test_files_move_into_the_preview_under_its_lock(tmp_path: Path) -> None:
