@@ -58,10 +58,10 @@ import tempfile
 import time
 import zlib
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby, repeat
-from operator import itemgetter, sub
+from operator import attrgetter, itemgetter, sub
 from pathlib import Path
 from typing import Protocol
 
@@ -285,14 +285,35 @@ def file_digest(blob: bytes) -> bytes:
     return hashlib.blake2b(blob, digest_size=FILE_DIGEST_SIZE).digest()
 
 
+#: The string encoder ``json.dumps(..., ensure_ascii=False)`` uses (the C one when available).
+_json_str = json.encoder.encode_basestring
+
+#: A :class:`SearchDoc`'s fields as a tuple, in :data:`_DocFields` order: the form in which a unit's
+#: documents go to a worker (issue 7: a tuple pickles and unpickles in half the time of the object).
+_doc_fields = attrgetter("url", "title", "agency", "year", "region", "level", "text")
+_DocFields = tuple[str, str, str, int, Sequence[str], str, str]
+
+
+def _doc_json(url: str, title: str, agency: str, year: int, region: Sequence[str], level: str,
+              text: str) -> bytes:
+    """The UTF-8 JSON of a document file: ``json.dumps`` of the record with sorted keys, compact.
+
+    Issue 7: ``json.dumps`` with non-default arguments makes a new encoder per call; for the usual
+    field types the same text is put together directly, with the very string encoder it would use
+    (any other type goes through ``json.dumps``, so the bytes never differ).
+    """
+    if type(year) is int and type(url) is type(title) is type(agency) is type(level) is type(text) is str \
+            and all(type(r) is str for r in region):
+        enc = _json_str
+        return (f'{{"a":{enc(agency)},"l":{enc(level)},"r":[{",".join(map(enc, region))}],"t":{enc(title)},'
+                f'"u":{enc(url)},"x":{enc(text)},"y":{year!r}}}').encode()
+    record = {"u": url, "t": title, "a": agency, "y": year, "r": list(region), "l": level, "x": text}
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
 def doc_blob(doc: SearchDoc) -> bytes:
     """The bytes of a document's file ``d/<id // 1000>/<id>.gz``."""
-    record = {
-        "u": doc.url, "t": doc.title, "a": doc.agency, "y": doc.year,
-        "r": list(doc.region), "l": doc.level, "x": doc.text,
-    }
-    return _gzip(json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(),
-                 DOC_LEVEL)
+    return _gzip(_doc_json(*_doc_fields(doc)), DOC_LEVEL)
 
 
 def doc_path(doc_id: int) -> str:
@@ -519,12 +540,13 @@ def _gc_paused(func: Callable) -> Callable:
 _Section = tuple[list[str], array.array, list[str], array.array, list[bytes]]
 
 
-def _sections(lists: dict[str, list[int]], buckets: int) -> list[_Section]:
+def _sections(lists: dict[str, list[int]], buckets: int, repeats: Container[str] = ()) -> list[_Section]:
     """Split one unit's posting lists by bucket and varint-encode them (see :data:`_Section`).
 
     Issue 7: the unit encodes its lists, so that bytes, not ints, are pickled, unpickled and joined;
     the merge only encodes the gap between the last id of a unit and the first of the next. Most keys
-    of a unit have one id: they skip the list machinery.
+    of a unit have one id: they skip the list machinery. The lists are strictly increasing, but for
+    the keys in ``repeats``, which may list an id twice.
     """
     out: list[_Section] = [([], array.array("L"), [], array.array("L"), []) for _ in range(buckets)]
     mask = buckets - 1
@@ -537,6 +559,11 @@ def _sections(lists: dict[str, list[int]], buckets: int) -> list[_Section]:
             continue
         keys.append(key)
         meta.extend((len(ids), ids[0], ids[-1]))
+        if ids[-1] - ids[0] == len(ids) - 1 and key not in repeats:
+            # issue 7: consecutive ids (a key in every document of the unit, or of a run of them;
+            # a sixth of the postings of a real corpus) are gaps of 1, made without a pass per id
+            bodies.append(b"\x01" * (len(ids) - 1))
+            continue
         try:  # gaps below 128: one byte each, the common case
             body = bytes(map(sub, ids[1:], ids))
             if not body.isascii():
@@ -551,11 +578,11 @@ def _sections(lists: dict[str, list[int]], buckets: int) -> list[_Section]:
 
 
 @_gc_paused
-def _index_chunk(chunk: int, first_id: int, docs: list[SearchDoc], out_dir: str, tmp: str,
+def _index_chunk(chunk: int, first_id: int, docs: list[_DocFields], out_dir: str, tmp: str,
                  buckets: int, keep_keys: bool = False) -> _ChunkResult:
     """Write the document files of one chunk (or unit of one) and spill its postings, by bucket.
 
-    Runs in a worker process (or inline). Bigrams are collected as pair codes (:func:`_pair_codes`)
+    Runs in a worker process (or inline), on the documents' fields (:data:`_doc_fields`). Bigrams are collected as pair codes (:func:`_pair_codes`)
     and turned into strings once per unit; the keys and postings are exactly those of
     :func:`doc_keys` (but for a region with an empty level, where ``"r:"`` is a filter key and a
     bigram at once and the document is listed twice). The lists are spilled encoded, by bucket
@@ -566,13 +593,15 @@ def _index_chunk(chunk: int, first_id: int, docs: list[SearchDoc], out_dir: str,
     other_lists: dict[str, list[int]] = defaultdict(list)  # "1:", "r:" and "l:" keys
     to_all = pair_lists.__getitem__
     to_names = name_pair_lists.__getitem__
+    to_other = other_lists.__getitem__
+    one_char = "1:".__add__
     append = list.append
     digests: list[bytes] = []
     doc_bytes = 0
     doc_dir = os.path.join(out_dir, DOC_DIR)
     sub_dir = doc_dir
-    for doc_id, doc in enumerate(docs, first_id):
-        blob = doc_blob(doc)
+    for doc_id, (url, title, agency, year, region, level, text) in enumerate(docs, first_id):
+        blob = _gzip(_doc_json(url, title, agency, year, region, level, text), DOC_LEVEL)
         if doc_id == first_id or doc_id % DOCS_PER_DIR == 0:
             sub_dir = os.path.join(doc_dir, str(doc_id // DOCS_PER_DIR))
             os.makedirs(sub_dir, exist_ok=True)
@@ -580,17 +609,16 @@ def _index_chunk(chunk: int, first_id: int, docs: list[SearchDoc], out_dir: str,
         digests.append(file_digest(blob))
         doc_bytes += len(blob)
 
-        names = _fold_fast(names_text(doc.title, doc.agency))
-        full = names + "\n" + _fold_fast("\n".join((" ".join(doc.region), str(doc.year), doc.text)))
+        names = _fold_fast(names_text(title, agency))
+        full = names + "\n" + _fold_fast("\n".join((" ".join(region), str(year), text)))
         # Issue 7: one append per posting is most of the work; map makes those calls in C.
         _consume(map(append, map(to_all, _pair_codes(full)), repeat(doc_id)))
         _consume(map(append, map(to_names, _pair_codes(names)), repeat(doc_id)))
-        for ch in unigrams(names):
-            other_lists["1:" + ch].append(doc_id)
-        for depth in range(1, len(doc.region) + 1):
-            other_lists["r:" + "/".join(doc.region[:depth])].append(doc_id)
-        if doc.level:
-            other_lists["l:" + doc.level].append(doc_id)
+        _consume(map(append, map(to_other, map(one_char, unigrams(names))), repeat(doc_id)))
+        for depth in range(1, len(region) + 1):
+            other_lists["r:" + "/".join(region[:depth])].append(doc_id)
+        if level:
+            other_lists["l:" + level].append(doc_id)
 
     keys, with_ws = _pair_strs(pair_lists)
     all_lists = dict(zip(keys, pair_lists.values()))
@@ -599,15 +627,20 @@ def _index_chunk(chunk: int, first_id: int, docs: list[SearchDoc], out_dir: str,
     for key in with_ws:  # bigrams never span whitespace (the names' pairs are among the full text's)
         all_lists.pop(key, None)
         name_lists.pop(key, None)
+    repeats: set[str] = set()
     for key, ids in other_lists.items():
         pair_ids = all_lists.get(key)
         # "r:" of an empty region level is also a bigram: the document is listed twice
-        all_lists[key] = ids if pair_ids is None else sorted(pair_ids + ids)
+        if pair_ids is None:
+            all_lists[key] = ids
+        else:
+            all_lists[key] = sorted(pair_ids + ids)
+            repeats.add(key)
 
     postings = sum(map(len, all_lists.values())) + sum(map(len, name_lists.values()))
     offsets = []
     with open(os.path.join(tmp, f"c{chunk:05d}"), "wb") as f:
-        for part in zip(_sections(all_lists, buckets), _sections(name_lists, buckets)):
+        for part in zip(_sections(all_lists, buckets, repeats), _sections(name_lists, buckets)):
             offsets.append(f.tell())
             pickle.dump(part, f, protocol=pickle.HIGHEST_PROTOCOL)
         offsets.append(f.tell())
@@ -802,8 +835,8 @@ def write_index(
                 r.key_list = None
 
             def submit() -> None:
-                args = (len(results) + len(pending), doc_id - len(batch), list(batch), str(out_dir),
-                        tmp_name, buckets, unit_docs < chunk_docs)
+                args = (len(results) + len(pending), doc_id - len(batch), list(map(_doc_fields, batch)),
+                        str(out_dir), tmp_name, buckets, unit_docs < chunk_docs)
                 batch.clear()
                 if pool is None:
                     take(_index_chunk(*args))
