@@ -612,7 +612,13 @@ class Builder:
         if cache is not None:
             # Pages written this build live in `out` now; record their stat so reuse can verify them
             # (a page reused keeps its record). Streamed from the walk logs into the cache.
-            cache.save_pages(_page_records(pages, previous, out))
+            if in_place and last_out == Path(os.path.abspath(out)):
+                # Committed in place over the last build: only the records that changed are written
+                # (issue 7: all 32,000 were, after a cell edit at 10,000 reports).
+                changed, dropped = _changed_records(pages, previous, out, staging.deleted)
+                cache.update_pages(changed, forget=dropped)
+            else:
+                cache.save_pages(_page_records(pages, previous, out))
             trace("page records saved")
             cache.save_snapshot(*pack(self._snapshot(site, inputs, base, renderer.shape, sigs)))
             trace("snapshot saved")
@@ -1456,6 +1462,27 @@ class _Folders:
                 self.made.clear()
             self.made.add(folder)
         return f"{self.root}/{rel}"
+
+
+def _changed_records(pages: _PageStats, previous: dict[str, tuple[str, int, int]], out: Path,
+                     deleted: list[str]) -> tuple[dict[str, tuple[str, int, int]], list[str]]:
+    """The page records an in-place build changed — ``(key, size, mtime_ns)`` of each keyed file it
+    rendered — and those to forget: files it deleted, and files it wrote without a key. Every
+    other record stands (its file was kept or reused as recorded)."""
+    changed: dict[str, tuple[str, int, int]] = {}
+    dropped = [rel for rel in deleted if rel in previous]
+    for rel, _, key, rendered in pages.rows():
+        if key is None:
+            if rel in previous:
+                dropped.append(rel)
+        elif rendered:
+            try:
+                st = os.stat(f"{out}/{rel}")
+            except OSError:
+                dropped.append(rel)
+                continue
+            changed[rel] = (key, st.st_size, st.st_mtime_ns)
+    return changed, dropped
 
 
 def _reuse(rel: str, key: str, previous: dict[str, tuple[str, int, int]], last_out: str | None,

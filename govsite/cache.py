@@ -241,9 +241,11 @@ class BuildCache:
             self.db.execute("DELETE FROM pages")
             self.db.executemany("INSERT INTO pages VALUES (?,?,?,?)", rows)
 
-    def update_pages(self, pages: dict[str, tuple[str, int, int]]) -> None:
-        """Replace the records of some pages only (the fast path rewrites a few)."""
+    def update_pages(self, pages: dict[str, tuple[str, int, int]], forget: Iterable[str] = ()) -> None:
+        """Replace the records of some pages only (a build that rewrote a few), and drop those of
+        the pages in ``forget``."""
         with self._transaction():
+            self.db.executemany("DELETE FROM pages WHERE path=?", [(p,) for p in forget])
             self.db.executemany("INSERT OR REPLACE INTO pages VALUES (?,?,?,?)",
                                 [(p, *v) for p, v in sorted(pages.items())])
 
@@ -280,14 +282,23 @@ class BuildCache:
     # --- the snapshot of the last build (govsite.delta) ------------------------------------------
 
     def save_snapshot(self, head: Any, parts: dict[str, Iterable[bytes]]) -> None:
-        """Replace the snapshot: a small pickled head and, per part, its chunks (streamed)."""
+        """Replace the snapshot: a small pickled head and, per part, its chunks (streamed). A chunk
+        stored with the same bytes is left as it is (issue 7: after an edit most are), compared
+        by SQLite without reading it into Python."""
         with self._transaction():
-            self.db.execute("DELETE FROM snapshot")
-            self.db.execute("INSERT INTO snapshot VALUES ('', 0, ?)",
+            self.db.execute("DELETE FROM snapshot WHERE part NOT IN (%s)" % ",".join("?" * (len(parts) + 1)),
+                            ["", *parts])
+            self.db.execute("INSERT OR REPLACE INTO snapshot VALUES ('', 0, ?)",
                             (pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL),))
             for part, chunks in parts.items():
-                self.db.executemany("INSERT INTO snapshot VALUES (?, ?, ?)",
-                                    ((part, i, c) for i, c in enumerate(chunks)))
+                count = 0
+                for i, chunk in enumerate(chunks):
+                    count = i + 1
+                    same = self.db.execute("SELECT data = ? FROM snapshot WHERE part=? AND i=?",
+                                           (chunk, part, i)).fetchone()
+                    if not (same and same[0]):
+                        self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?)", (part, i, chunk))
+                self.db.execute("DELETE FROM snapshot WHERE part=? AND i>=?", (part, count))
 
     def load_snapshot(self) -> tuple[Any, dict[str, list[bytes]]] | None:
         """The head and the parts :meth:`save_snapshot` stored, or None."""

@@ -374,3 +374,30 @@ def test_cell_edit_looks_only_at_the_files_of_what_changed(site: Path, tmp_path:
     monkeypatch.setattr(build_module, "_reuse", real)
     assert_same_as_cold(site, tmp_path)
 
+
+
+def test_page_records_after_an_edit_are_a_cold_builds(site: Path, tmp_path: Path) -> None:
+    """Issue 7: a build in place writes only the page records that changed; the records are then
+    those a cold build of the same content makes (same files, same keys), each matching its file."""
+    from govsite.cache import BuildCache
+
+    build(site)
+    _edit_cell(one_report(site), "6")
+    build(site)
+
+    def records(root: Path) -> dict[str, tuple[str, int]]:
+        cache = BuildCache(root)
+        try:
+            pages = cache.pages()
+        finally:
+            cache.close()
+        for rel, (_, size, mtime) in pages.items():
+            st = (root / "public" / rel).stat()
+            assert (st.st_size, st.st_mtime_ns) == (size, mtime), rel
+        return {rel: (key, size) for rel, (key, size, _) in pages.items()}
+
+    after_edit = records(site)
+    shutil.rmtree(site / CACHE_DIR)
+    shutil.rmtree(site / "public")
+    build(site)
+    assert after_edit == records(site)
