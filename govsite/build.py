@@ -48,6 +48,7 @@ from .config import Config, require_config
 from .delta import Snapshot, Stub, doc_ids, pack, signature, stub_row, try_delta, unpack
 from .diagnostics import Diagnostic, GovsiteError
 from .formats import FORMATS
+from .lazyload import lazy_site
 from .load import content_files, display_path, load_report
 from .model import Report
 from .opendata import (EMPTY_PIECE, Deflated, PieceStore, deflated, from_stored, report_csv, report_csv_and_pieces,
@@ -530,10 +531,16 @@ class Builder:
         # What the pages of the last build were made of, to walk only the pages of what changed.
         last_made = ((snapshot.shape, snapshot.problems) if snapshot is not None and snapshot.base == base
                      else None)
+        # A one-off build after a few content edits loads only the changed reports (the others
+        # when a page needs them); a kept builder (serve) has them all in memory already.
+        lazy = (self._load_lazy(cfg, inputs, code_fp, cache, snapshot)
+                if cache is not None and snapshot is not None and snapshot.base == base and not self._parsed
+                else None)
         del snapshot, stored
 
-        site, parsed = self._load(cfg, inputs, code_fp, cache)
-        trace(f"loaded and checked: {len(site.reports)} reports, {parsed} parsed")
+        site, parsed = lazy[:2] if lazy is not None else self._load(cfg, inputs, code_fp, cache)
+        trace(f"loaded and checked: {len(site.reports)} reports, {parsed} parsed"
+              + (" (the others when needed)" if lazy is not None else ""))
         result = BuildResult(site, out, parsed=parsed)
         blocking = [d for d in site.diagnostics if d.is_error or strict]
         structural = [d for d in blocking if not d.rule.startswith("R")]
@@ -543,8 +550,8 @@ class Builder:
         result.per_year = _per_year(site.reports)
 
         hashes = {i.shown: i.hash for i in inputs}
-        sigs = self._signatures(inputs, previous_inputs or {}, previous_sigs)
-        del previous_sigs
+        sigs = lazy[2] if lazy is not None else self._signatures(inputs, previous_inputs or {}, previous_sigs)
+        del previous_sigs, lazy
         index = SiteIndex(cfg, site.reports, problems=_by_path(site.diagnostics))
         previous = cache.pages() if cache else {}
         last_out = Path(last["path"]) if last else None
@@ -729,11 +736,35 @@ class Builder:
 
     # --- stage 1–2: parse and check, from the cache where possible -----------------------------
 
-    def _load(self, cfg: Config, inputs: list[_Input], code_fp: str,
-              cache: BuildCache | None) -> tuple[Site, int]:
+    def _load_lazy(self, cfg: Config, inputs: list[_Input], code_fp: str, cache: BuildCache,
+                   snapshot: Snapshot) -> tuple[Site, int, dict[str, str]] | None:
+        """The site with only the changed reports loaded (:mod:`govsite.lazyload`), the number
+        parsed and every report's signature; None when the whole site must be loaded."""
         for i in inputs:
             if i.hash is not None:
                 i.key = digest(code_fp, i.hash)
+        counts: list[int] = []
+
+        def parse(changed: list[_Input]) -> dict[str, tuple[Report | None, list[Diagnostic]]]:
+            counts.append(self._parse_keys(changed, cache))
+            return {i.key: self._parsed[i.key] for i in changed if i.key is not None}
+
+        lazy = lazy_site(inputs, snapshot, str(cache.path), parse, signature)
+        if lazy is None:
+            return None
+        # The unchanged reports' entries are this build's too: kept by the prune, read when needed.
+        cache.used_parsed.update(i.key for i in inputs if i.key)
+        cache.prune_parsed()
+        self._parsed = dict(lazy.parsed)
+        self._unstable &= set(self._parsed)
+        self._compactor.forget_unused()
+        unstable = {i.shown for i in inputs if i.key in self._unstable}
+        sigs = {p: s for p, s in lazy.sigs.items() if p not in unstable}
+        return Site(cfg, lazy.reports, ordered(lazy.diagnostics), len(inputs)), sum(counts), sigs
+
+    def _parse_keys(self, inputs: list[_Input], cache: BuildCache | None) -> int:
+        """Put the parse of each of ``inputs`` (keys set) in ``self._parsed``: from memory, from the
+        cache, or parsed now (and stored); returns how many were parsed."""
         wanted = [i.key for i in inputs if i.key and i.key not in self._parsed]
         found = cache.get_parsed(wanted) if cache and wanted else ()
         for key, data in found:
@@ -762,6 +793,14 @@ class Builder:
                     batch, texts = [], {}
         if cache is not None and batch:
             self._store(cache, batch, texts)
+        return len(missing)
+
+    def _load(self, cfg: Config, inputs: list[_Input], code_fp: str,
+              cache: BuildCache | None) -> tuple[Site, int]:
+        for i in inputs:
+            if i.hash is not None:
+                i.key = digest(code_fp, i.hash)
+        parsed = self._parse_keys(inputs, cache)
         if cache is not None:
             cache.prune_parsed()
         reports: list[Report] = []
@@ -783,7 +822,7 @@ class Builder:
         self._unstable &= live
         self._compactor.forget_unused()
         diags += check_site(reports)
-        return Site(cfg, reports, ordered(diags), len(inputs)), len(missing) + sum(1 for i in inputs if i.key is None)
+        return Site(cfg, reports, ordered(diags), len(inputs)), parsed + sum(1 for i in inputs if i.key is None)
 
 
 def _per_year(reports: list[Report]) -> dict[int, int]:

@@ -401,3 +401,41 @@ def test_page_records_after_an_edit_are_a_cold_builds(site: Path, tmp_path: Path
     shutil.rmtree(site / "public")
     build(site)
     assert after_edit == records(site)
+
+
+def _diagnostics(result) -> list[tuple]:
+    return [(d.path, d.line, d.column, d.severity, d.rule, d.message) for d in result.site.diagnostics]
+
+
+@pytest.mark.parametrize("field", ["new_requests", "carried_forward", "carried_over"])
+def test_cell_edit_loads_only_what_its_pages_show(site: Path, tmp_path: Path, monkeypatch, field: str) -> None:
+    """Issue 7: a one-off build after a cell edit loads the changed report and, when a page needs
+    them, the reports of its agency, year and regions; the others stay metadata. Its diagnostics
+    (R6 across the agency's years included: carried_over / carried_forward) and its pages are a
+    cold build's."""
+    from govsite import lazyload
+
+    loads: list[str] = []
+    real = lazyload.LazyReport.load
+
+    def counting(self):
+        loads.append(self.path)
+        return real(self)
+
+    monkeypatch.setattr(lazyload.LazyReport, "load", counting)
+    build(site, workers=1)
+    # An agency with several years, edited in the middle year.
+    by_agency: dict[str, list[Path]] = {}
+    for p in sorted((site / "content").glob("*/*.md")):
+        by_agency.setdefault(p.stem, []).append(p)
+    path = next(ps[len(ps) // 2] for ps in by_agency.values() if len(ps) >= 3)
+    text = path.read_text(encoding="utf-8")
+    assert f"{field} = [" in text
+    path.write_text(text.replace(f"{field} = [", f"{field} = [7", 1), encoding="utf-8")
+    warm = build(site, workers=1)
+    assert warm.parsed == 1
+    assert 0 < len(set(loads)) < N  # some reports were needed, not all
+    monkeypatch.setattr(lazyload.LazyReport, "load", real)
+    cold = build(site, output=tmp_path / "cold", workers=1, cache=False)
+    assert _diagnostics(warm) == _diagnostics(cold)
+    assert_same_as_cold(site, tmp_path)
