@@ -1447,6 +1447,7 @@ def _write_pages(renderer: _LazyRenderer, staging: Staging, previous: dict[str, 
         workers = 1
     _RENDERER, _JOB = renderer, (staging.output, staging.dir, previous, last_out, staging.in_place)
     try:
+        trace(f"walking the pages ({workers} worker{'s' if workers > 1 else ''})")
         if workers <= 1:
             results = [_walk(0, 1)]
         else:
