@@ -22,7 +22,6 @@ so the livereload package can be replaced without touching this module.
 
 from __future__ import annotations
 
-import fcntl
 import html
 import os
 import shutil
@@ -30,10 +29,16 @@ import tempfile
 import threading
 import time
 import traceback
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal
 from urllib.parse import quote, unquote
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows: each preview builds into a temporary folder
+    fcntl = None  # type: ignore[assignment]
 
 from .build import Builder, BuildResult, default_workers
 from .cache import CACHE_DIR
@@ -243,6 +248,8 @@ def kept_workdir(root: Path) -> tuple[Path, int] | None:
     Kept, a restart finds its last build as it left it; ``govsite build`` links the unchanged
     files from it. Deleting ``.govsite-cache`` removes it with the rest of the cache.
     """
+    if fcntl is None:
+        return None
     folder = root / CACHE_DIR / "serve"
     try:
         folder.mkdir(parents=True, exist_ok=True)
