@@ -29,7 +29,6 @@ import tempfile
 import threading
 import time
 import traceback
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal
