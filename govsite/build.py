@@ -467,6 +467,7 @@ class Builder:
         self.commit_lock: AbstractContextManager[Any] = commit_lock or nullcontext()
         self._parsed: dict[str, tuple[Report | None, list[Diagnostic]]] = {}  # parse key → result
         self._unstable: set[str] = set()  # parse keys whose file changed while it was parsed
+        self._parsed_before_load = 0  # parsed by a lazy load that gave up (see _load_lazy)
         self._compactor = Compactor()  # issue 7: the kept reports' prose spooled, their rows shared
 
     # --- the build ------------------------------------------------------------------------------
@@ -751,6 +752,7 @@ class Builder:
 
         lazy = lazy_site(inputs, snapshot, str(cache.path), parse, signature)
         if lazy is None:
+            self._parsed_before_load = sum(counts)  # parsed already: the full load finds them in memory
             return None
         # The unchanged reports' entries are this build's too: kept by the prune, read when needed.
         cache.used_parsed.update(i.key for i in inputs if i.key)
@@ -800,7 +802,8 @@ class Builder:
         for i in inputs:
             if i.hash is not None:
                 i.key = digest(code_fp, i.hash)
-        parsed = self._parse_keys(inputs, cache)
+        parsed = self._parse_keys(inputs, cache) + self._parsed_before_load
+        self._parsed_before_load = 0
         if cache is not None:
             cache.prune_parsed()
         reports: list[Report] = []
