@@ -48,7 +48,7 @@ from .config import Config, require_config
 from .delta import Snapshot, Stub, doc_ids, pack, signature, stub_row, try_delta, unpack
 from .diagnostics import Diagnostic, GovsiteError
 from .formats import FORMATS
-from .lazyload import lazy_site
+from .lazyload import close_readers, lazy_site
 from .load import content_files, display_path, load_report
 from .model import Report
 from .opendata import (EMPTY_PIECE, Deflated, PieceStore, deflated, from_stored, report_csv, report_csv_and_pieces,
@@ -484,6 +484,7 @@ class Builder:
         try:
             return self._build(cfg, out, cache, clean, strict, start)
         finally:
+            close_readers()  # lazily loaded reports' connections (govsite.lazyload)
             if cache is not None:
                 cache.close()
 
@@ -550,7 +551,12 @@ class Builder:
             return result
         result.per_year = _per_year(site.reports)
 
-        hashes = {i.shown: i.hash for i in inputs}
+        # A file that changed while it was parsed has no trustworthy content hash: its pages are
+        # never reused, and the next build sees it as changed (snapshot, last build key).
+        hashes = {i.shown: None if i.key in self._unstable else i.hash for i in inputs}
+        unstable = sorted(i.shown for i in inputs if i.key is not None and i.key in self._unstable)
+        if unstable:
+            build_key = digest(build_key, "unstable", unstable)
         sigs = lazy[2] if lazy is not None else self._signatures(inputs, previous_inputs or {}, previous_sigs)
         del previous_sigs, lazy
         index = SiteIndex(cfg, site.reports, problems=_by_path(site.diagnostics))
@@ -674,7 +680,7 @@ class Builder:
         paths = {r.path for r in site.reports}
         return Snapshot(
             base=base,
-            inputs={i.shown: i.hash for i in inputs},
+            inputs={i.shown: None if i.key in self._unstable else i.hash for i in inputs},
             stubs=[stub_row(r) for r in site.reports],
             sigs=sigs,
             problems={p: ds for p, ds in problems.items() if p in paths},
@@ -750,7 +756,7 @@ class Builder:
             counts.append(self._parse_keys(changed, cache))
             return {i.key: self._parsed[i.key] for i in changed if i.key is not None}
 
-        lazy = lazy_site(inputs, snapshot, str(cache.path), parse, signature)
+        lazy = lazy_site(inputs, snapshot, str(cache.path), parse, signature, cache.parsed_keys)
         if lazy is None:
             self._parsed_before_load = sum(counts)  # parsed already: the full load finds them in memory
             return None
@@ -1086,8 +1092,11 @@ class _LazyRenderer(Renderer):
     def report_page(self, report: Report) -> Any:  # type: ignore[override]
         return _Lazy(lambda: _materialise(Renderer.report_page(self, report)), keyf=lambda: self.report_key(report))
 
-    def report_key(self, report: Report) -> str:
-        """The key of a report's page: its content and errors, its agency's reports, the shape."""
+    def report_key(self, report: Report) -> str | None:
+        """The key of a report's page: its content and errors, its agency's reports, the shape;
+        None (always rendered) when its content hash is unknown."""
+        if self.hashes.get(report.path) is None:
+            return None
         errors = [(d.line, d.rule, d.message) for d in self.site.problems.get(report.path, []) if d.is_error]
         family = [(r.path, self.hashes.get(r.path)) for r in self.site.by_agency.get(report.agency, [])]
         return digest(self.shape, report.path, self.hashes.get(report.path), errors, family)
@@ -1185,9 +1194,11 @@ class _LazyRenderer(Renderer):
         report's compressed pieces of the archive and stores them for worker 0 (issue 7: the
         archive's compression was ~0.5 s per 1,000 reports, all of it on worker 0)."""
         def lazy(report: Report, *args: Any) -> _Lazy:
-            def keyf() -> str:
-                return digest(self.site_fp, fn.__module__, fn.__qualname__, report.path,
-                              self.hashes.get(report.path), [repr(a) for a in args])
+            def keyf() -> str | None:
+                h = self.hashes.get(report.path)
+                if h is None:
+                    return None  # content not known for sure (changed while read): made again
+                return digest(self.site_fp, fn.__module__, fn.__qualname__, report.path, h, [repr(a) for a in args])
             if fn is report_csv and self.piece_path is not None:
                 return _Lazy(lambda: self._csv_and_pieces(report), keyf=keyf)
             return _Lazy(lambda: fn(report, *args), keyf=keyf)
@@ -1223,9 +1234,10 @@ def _carried(index: SiteIndex, hashes: dict[str, str | None], previous_inputs: d
     - a year's overview and ranking views, an agency page, a region page: its reports' contents
       and problems.
 
-    Such files are trusted to be as the last build left them, as the edit fast path trusts the
-    files it does not touch (:mod:`govsite.delta`). Returns None — every file is looked at — when
-    nothing changed (a build that runs because the output was edited by hand).
+    Such a file keeps the last build's record without its key being made; the walk still checks
+    that it is the file that build wrote (size and mtime, :func:`_as_recorded`) and makes it again
+    if not (deleted or edited by hand). Returns None when nothing changed (a build that runs
+    because the output was edited by hand): every file is then keyed as usual.
     """
     def rows(diags: list[Diagnostic]) -> list[tuple]:
         return [(d.line, d.column, d.severity, d.rule, d.message) for d in diags]
@@ -1342,17 +1354,20 @@ def _walk(worker: int, workers: int) -> str:
         for name, fn in saved.items():
             setattr(render_module, name, renderer.per_report(fn))
         for rel, item in renderer.pages():
-            kept = carry is not None and rel in previous and carry(rel)
+            # Decided from the records alone, the same in every worker: which worker takes the file.
+            carried = carry is not None and rel in previous and carry(rel)
             if isinstance(item, _Mine):
                 item = item.data
-            elif (_owner(rel, workers) if kept or carry is None else _renderer_of(rel, workers)) != worker:
+            elif (_owner(rel, workers) if carried or carry is None else _renderer_of(rel, workers)) != worker:
                 continue
             if rel in made:
                 continue
             made.add(rel)
             rel = safe_relpath(rel)
-            if kept:
-                out.append((rel, previous[rel][1], previous[rel][0], False))  # as the last build left it
+            # Kept without its key made, if it is still the file the last build wrote; else (deleted
+            # or edited by hand) made again below like any other.
+            if carried and _as_recorded(rel, previous[rel], previous_out):
+                out.append((rel, previous[rel][1], previous[rel][0], False))
                 continue
             key = item.key if isinstance(item, _Lazy) else None
             if isinstance(item, _SitePage):
@@ -1526,6 +1541,17 @@ def _changed_records(pages: _PageStats, previous: dict[str, tuple[str, int, int]
                 continue
             changed[rel] = (key, st.st_size, st.st_mtime_ns)
     return changed, dropped
+
+
+def _as_recorded(rel: str, record: tuple[str, int, int], last_out: str | None) -> bool:
+    """True when the last build's file ``rel`` is there with the size and mtime it recorded."""
+    if last_out is None:
+        return False
+    try:
+        st = os.stat(f"{last_out}/{rel}")
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == (record[1], record[2])
 
 
 def _reuse(rel: str, key: str, previous: dict[str, tuple[str, int, int]], last_out: str | None,

@@ -182,6 +182,15 @@ class BuildCache:
             q = f"SELECT key, data FROM parsed WHERE key IN ({','.join('?' * len(chunk))})"
             yield from self.db.execute(q, chunk).fetchall()
 
+    def parsed_keys(self, keys: list[str]) -> set[str]:
+        """Those of ``keys`` that have a parse result stored (without reading them)."""
+        found: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            q = f"SELECT key FROM parsed WHERE key IN ({','.join('?' * len(chunk))})"
+            found.update(k for (k,) in self.db.execute(q, chunk))
+        return found
+
     def put_parsed(self, items: Iterable[tuple[str, bytes]]) -> None:
         """Store pickled parse results."""
         items = list(items)

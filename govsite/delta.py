@@ -196,7 +196,7 @@ def try_delta(*, root: Path, cfg: Config, out: Path, cache: BuildCache, snapshot
         diags = diags + check_report(report)
         if signature(report, diags) != snapshot.sigs.get(i.shown) or file_hash(i.path) != i.content:
             return None  # non-prose change (or saved again meanwhile): the full build sees it all
-        i.key = digest(code_fp, i.content)
+        i.key = digest(code_fp, i.hash)  # the builder's parse key (Builder._load): path and content
         parsed[i.shown] = (report, diags, i.key)
 
     reports: list[Report] = [parsed[row[0]][0] if row[0] in parsed else Stub.of(row) for row in snapshot.stubs]

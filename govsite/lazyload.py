@@ -41,6 +41,14 @@ _CONNECTIONS: dict[tuple[int, int, str], sqlite3.Connection] = {}
 _COMPACTORS: dict[int, Compactor] = {}  # process → its compactor (forked workers have their own)
 
 
+def close_readers() -> None:
+    """Close this process's connections to parse caches (end of a build: the cache may be
+    deleted before the next one, and a long session must not keep them open)."""
+    pid = os.getpid()
+    for handle in [h for h in _CONNECTIONS if h[0] == pid]:
+        _CONNECTIONS.pop(handle).close()
+
+
 def _read(cache_file: str, key: str) -> bytes | None:
     """The pickled parse result stored at ``key``, read through this process's own connection
     (a connection must not cross a fork)."""
@@ -126,17 +134,22 @@ class LazySite:
 
 def lazy_site(inputs: list[Any], snapshot: Snapshot, cache_file: str,
               parse: Callable[[list[Any]], dict[str, tuple[Report | None, list[Diagnostic]]] | None],
-              signature: Callable[[Report, list[Diagnostic]], str]) -> LazySite | None:
+              signature: Callable[[Report, list[Diagnostic]], str],
+              stored: Callable[[list[str]], set[str]]) -> LazySite | None:
     """The site's reports with the unchanged ones lazy; None when that does not apply.
 
     ``inputs`` are the build's ``_Input`` records (``key`` set); ``parse(changed_inputs)`` gives
-    each changed input's ``(report, own diagnostics)`` by key, or None.
+    each changed input's ``(report, own diagnostics)`` by key, or None; ``stored(keys)`` says
+    which keys have a parse in the cache: a report left lazy must have one.
     """
     if [i.shown for i in inputs] != list(snapshot.inputs) or any(i.key is None for i in inputs):
         return None
     changed = [i for i in inputs if snapshot.inputs[i.shown] != i.hash]
     if not changed or len(changed) > MAX_CHANGED:
         return None
+    unchanged = [i.key for i in inputs if snapshot.inputs[i.shown] == i.hash]
+    if len(stored(unchanged)) != len(set(unchanged)):
+        return None  # a parse not in the cache (not stored, or the cache was cleared): load them all
     parsed = parse(changed)
     if parsed is None:
         return None
