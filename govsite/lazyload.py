@@ -21,7 +21,6 @@ import pickle
 import sqlite3
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 from .check import check_site

@@ -25,29 +25,12 @@ from govsite.build import Builder, build
 from govsite.cache import CACHE_DIR
 from govsite.diagnostics import GovsiteError
 
-from test_cache import N, _generator, tree  # noqa: F401 — the corpus fixture's generator
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("corpus")
-    _generator().generate(site, N)
-    return site
-
-
-@pytest.fixture
-def site(corpus: Path, tmp_path: Path, monkeypatch) -> Path:
-    dest = tmp_path / "site"
-    shutil.copytree(corpus, dest)
-    monkeypatch.setattr(build_module, "PARALLEL_MIN", 4)  # 40 reports go through the workers too
-    return dest
+from test_cache import tree
+from test_cache import _diagnostics as diags
+from test_cache import corpus, site  # noqa: F401 — the 40-report site, its builds through the workers
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def diags(result) -> list[tuple]:
-    return [(d.path, d.line, d.column, d.severity, d.rule, d.message) for d in result.site.diagnostics]
 
 
 def cold_of(site: Path, tmp_path: Path, **options):
