@@ -1502,8 +1502,8 @@ def _page_records(pages: _PageStats, previous: dict[str, tuple[str, int, int]],
 
 
 class _Folders:
-    """The folders a walk has made below the staging folder: each is made once (issue 7: one
-    ``mkdir`` per file written was ~5 % of a cold build's walk)."""
+    """The folders a walk has made recently below the staging folder, not made again (issue 7:
+    one ``mkdir`` per file written was ~5 % of a cold build's walk); at most 4,096 remembered."""
 
     __slots__ = ("root", "made")
 
