@@ -64,6 +64,15 @@ class BlobStore:
         if len(self.new) >= self.batch:
             self._flush()
 
+    def keep(self, key: str) -> None:
+        """Keep the value at ``key`` for the next build without reading it (used, for :func:`prune`)."""
+        if self.db is not None:
+            self.used.add(key)
+
+    def flush(self) -> None:
+        """Write what is waiting now (a large value need not wait for the batch)."""
+        self._flush()
+
     def _flush(self) -> None:
         if self.db is None or not (self.new or self.used):
             return

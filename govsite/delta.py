@@ -90,7 +90,11 @@ class Stub(Report):
 
 
 def stub_row(report: Report) -> tuple:
-    """The metadata of a report as stored in a snapshot (the format by its version)."""
+    """The metadata of a report as stored in a snapshot (the format by its version); a report
+    made from a snapshot row has it already (issue 7: ~8 µs per report on every build)."""
+    known = report.__dict__.get("_stub_row")
+    if known is not None:
+        return known
     return tuple(report.format.version if f == "format" else getattr(report, f) for f in STUB_FIELDS)
 
 
@@ -116,12 +120,13 @@ class Snapshot:
     others: list[Diagnostic]  # diagnostics of files that gave no report
     shape: str  # ``_LazyRenderer.shape``: a report page's key starts from it
     doc_ids: dict[str, int] = field(default_factory=dict)  # report path → search document id
+    figures: dict[str, tuple] = field(default_factory=dict)  # report path → ``render.figure_row``
 
 
 #: The snapshot's fields that grow with the site: stored in chunks of rows (one pickle of 100,000
 #: rows keeps a memo entry for each of their ~1.5 million objects, and one blob of all of them is
 #: copied twice more on its way into SQLite: ~100 MB at the end of a 100k build, issue 7).
-PACKED = ("inputs", "stubs", "sigs", "doc_ids")
+PACKED = ("inputs", "stubs", "sigs", "doc_ids", "figures")
 CHUNK_ROWS = 2000
 
 

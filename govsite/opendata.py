@@ -113,15 +113,28 @@ def wide_columns(formats: Iterable[Format]) -> list[CellColumn]:
 
 def year_csv(reports: list[Report]) -> bytes:
     """The wide CSV of one year's reports (UTF-8 with BOM)."""
+    header, rows = year_csv_rows(reports)
+    return header + b"".join(rows)
+
+
+def year_csv_rows(reports: list[Report],
+                  known: Callable[[Report], bytes | None] = lambda r: None) -> tuple[bytes, list[bytes]]:
+    """:func:`year_csv` in parts: its header line and each report's row. A row ``known(report)``
+    gives is taken as it is: the row the same report made last time, with the same columns (the
+    year's formats), :func:`wide_columns`."""
     columns = wide_columns(r.format for r in reports) if reports else wide_columns(FORMATS.values())
     buf = io.StringIO()
     buf.write("\ufeff")
     csv.writer(buf, lineterminator="\n").writerow([c for c, _ in META_COLUMNS] + [c.header for c in columns])
-    out = [buf.getvalue().encode("utf-8")]
+    out = []
     # Issue 7: a row is its report's cells in format order (:func:`_cell_values`, encoded once per
     # distinct value), put in column order by one itemgetter per format version.
     pick: dict[str, Callable[[list], tuple]] = {}
     for r in reports:
+        row = known(r)
+        if row is not None:
+            out.append(row)
+            continue
         fmt = r.format
         picker = pick.get(fmt.version)
         if picker is None:
@@ -130,7 +143,7 @@ def year_csv(reports: list[Report]) -> bytes:
         meta = _csv_fields(r.year, r.agency, r.slug, fmt.version, " / ".join(r.region), r.level,
                            r.published.isoformat() if r.published else "")
         out.append(b",".join((meta.encode("utf-8"), *cells)) + b"\n")
-    return b"".join(out)
+    return buf.getvalue().encode("utf-8"), out
 
 
 def _column_picker(fmt: Format, columns: list[CellColumn]) -> Callable[[list], tuple]:
@@ -730,7 +743,7 @@ def write_archive(out: BinaryIO, readme: str, year_files: dict[str, bytes | Defl
             csv_z.add_compressed(pieces[0])
             if pieces[1][2]:
                 if first:  # the first object of the array follows "[" without a comma
-                    json_z.add(b"\n" + _long_json(r, _cell_values(r, _compiled(r.format).groups)))
+                    json_z.add_compressed(_first_piece(r, key and f"{key}:first", store))
                     first = False
                 else:
                     json_z.add_compressed(pieces[1])
@@ -740,6 +753,19 @@ def write_archive(out: BinaryIO, readme: str, year_files: dict[str, bytes | Defl
                 for name, data in sorted(year_files.items())]
     members += [("all.csv", csv_z.close()), ("all.json", json_z.close())]
     return _zip(members, out)
+
+
+def _first_piece(report: Report, key: str | None, store: PieceStore | None) -> "Piece":
+    """The archive's first JSON object (after ``[``, without a comma), kept in ``store`` at ``key``
+    like the other pieces: a build after an edit elsewhere need not read the first report's cells."""
+    if store is not None and key:
+        stored = store.get([key]).get(key)
+        if stored is not None:
+            return stored[1]
+    piece = compress(b"\n" + _long_json(report, _cell_values(report, _compiled(report.format).groups)))
+    if store is not None and key:
+        store.put(key, (EMPTY_PIECE, piece))
+    return piece
 
 
 def readme_text(site_title: str, years: dict[int, int], report_count: int) -> str:

@@ -146,7 +146,7 @@ class _FigureMemo:
             self.year, self.rows, self.made_for = report.year, {}, ((), {})
         row = self.rows.get(id(report))
         if row is None:
-            row = self.rows[id(report)] = figure_values(report, _AGENCY_FIGURES)
+            row = self.rows[id(report)] = figure_row(report)
         return row
 
     def values(self, reports: list[Report], figure: KeyFigure) -> list:
@@ -191,6 +191,14 @@ class _FigureMemo:
 
 #: The figures of agency pages and rankings, as one tuple (see :func:`figure_values`).
 _AGENCY_FIGURES = tuple(figure_by_key(k) for k in AGENCY_FIGURES)
+
+
+def figure_row(report: Report) -> tuple:
+    """The agency figures (:data:`AGENCY_FIGURES`) of one report, as the year and ranking pages
+    show them: a report loaded lazily brings them from the last build's snapshot (issue 7: the
+    year's pages read the cells of every report of the year for these ten numbers alone)."""
+    known = report.__dict__.get("_figure_row")
+    return known if known is not None else tuple(figure_values(report, _AGENCY_FIGURES))
 
 
 def _number(value: object) -> str:
@@ -540,7 +548,7 @@ class Renderer:
         for r in reports:
             groups[" / ".join(r.region) or "未注明地区"].append(r)
         counts = {r.path: _counts(self.site.problems.get(r.path, [])) for r in reports}
-        sums = sum_by_format(reports)
+        sums = self.year_sums(year, reports)
         failing = [(r, [d for d in self.site.problems.get(r.path, [])]) for r in reports]
         failing = [(r, ds) for r, ds in failing if ds]
         fig = figure_by_key(AGENCY_FIGURES[0])
@@ -552,6 +560,20 @@ class Renderer:
             complete=completeness(year, self.site.agencies),
             page_meta=self.meta(f"{year}年度", f"{year}年度政府信息公开工作年度报告", published,
                                 description=f"{year}年度各机关政府信息公开工作年度报告、合计数据与完整性"))
+
+    def year_sums(self, year: int, reports: list[Report]) -> list[Aggregate]:
+        """The sums by format of a year's ``reports`` (a builder may take them from the kept sums
+        of the regions instead: :meth:`root_sums`)."""
+        return sum_by_format(reports)
+
+    def root_sums(self, year: int, reports: list[Report]) -> list[Aggregate] | None:
+        """``sum_by_format(reports)`` made as the root region's sums of ``year`` (the sums of the
+        regions below, :meth:`_region_year`), when the root region holds exactly ``reports``
+        (every report has its agency in the region tree); None when the site has no regions."""
+        if not self.site.has_regions():
+            return None
+        held, sums = self._region_year(self.site.regions[()], year)
+        return sums if len(held) == len(reports) else None
 
     def summary(self, ident: str, agg: Aggregate, label: str = "") -> dict:
         """An aggregate ready for a template: its official tables, key figures and two charts."""

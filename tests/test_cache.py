@@ -440,3 +440,40 @@ def test_cell_edit_loads_only_what_its_pages_show(site: Path, tmp_path: Path, mo
     cold = build(site, output=tmp_path / "cold", workers=1, cache=False)
     assert _diagnostics(warm) == _diagnostics(cold)
     assert_same_as_cold(site, tmp_path)
+
+
+def test_cell_edit_reads_no_other_report_of_its_year(tmp_path: Path, monkeypatch) -> None:
+    """Issue 7: after a cell edit, the year's overview, its ranking views and its CSV are made from
+    what the last build kept (each report's key figures in the snapshot, the regions' sums, the
+    year's CSV rows): the only reports of the year read are those of the edited agency and of the
+    agencies of the regions the edited report sums into. The output is a cold build's."""
+    from govsite import lazyload
+    from govsite.load import load_report
+
+    loads: list[str] = []
+    real = lazyload.LazyReport.load
+
+    def counting(self):
+        loads.append(self.path)
+        return real(self)
+
+    monkeypatch.setattr(lazyload.LazyReport, "load", counting)
+    site = tmp_path / "site"  # enough reports for several regions in a year
+    _generator().generate(site, 300)
+    build(site, workers=1)
+    reports = [load_report(p, site)[0] for p in sorted((site / "content").glob("*/*.md"))]
+
+    def allowed_for(edited) -> set[str]:
+        chain = {edited.region[:d] for d in range(len(edited.region) + 1)}
+        return {r.path for r in reports if r.agency == edited.agency or (r.year == edited.year and r.region in chain)}
+
+    # The report whose year has the most reports the edit must not read.
+    edited = max(reports, key=lambda e: len({r.path for r in reports if r.year == e.year} - allowed_for(e)))
+    allowed = allowed_for(edited)
+    assert len({r.path for r in reports if r.year == edited.year} - allowed) >= 3
+    path = site / edited.path
+    _edit_cell(path)
+    warm = build(site, workers=1)
+    assert warm.parsed == 1
+    assert loads and set(loads) <= allowed, sorted(set(loads) - allowed)
+    assert_same_as_cold(site, tmp_path)
