@@ -58,7 +58,8 @@ from .search import SearchDoc, write_index
 from .search.index import doc_ids as doc_ids_of
 from .search.update import update_index
 from .templates import THEME_DIR, template_error_location, use_bytecode_cache
-from .write import MANIFEST, FileData, Staging, check_output_dir, os_error_message, safe_relpath
+from .write import (MANIFEST, FileData, Staging, check_output_dir, folder_states, folders_of, os_error_message,
+                    safe_relpath)
 
 #: Below this many pages to render or files to parse, worker processes cost more than they save.
 PARALLEL_MIN = 64
@@ -605,8 +606,12 @@ class Builder:
             staging.copy_tree(cfg.static_dir)
             result.search_reused = search.finish()
             trace("search index")
+            # What the last build left in the output's folders: the foreign-file check then lists
+            # only the folders changed since (issue 7).
+            folders = (cache.folder_state() if cache is not None and last_out == Path(os.path.abspath(out))
+                       else None)
             with self.commit_lock:
-                staging.commit(clean=clean)
+                staging.commit(clean=clean, folders=folders or None)
             in_place = staging.in_place  # the commit swaps instead when most files are new
             trace("committed" + (" in place" if in_place else ""))
         except TemplateError as exc:
@@ -637,12 +642,20 @@ class Builder:
             cache.save_snapshot(*pack(self._snapshot(site, inputs, base, renderer.shape, sigs)))
             trace("snapshot saved")
             cache.set_meta("snapshot_inputs", {})
+            racy = time.time_ns() - int(RACY_SECONDS * 1e9)
             if in_place:
                 # The files kept are as recorded (verified when kept); the rest was just written.
                 cache.forget_output(staging.deleted)
                 cache.save_output_state(_stats(out, staging.staged), replace=False)
+                if folders:  # only the folders this commit changed
+                    cache.save_folder_state(folder_states(out, sorted(folders_of(staging.staged + staging.deleted)),
+                                                          racy), replace=False)
+                else:
+                    cache.save_folder_state(folder_states(out, _output_folders(out), racy))
             else:
-                cache.save_output_state(_output_rows(out))
+                listed: list[str] = []
+                cache.save_output_state(_output_rows(out, listed))
+                cache.save_folder_state(folder_states(out, listed, racy))
             cache.set_meta("last_build", {"key": build_key, "path": os.path.abspath(out),
                                           "pages": result.pages, "bytes": result.bytes})
         trace("cache saved")
@@ -865,13 +878,16 @@ def _static_state(cfg: Config) -> list[tuple[str, int, int]]:
     return out
 
 
-def _output_rows(out: Path) -> Iterator[tuple[str, int, int, int]]:
-    """``(path, size, mtime_ns, inode)`` of every file of an output folder, streamed.
+def _output_rows(out: Path, folders: list[str] | None = None) -> Iterator[tuple[str, int, int, int]]:
+    """``(path, size, mtime_ns, inode)`` of every file of an output folder, streamed; the folders
+    met (relative, "" for ``out``) are appended to ``folders``.
 
     One ``scandir`` per folder and one ``lstat`` per file, paths built as strings (issue 7: this
     runs on every rebuild, over ~46,000 files at 10,000 reports). Symlinks are listed, not followed.
     """
     def walk(folder: str, prefix: str) -> Iterator[tuple[str, int, int, int]]:
+        if folders is not None:
+            folders.append(prefix[:-1])
         for e in os.scandir(folder):
             rel = prefix + e.name
             if e.is_dir(follow_symlinks=False):
@@ -882,6 +898,21 @@ def _output_rows(out: Path) -> Iterator[tuple[str, int, int, int]]:
 
     if out.is_dir():
         yield from walk(str(out), "")
+
+
+def _output_folders(out: Path) -> list[str]:
+    """Every folder of an output folder, relative ("" for ``out``)."""
+    found: list[str] = []
+
+    def walk(folder: str, prefix: str) -> None:
+        found.append(prefix[:-1])
+        for e in os.scandir(folder):
+            if e.is_dir(follow_symlinks=False):
+                walk(e.path, prefix + e.name + "/")
+
+    if out.is_dir():
+        walk(str(out), "")
+    return found
 
 
 def _output_unchanged(out: Path, cache: BuildCache) -> bool:

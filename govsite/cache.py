@@ -147,9 +147,10 @@ class BuildCache:
         db.execute("CREATE TABLE IF NOT EXISTS search_text (key TEXT PRIMARY KEY, text TEXT)")
         db.execute("CREATE TABLE IF NOT EXISTS output (path TEXT PRIMARY KEY, size INT, mtime_ns INT, ino INT)")
         db.execute("CREATE TABLE IF NOT EXISTS snapshot (part TEXT, i INT, data BLOB, PRIMARY KEY (part, i))")
+        db.execute("CREATE TABLE IF NOT EXISTS folders (path TEXT PRIMARY KEY, mtime_ns INT, settled INT)")
         row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
         if row is None or row[0] != SCHEMA:
-            for table in ("meta", "parsed", "files", "pages", "search_text", "output", "snapshot"):
+            for table in ("meta", "parsed", "files", "pages", "search_text", "output", "snapshot", "folders"):
                 db.execute(f"DELETE FROM {table}")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
         return db
@@ -282,6 +283,22 @@ class BuildCache:
             if replace:
                 self.db.execute("DELETE FROM output")
             self.db.executemany("INSERT OR REPLACE INTO output VALUES (?,?,?,?)", rows)
+
+    def folder_state(self) -> dict[str, tuple[int, bool]]:
+        """What the last build left in each output folder (``govsite.write.FolderState``)."""
+        return {p: (m, bool(s)) for p, m, s in self.db.execute("SELECT * FROM folders")}
+
+    def save_folder_state(self, rows: Iterable[tuple[str, int | None, bool]], replace: bool = True) -> None:
+        """Record output folders as ``(folder, mtime_ns, settled)`` (a folder gone: mtime None);
+        all of them, or with ``replace=False`` those the build changed."""
+        with self._transaction():
+            if replace:
+                self.db.execute("DELETE FROM folders")
+            for path, mtime, settled in rows:
+                if mtime is None:
+                    self.db.execute("DELETE FROM folders WHERE path=?", (path,))
+                else:
+                    self.db.execute("INSERT OR REPLACE INTO folders VALUES (?,?,?)", (path, mtime, int(settled)))
 
     def forget_output(self, paths: list[str]) -> None:
         """Forget output files that were deleted."""

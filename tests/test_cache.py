@@ -178,6 +178,51 @@ def test_foreign_file_still_refused(site: Path) -> None:
     assert (site / "public" / "keep-me.txt").exists()
 
 
+def test_foreign_files_looked_for_in_the_folders_that_changed(site: Path, tmp_path: Path, monkeypatch) -> None:
+    """Issue 7: a build over the last one lists only the output folders whose entries changed
+    since that build (another mtime) and the folders made since; a file added anywhere, however
+    deep, is still found and refused."""
+    from govsite import write as write_module
+
+    monkeypatch.setattr(build_module, "RACY_SECONDS", 0)  # every folder's time counts as settled
+    build(site)
+    out = site / "public"
+    folders = [p for p in out.rglob("*") if p.is_dir()]
+    listed: list[str] = []
+    real = write_module.os.scandir
+
+    def spy(path=".", *args):
+        if str(path).startswith(str(out)):
+            listed.append(str(path))
+        return real(path, *args)
+
+    monkeypatch.setattr(write_module.os, "scandir", spy)
+    _edit_cell(one_report(site))
+    build(site)
+    assert len(folders) > 100 and listed == []  # nothing was added to the output since the last build
+
+    # Files added since: in a folder of a report page, and in a new folder below an agency's.
+    report_dir = next(out.glob("20*/*/report.json")).parent
+    agency_dir = next((out / "agency").glob("*/"))
+    (report_dir / "notes.txt").write_text("mine", encoding="utf-8")
+    (agency_dir / "mine" / "deep").mkdir(parents=True)
+    (agency_dir / "mine" / "deep" / "x.txt").write_text("mine", encoding="utf-8")
+    _edit_cell(one_report(site), "3")
+    listed.clear()
+    with pytest.raises(govsite.diagnostics.GovsiteError) as caught:
+        build(site)
+    assert sorted(listed) == sorted(str(p) for p in (report_dir, agency_dir, agency_dir / "mine",
+                                                     agency_dir / "mine" / "deep"))
+    message = str(caught.value)
+    assert "中有 2 个不是 govsite 生成的文件" in message
+    assert f"{report_dir.relative_to(out).as_posix()}/notes.txt" in message
+    assert f"{agency_dir.relative_to(out).as_posix()}/mine/deep/x.txt" in message
+    (report_dir / "notes.txt").unlink()
+    shutil.rmtree(agency_dir / "mine")
+    build(site)
+    assert_same_as_cold(site, tmp_path)
+
+
 def test_deleting_the_cache_gives_a_cold_build(site: Path, tmp_path: Path) -> None:
     first = build(site)
     shutil.rmtree(site / CACHE_DIR)
