@@ -221,24 +221,33 @@ class _SearchWriter:
         self.kept: dict[str, int] = {}  # files of the last index kept as they are → their size
 
     def begin(self) -> None:
-        """Take or update the last index now, or decide to write it anew."""
+        """Decide how the index will be made: taken, updated (both tried first, in :meth:`start`)
+        or written anew."""
         last, files, last_out = self.last, self.files, self.last_out
-        if files is not None and last_out is not None and last["key"] == self.key \
-                and _take(self.staging, last_out, files, self.cache, self.kept):
+        self.full = files is None or last_out is None
+
+    def _take_or_update(self, cache: BuildCache | None) -> bool:
+        """Take or update the last index (True), or leave nothing behind (False): the whole index is
+        then written."""
+        last, files, last_out = self.last, self.files, self.last_out
+        assert files is not None and last_out is not None
+        if last["key"] == self.key and _take(self.staging, last_out, files, cache, self.kept):
             self.reused = True
-        elif files is not None and last_out is not None and self.previous is not None \
-                and last.get("state") is not None and self.cache is not None \
-                and (stats := _update_search(self.in_id_order, self.text_keys, self.hashes, self.previous,
-                                             last["state"], files, last_out, self.staging, self.cache,
-                                             self.kept)) is not None:
-            self.state = stats.state
-        else:
-            self.full = True
+            return True
+        if self.previous is not None and last.get("state") is not None and cache is not None:
+            stats = _update_search(self.in_id_order, self.text_keys, self.hashes, self.previous, last["state"],
+                                   files, last_out, self.staging, cache, self.kept)
+            if stats is not None:
+                self.state = stats.state
+                return True
+        return False
 
     def start(self) -> None:
-        """Write the whole index in a thread (only once :meth:`begin` decided so, and only after
-        the page workers were forked: a fork while a thread runs could copy a held lock)."""
-        if self.full and self._thread is None:
+        """Take, update or write the index in a thread, beside the page workers (only after they
+        were forked: a fork while a thread runs could copy a held lock). Issue 7: taking or updating
+        the last index (checking its 14,000 files at 10,000 reports) cost a cell edit ~0.15 s before
+        the walk began."""
+        if self._thread is None:
             self._thread = threading.Thread(target=self._background, name="govsite-search", daemon=True)
             self._thread.start()
 
@@ -246,8 +255,11 @@ class _SearchWriter:
         # A connection of its own: an SQLite connection belongs to the thread that made it.
         cache = BuildCache(self.root) if self.cache is not None else None
         try:
-            self._outcome = (self._write_all(cache), None)
-            trace("search index written (beside the pages)")
+            if not self.full and not self._take_or_update(cache):
+                self.full = True
+            self._outcome = (self._write_all(cache) if self.full else None, None)
+            if self.full:
+                trace("search index written (beside the pages)")
         except BaseException as exc:  # noqa: BLE001 — raised again by finish(), in the build's thread
             self._outcome = (None, exc)
         finally:
@@ -269,13 +281,15 @@ class _SearchWriter:
     def finish(self) -> bool:
         """Wait for (or make) the full write, record the files in the staging and the cache; returns
         True when the last build's index was reused."""
+        if self._thread is not None:
+            self._thread.join()
+            stats, error = self._outcome
+            if error is not None:
+                raise error
+        elif not self.full and not self._take_or_update(self.cache):
+            self.full = True
         if self.full:
-            if self._thread is not None:
-                self._thread.join()
-                stats, error = self._outcome
-                if error is not None:
-                    raise error
-            else:
+            if self._thread is None:
                 stats = self._write_all(self.cache)
             if self.text_keys and self.cache is not None:
                 # forget reports gone
@@ -1258,9 +1272,11 @@ class _LazyRenderer(Renderer):
         return self._pieces
 
     def _piece_key(self, report: Report) -> str | None:
-        """The key of ``report``'s archive pieces: none for a file that changed while read."""
+        """The key of ``report``'s archive pieces: none for a file that changed while read. Written
+        out rather than hashed (issue 7: the archive keys every report on every build, ~10 µs each):
+        the site fingerprint, the content hash and the path, which ends it."""
         h = self.hashes.get(report.path)
-        return digest(self.site_fp, "opendata.report_pieces", report.path, h) if h else None
+        return f"{self.site_fp}:{h}:{report.path}" if h else None
 
     def per_report(self, fn: Callable[..., bytes]) -> Callable[..., _Lazy]:
         """``fn(report, *args)`` made lazy and keyed by the report's content and the other arguments
@@ -1381,8 +1397,12 @@ def _owner(rel: str, workers: int) -> int:
 def _renderer_of(rel: str, workers: int) -> int:
     """The worker that writes ``rel`` when the build walks only what changed (see :func:`_carried`):
     not worker 0, which has the whole-site data files to make (issue 7: they were most of a cell
-    edit's walk, on top of worker 0's share of the pages)."""
+    edit's walk, on top of worker 0's share of the pages) — but for a year's ranking views, which
+    worker 0 takes with two workers: the other one renders the year's overview, the regions and
+    the agencies, twice the archive's time without them (~0.1 s at 10,000 reports)."""
     if workers <= 1:
+        return 0
+    if workers == 2 and "/ranking/" in rel:
         return 0
     return 1 + zlib.crc32(rel.encode("utf-8")) % (workers - 1)
 

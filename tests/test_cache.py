@@ -386,6 +386,33 @@ def test_cell_edit_keeps_the_other_years_csv(site: Path, tmp_path: Path) -> None
     assert_same_as_cold(site, tmp_path)
 
 
+def test_archive_blocks_of_unchanged_reports_are_taken_whole(site: Path, tmp_path: Path, monkeypatch) -> None:
+    """Issue 7: the archive's long files are joined in blocks of reports kept between builds; after
+    a cell edit only the edited report's block is joined again, and the pieces of the reports of
+    the blocks taken whole stay kept for a later edit in their block. The archive is a cold build's."""
+    from govsite import opendata
+    from govsite.load import load_report
+    from govsite.render import report_order
+
+    monkeypatch.setattr(opendata, "ARCHIVE_BLOCK", 8)  # 40 reports: 5 blocks
+    build(site, workers=1)
+    ordered = sorted((load_report(p, site)[0] for p in (site / "content").glob("*/*.md")), key=report_order)
+    joined: list[int] = []
+    made: list[str] = []
+    real_add, real_pieces = opendata._Joined.add, opendata.report_pieces
+    monkeypatch.setattr(opendata._Joined, "add", lambda self, piece: (joined.append(1), real_add(self, piece)))
+    monkeypatch.setattr(opendata, "report_pieces", lambda r: (made.append(r.path), real_pieces(r))[1])
+
+    _edit_cell(site / ordered[0].path)
+    build(site, workers=1)
+    assert 0 < len(joined) <= 2 * 8  # one block's CSV and JSON pieces, not the archive's 80
+    joined.clear()
+    _edit_cell(site / ordered[-1].path)  # in the last block, taken whole by the build before
+    build(site, workers=1)
+    assert 0 < len(joined) <= 2 * 8 and made == []  # its other reports' pieces were still kept
+    assert_same_as_cold(site, tmp_path)
+
+
 @pytest.mark.parametrize("name", ["sums.sqlite", "opendata.sqlite"])
 def test_damaged_worker_stores_only_cost_time(site: Path, tmp_path: Path, name: str) -> None:
     """A store the page workers keep (region sums, archive pieces) that is not a database any more
