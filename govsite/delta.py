@@ -120,13 +120,12 @@ class Snapshot:
     others: list[Diagnostic]  # diagnostics of files that gave no report
     shape: str  # ``_LazyRenderer.shape``: a report page's key starts from it
     doc_ids: dict[str, int] = field(default_factory=dict)  # report path → search document id
-    figures: dict[str, tuple] = field(default_factory=dict)  # report path → ``render.figure_row``
 
 
 #: The snapshot's fields that grow with the site: stored in chunks of rows (one pickle of 100,000
 #: rows keeps a memo entry for each of their ~1.5 million objects, and one blob of all of them is
 #: copied twice more on its way into SQLite: ~100 MB at the end of a 100k build, issue 7).
-PACKED = ("inputs", "stubs", "sigs", "doc_ids", "figures")
+PACKED = ("inputs", "stubs", "sigs", "doc_ids")
 CHUNK_ROWS = 2000
 
 

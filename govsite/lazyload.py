@@ -81,15 +81,12 @@ class LazyReport(Report):
     body = _loaded("_body")  # type: ignore[assignment]
 
     @classmethod
-    def of(cls, row: tuple, key: str, cache_file: str, figures: tuple | None = None) -> "LazyReport":
-        """A lazy report from a row of :attr:`Snapshot.stubs` and its parse-cache key; ``figures``
-        are its row of :attr:`Snapshot.figures`, if the snapshot has one."""
+    def of(cls, row: tuple, key: str, cache_file: str) -> "LazyReport":
+        """A lazy report from a row of :attr:`Snapshot.stubs` and its parse-cache key."""
         report = object.__new__(cls)
         fields = dict(zip(STUB_FIELDS, row))
         fields["format"] = FORMATS[fields["format"]]
         fields["_key"], fields["_cache_file"], fields["_stub_row"] = key, cache_file, row
-        if figures is not None:
-            fields["_figure_row"] = figures  # see render.figure_row
         report.__dict__.update(fields)
         return report
 
@@ -168,7 +165,7 @@ def lazy_site(inputs: list[Any], snapshot: Snapshot, cache_file: str,
         if i.shown in fresh:
             reports.append(fresh[i.shown][0])
         elif i.shown in rows:
-            reports.append(LazyReport.of(rows[i.shown], i.key, cache_file, snapshot.figures.get(i.shown)))
+            reports.append(LazyReport.of(rows[i.shown], i.key, cache_file))
         else:
             return None  # a file that gave no report last time: the full load sees it again
     # Problems: the snapshot's, except for the agencies of the changed reports, checked again

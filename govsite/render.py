@@ -123,13 +123,22 @@ class _FigureMemo:
     ranking row apart from the rank is written once. Only the site's own reports (alive as long as
     the index, so their ``id`` is theirs) and the module's figures are remembered, and only for one
     year at a time, so memory stays small.
+
+    A builder may keep the rows between builds (``renderer.kept_figure_rows`` gives the last
+    build's of a year's unchanged reports, ``renderer.keep_figure_rows`` takes the new ones): after
+    a cell edit the year's pages then read no other report's cells (issue 7).
     """
 
-    def __init__(self, site: SiteIndex) -> None:
+    def __init__(self, site: SiteIndex, renderer: "Renderer | None" = None) -> None:
         self.reports = site._agency_of  # id of every report of the site
         self.slots = {id(f): i for i, f in enumerate(_AGENCY_FIGURES)}
+        self.renderer = renderer
         self.year: int | None = None
         self.rows: dict[int, list] = {}
+        # Year → path → row: kept from the last build (read once per year), and made by this one
+        # (handed over at the end, :meth:`flush`).
+        self.known: dict[int, dict[str, list]] = {}
+        self.new: dict[int, dict[str, list]] = {}
         # The ranking rows made for the current year: (figure slots, id → row parts).
         self.made_for: tuple[tuple[int, ...], dict[int, tuple]] = ((), {})
 
@@ -142,12 +151,27 @@ class _FigureMemo:
     def row(self, report: Report) -> list:
         """The values of the agency figures (:data:`AGENCY_FIGURES`, the year index's among them)
         for one of the site's reports."""
-        if report.year != self.year:
-            self.year, self.rows, self.made_for = report.year, {}, ((), {})
+        year = report.year
+        if year != self.year:
+            self.year, self.rows, self.made_for = year, {}, ((), {})
         row = self.rows.get(id(report))
         if row is None:
-            row = self.rows[id(report)] = figure_row(report)
+            known = self.known.get(year)
+            if known is None:
+                known = self.known[year] = self.renderer.kept_figure_rows(year) if self.renderer is not None else {}
+            row = known.get(report.path)
+            if row is None:
+                row = figure_values(report, _AGENCY_FIGURES)
+                self.new.setdefault(year, {})[report.path] = row
+            self.rows[id(report)] = row
         return row
+
+    def flush(self) -> None:
+        """Hand the rows made by this build to the renderer to keep, year by year."""
+        if self.renderer is not None:
+            for year, rows in sorted(self.new.items()):
+                self.renderer.keep_figure_rows(year, rows)
+        self.new = {}
 
     def values(self, reports: list[Report], figure: KeyFigure) -> list:
         """``figure`` of each of ``reports``, as :func:`figure_value` gives it."""
@@ -191,14 +215,6 @@ class _FigureMemo:
 
 #: The figures of agency pages and rankings, as one tuple (see :func:`figure_values`).
 _AGENCY_FIGURES = tuple(figure_by_key(k) for k in AGENCY_FIGURES)
-
-
-def figure_row(report: Report) -> tuple:
-    """The agency figures (:data:`AGENCY_FIGURES`) of one report, as the year and ranking pages
-    show them: a report loaded lazily brings them from the last build's snapshot (issue 7: the
-    year's pages read the cells of every report of the year for these ten numbers alone)."""
-    known = report.__dict__.get("_figure_row")
-    return known if known is not None else tuple(figure_values(report, _AGENCY_FIGURES))
 
 
 def _number(value: object) -> str:
@@ -356,7 +372,7 @@ class Renderer:
             has_regions=site.has_regions(),
             page_meta=self.meta(),
         )
-        self.env.filters["figure"] = self._figures = _FigureMemo(site)
+        self.env.filters["figure"] = self._figures = _FigureMemo(site, self)
         self.env.globals["ranking_rows"] = self.ranking_rows
         self.env.globals["report_rows"] = self.report_rows
         self.env.globals["report_links"] = self.report_links
@@ -560,6 +576,14 @@ class Renderer:
             complete=completeness(year, self.site.agencies),
             page_meta=self.meta(f"{year}年度", f"{year}年度政府信息公开工作年度报告", published,
                                 description=f"{year}年度各机关政府信息公开工作年度报告、合计数据与完整性"))
+
+    def kept_figure_rows(self, year: int) -> dict[str, list]:
+        """The agency figures of ``year``'s reports as a builder kept them (path → row, for the
+        reports unchanged since): none here."""
+        return {}
+
+    def keep_figure_rows(self, year: int, rows: dict[str, list]) -> None:
+        """Rows of agency figures made for ``year`` (path → row): a builder may keep them."""
 
     def year_sums(self, year: int, reports: list[Report]) -> list[Aggregate]:
         """The sums by format of a year's ``reports`` (a builder may take them from the kept sums
