@@ -484,6 +484,8 @@ class Builder:
         self._unstable: set[str] = set()  # parse keys whose file changed while it was parsed
         self._parsed_before_load = 0  # parsed by a lazy load that gave up (see _load_lazy)
         self._compactor = Compactor()  # issue 7: the kept reports' prose spooled, their rows shared
+        # Agency → its reports and their diagnostics across files, as the last build checked them.
+        self._checked: dict[str, tuple[list[Report], list[Diagnostic]]] = {}
 
     # --- the build ------------------------------------------------------------------------------
 
@@ -857,8 +859,28 @@ class Builder:
         self._parsed = {k: v for k, v in self._parsed.items() if k in live}
         self._unstable &= live
         self._compactor.forget_unused()
-        diags += check_site(reports)
+        diags += self._site_checks(reports)
         return Site(cfg, reports, ordered(diags), len(inputs)), parsed + sum(1 for i in inputs if i.key is None)
+
+    def _site_checks(self, reports: list[Report]) -> list[Diagnostic]:
+        """:func:`check_site` agency by agency (its rules never look beyond one agency), an agency's
+        taken from the last build of this builder when its reports are the very same objects:
+        unchanged files, kept parsed (issue 7: ~0.2 s of every `serve` rebuild at 10,000 reports)."""
+        groups: dict[str, list[Report]] = {}
+        for r in reports:
+            groups.setdefault(r.agency, []).append(r)
+        checked: dict[str, tuple[list[Report], list[Diagnostic]]] = {}
+        diags: list[Diagnostic] = []
+        for agency, group in groups.items():
+            hit = self._checked.get(agency)
+            if hit is not None and len(hit[0]) == len(group) and all(a is b for a, b in zip(hit[0], group)):
+                found = hit[1]
+            else:
+                found = check_site(group)
+            checked[agency] = (group, found)
+            diags += found
+        self._checked = checked
+        return diags
 
 
 def _per_year(reports: list[Report]) -> dict[int, int]:

@@ -549,3 +549,36 @@ def test_cell_edit_reads_no_other_report_of_its_year(tmp_path: Path, monkeypatch
     assert warm.parsed == 1
     assert loads and set(loads) <= allowed, sorted(set(loads) - allowed)
     assert_same_as_cold(site, tmp_path)
+
+
+@pytest.mark.parametrize("field", ["carried_forward", "carried_over"])
+def test_kept_builder_checks_again_only_the_changed_agency(site: Path, tmp_path: Path, monkeypatch,
+                                                           field: str) -> None:
+    """Issue 7: a kept builder (``govsite serve``) checks the rules across files again only for the
+    agency whose file changed; the diagnostics — the R6 warning the edit makes or clears in the
+    agency's next or previous year included — are a cold build's, after the edit and after undoing it."""
+    from govsite.build import Builder
+
+    checked: list[set[str]] = []
+    real = build_module.check_site
+    monkeypatch.setattr(build_module, "check_site",
+                        lambda reports: (checked.append({r.agency for r in reports}), real(reports))[1])
+    by_agency: dict[str, list[Path]] = {}
+    for p in sorted((site / "content").glob("*/*.md")):
+        by_agency.setdefault(p.stem, []).append(p)
+    path = next(ps[len(ps) // 2] for ps in by_agency.values() if len(ps) >= 3)
+    original = path.read_text(encoding="utf-8")
+    kept = Builder(site, workers=1)
+    first = kept.build()
+    assert len(checked) > 5  # every agency once
+    found = []
+    for text in (original.replace(f"{field} = [", f"{field} = [7", 1), original):
+        checked.clear()
+        path.write_text(text, encoding="utf-8")
+        warm = kept.build()
+        assert len(checked) == 1 and len(checked[0]) == 1  # the edited report's agency alone
+        cold = build(site, output=tmp_path / "cold", workers=1, cache=False)
+        assert _diagnostics(warm) == _diagnostics(cold)
+        found.append([d for d in _diagnostics(warm) if d[4] == "R6"])
+    assert found[0] != found[1]  # the edit changed an R6 warning of the agency
+    assert _diagnostics(warm) == _diagnostics(first)
