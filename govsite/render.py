@@ -126,7 +126,9 @@ class _FigureMemo:
 
     A builder may keep the rows between builds (``renderer.kept_figure_rows`` gives the last
     build's of a year's unchanged reports, ``renderer.keep_figure_rows`` takes the new ones): after
-    a cell edit the year's pages then read no other report's cells (issue 7).
+    a cell edit the year's pages then read no other report's cells (issue 7). Only the year pages'
+    whole-year reads (``keep=True``) use them, one year at a time: the ``figure`` filter of a
+    template may ask for any report of any year in turn, and then only computes.
     """
 
     def __init__(self, site: SiteIndex, renderer: "Renderer | None" = None) -> None:
@@ -135,10 +137,10 @@ class _FigureMemo:
         self.renderer = renderer
         self.year: int | None = None
         self.rows: dict[int, list] = {}
-        # Year → path → row: kept from the last build (read once per year), and made by this one
-        # (handed over at the end, :meth:`flush`).
-        self.known: dict[int, dict[str, list]] = {}
-        self.new: dict[int, dict[str, list]] = {}
+        # Path → row of the current year: kept from the last build (read when first needed), and
+        # made by this build (handed to the renderer when the year changes, :meth:`flush`).
+        self.known: dict[str, list] | None = None
+        self.new: dict[str, list] = {}
         # The ranking rows made for the current year: (figure slots, id → row parts).
         self.made_for: tuple[tuple[int, ...], dict[int, tuple]] = ((), {})
 
@@ -148,29 +150,29 @@ class _FigureMemo:
             return figure_value(report, figure)
         return self.row(report)[i]
 
-    def row(self, report: Report) -> list:
+    def row(self, report: Report, keep: bool = False) -> list:
         """The values of the agency figures (:data:`AGENCY_FIGURES`, the year index's among them)
-        for one of the site's reports."""
+        for one of the site's reports; ``keep``: a read of the whole year (see the class)."""
         year = report.year
         if year != self.year:
-            self.year, self.rows, self.made_for = year, {}, ((), {})
+            self.flush()
+            self.year, self.rows, self.made_for, self.known = year, {}, ((), {}), None
         row = self.rows.get(id(report))
         if row is None:
-            known = self.known.get(year)
-            if known is None:
-                known = self.known[year] = self.renderer.kept_figure_rows(year) if self.renderer is not None else {}
-            row = known.get(report.path)
+            if keep and self.known is None:
+                self.known = self.renderer.kept_figure_rows(year) if self.renderer is not None else {}
+            row = self.known.get(report.path) if self.known else None
             if row is None:
                 row = figure_values(report, _AGENCY_FIGURES)
-                self.new.setdefault(year, {})[report.path] = row
+                if keep:
+                    self.new[report.path] = row
             self.rows[id(report)] = row
         return row
 
     def flush(self) -> None:
-        """Hand the rows made by this build to the renderer to keep, year by year."""
-        if self.renderer is not None:
-            for year, rows in sorted(self.new.items()):
-                self.renderer.keep_figure_rows(year, rows)
+        """Hand the rows of the current year made by this build to the renderer to keep."""
+        if self.new and self.renderer is not None and self.year is not None:
+            self.renderer.keep_figure_rows(self.year, self.new)
         self.new = {}
 
     def values(self, reports: list[Report], figure: KeyFigure) -> list:
@@ -179,7 +181,7 @@ class _FigureMemo:
         if i is None:
             return [figure_value(r, figure) for r in reports]
         row, known = self.row, self.reports
-        return [row(r)[i] if id(r) in known else figure_value(r, figure) for r in reports]
+        return [row(r, True)[i] if id(r) in known else figure_value(r, figure) for r in reports]
 
     def ranking_parts(self, figures: list[KeyFigure], url: Callable[[str], str]) -> Callable[[Report], tuple]:
         """A function giving a report's ranking row but its rank: the agency cell (after the rank's
@@ -204,7 +206,7 @@ class _FigureMemo:
                     return hit
             if rid not in self.reports:
                 return make(report, [figure_value(report, f) for f in figures])
-            row = self.row(report)  # a new year empties the rows and the rows made of them
+            row = self.row(report, True)  # a new year empties the rows and the rows made of them
             if self.made_for[0] != slots:
                 self.made_for = (slots, {})
             hit = self.made_for[1][rid] = make(report, [row[i] for i in slots])
@@ -444,7 +446,7 @@ class Renderer:
             if None in slots or id(r) not in memo.reports:
                 values = [memo(r, f) for f in figs]
             else:
-                row = memo.row(r)
+                row = memo.row(r, True)
                 values = [row[i] for i in slots]
             cells = "".join([f'<td class="num">{_number(v)}</td>' for v in values])
             errors, warnings = counts[r.path]
