@@ -1198,7 +1198,8 @@ class _LazyRenderer(Renderer):
         rows_key = digest(self.site_fp, "opendata.year_rows", year, sorted({r.format.version for r in reports}))
         if stored is not None:
             piece = stored[0]
-            self._kept().keep(rows_key)
+            self._kept().keep(f"{rows_key}:index")
+            self._kept().keep(f"{rows_key}:csv")
             self._kept().keep(self._figure_rows_key(year))  # the year's pages may be carried
             return _Lazy(lambda: year_csv(reports), key), lambda: (from_stored(piece), piece[2])
         data = self._year_csv(reports, rows_key)
@@ -1209,30 +1210,38 @@ class _LazyRenderer(Renderer):
         return _Lazy(lambda: data, key), lambda: (member, size)
 
     def _year_csv(self, reports: list[Report], rows_key: str) -> bytes:
-        """A year's CSV, each unchanged report's row taken from the last build's rows of the year
+        """A year's CSV, each unchanged report's row taken from the last build's CSV of the year
         (issue 7: after a cell edit the year's CSV read the cells of its 2,000 reports, ~0.35 s at
-        10,000 reports); the rows are kept for the next build by ``rows_key`` (the year and its
-        formats, which decide the columns)."""
+        10,000 reports). Kept for the next build by ``rows_key`` (the year and its formats, which
+        decide the columns): the CSV as it is and, apart, where each report's row lies in it — no
+        second copy of the rows (~10 MB a year at 100,000 reports, in the worker at its peak)."""
         store = self._kept()
-        kept: dict[str, tuple[str, bytes]] = {}
-        data = store.get(rows_key)
-        if data is not None:
+        index: dict[str, tuple[str | None, int, int]] = {}
+        kept = store.get(f"{rows_key}:csv")
+        raw = store.get(f"{rows_key}:index")
+        if kept is not None and raw is not None:
             try:
-                kept = pickle.loads(data)
+                index = pickle.loads(raw)
             except Exception:  # noqa: BLE001 — unreadable: every row is made again
-                kept = {}
+                index = {}
         hashes = self.hashes
 
         def known(r: Report) -> bytes | None:
-            hit = kept.get(r.path)
-            return hit[1] if hit is not None and hit[0] == hashes.get(r.path) else None
+            hit = index.get(r.path)
+            return kept[hit[1]:hit[2]] if kept is not None and hit is not None and hit[0] == hashes.get(r.path) else None
 
         header, rows = year_csv_rows(reports, known)
-        del kept, data
-        store.put(rows_key, pickle.dumps({r.path: (hashes[r.path], row) for r, row in zip(reports, rows)},
-                                         protocol=pickle.HIGHEST_PROTOCOL))
-        store.flush()  # ~10 MB a year at 100,000 reports: not held until the end of the walk
-        return header + b"".join(rows)
+        del kept, raw
+        index, pos = {}, len(header)
+        for r, row in zip(reports, rows):
+            index[r.path] = (hashes[r.path], pos, pos + len(row))
+            pos += len(row)
+        data = b"".join([header, *rows])
+        del rows
+        store.put(f"{rows_key}:index", pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+        store.put(f"{rows_key}:csv", data)
+        store.flush()  # not held until the end of the walk
+        return data
 
     def _figure_rows_key(self, year: int) -> str:
         return digest(self.code_fp, "render.figure_rows", year)

@@ -476,16 +476,8 @@ def test_page_records_after_an_edit_are_a_cold_builds(site: Path, tmp_path: Path
     assert after_edit == records(site)
 
 
-def _diagnostics(result) -> list[tuple]:
-    return [(d.path, d.line, d.column, d.severity, d.rule, d.message) for d in result.site.diagnostics]
-
-
-@pytest.mark.parametrize("field", ["new_requests", "carried_forward", "carried_over"])
-def test_cell_edit_loads_only_what_its_pages_show(site: Path, tmp_path: Path, monkeypatch, field: str) -> None:
-    """Issue 7: a one-off build after a cell edit loads the changed report and, when a page needs
-    them, the reports of its agency, year and regions; the others stay metadata. Its diagnostics
-    (R6 across the agency's years included: carried_over / carried_forward) and its pages are a
-    cold build's."""
+def _count_lazy_loads(monkeypatch) -> list[str]:
+    """The list of the paths of the lazily loaded reports whose cells are read from now on."""
     from govsite import lazyload
 
     loads: list[str] = []
@@ -496,6 +488,20 @@ def test_cell_edit_loads_only_what_its_pages_show(site: Path, tmp_path: Path, mo
         return real(self)
 
     monkeypatch.setattr(lazyload.LazyReport, "load", counting)
+    return loads
+
+
+def _diagnostics(result) -> list[tuple]:
+    return [(d.path, d.line, d.column, d.severity, d.rule, d.message) for d in result.site.diagnostics]
+
+
+@pytest.mark.parametrize("field", ["new_requests", "carried_forward", "carried_over"])
+def test_cell_edit_loads_only_what_its_pages_show(site: Path, tmp_path: Path, monkeypatch, field: str) -> None:
+    """Issue 7: a one-off build after a cell edit loads the changed report and, when a page needs
+    them, the reports of its agency, year and regions; the others stay metadata. Its diagnostics
+    (R6 across the agency's years included: carried_over / carried_forward) and its pages are a
+    cold build's."""
+    loads = _count_lazy_loads(monkeypatch)
     build(site, workers=1)
     # An agency with several years, edited in the middle year.
     by_agency: dict[str, list[Path]] = {}
@@ -508,7 +514,6 @@ def test_cell_edit_loads_only_what_its_pages_show(site: Path, tmp_path: Path, mo
     warm = build(site, workers=1)
     assert warm.parsed == 1
     assert 0 < len(set(loads)) < N  # some reports were needed, not all
-    monkeypatch.setattr(lazyload.LazyReport, "load", real)
     cold = build(site, output=tmp_path / "cold", workers=1, cache=False)
     assert _diagnostics(warm) == _diagnostics(cold)
     assert_same_as_cold(site, tmp_path)
@@ -519,17 +524,9 @@ def test_cell_edit_reads_no_other_report_of_its_year(tmp_path: Path, monkeypatch
     what the last build kept (each report's key figures in the snapshot, the regions' sums, the
     year's CSV rows): the only reports of the year read are those of the edited agency and of the
     agencies of the regions the edited report sums into. The output is a cold build's."""
-    from govsite import lazyload
     from govsite.load import load_report
 
-    loads: list[str] = []
-    real = lazyload.LazyReport.load
-
-    def counting(self):
-        loads.append(self.path)
-        return real(self)
-
-    monkeypatch.setattr(lazyload.LazyReport, "load", counting)
+    loads = _count_lazy_loads(monkeypatch)
     site = tmp_path / "site"  # enough reports for several regions in a year
     _generator().generate(site, 300)
     build(site, workers=1)
