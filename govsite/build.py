@@ -1093,6 +1093,7 @@ class _LazyRenderer(Renderer):
         self.code_fp = ""
         self._sums: BlobStore | None = None  # this process's connection to it, opened on first use
         self.carry: Callable[[str], bool] | None = None  # see _carried
+        self.previous: dict[str, tuple[str, int, int]] = {}  # the last build's page records (set by _walk)
 
     def site_pages_key(self) -> str:
         """What the site-wide pages (years, rankings, agencies, regions, home, sitemap …) are made
@@ -1195,53 +1196,60 @@ class _LazyRenderer(Renderer):
             return Renderer.year_file(self, year, reports)
         key = digest(self.site_fp, "opendata.year_csv", year, contents)
         stored = self._piece_store().get([key]).get(key)
-        rows_key = digest(self.site_fp, "opendata.year_rows", year, sorted({r.format.version for r in reports}))
         if stored is not None:
             piece = stored[0]
-            self._kept().keep(f"{rows_key}:index")
-            self._kept().keep(f"{rows_key}:csv")
+            self._kept().keep(f"{key}:rows")
             self._kept().keep(self._figure_rows_key(year))  # the year's pages may be carried
             return _Lazy(lambda: year_csv(reports), key), lambda: (from_stored(piece), piece[2])
-        data = self._year_csv(reports, rows_key)
+        data = self._year_csv(year, reports, key)
         member, size = deflated(data), len(data)
         store = self._piece_store()
         store.put(key, (stored_form(member), EMPTY_PIECE))
         store.flush()  # not held until the batch is full (issue 7: ~1.5 MB a year at 100,000 reports)
         return _Lazy(lambda: data, key), lambda: (member, size)
 
-    def _year_csv(self, reports: list[Report], rows_key: str) -> bytes:
-        """A year's CSV, each unchanged report's row taken from the last build's CSV of the year
-        (issue 7: after a cell edit the year's CSV read the cells of its 2,000 reports, ~0.35 s at
-        10,000 reports). Kept for the next build by ``rows_key`` (the year and its formats, which
-        decide the columns): the CSV as it is and, apart, where each report's row lies in it — no
-        second copy of the rows (~10 MB a year at 100,000 reports, in the worker at its peak)."""
-        store = self._kept()
-        index: dict[str, tuple[str | None, int, int]] = {}
-        kept = store.get(f"{rows_key}:csv")
-        raw = store.get(f"{rows_key}:index")
-        if kept is not None and raw is not None:
-            try:
-                index = pickle.loads(raw)
-            except Exception:  # noqa: BLE001 — unreadable: every row is made again
-                index = {}
+    def _year_csv(self, year: int, reports: list[Report], key: str) -> bytes:
+        """A year's CSV (made for its key ``key``), each unchanged report's row taken from the last
+        build's CSV of the year (issue 7: after a cell edit the year's CSV read the cells of its
+        2,000 reports, ~0.35 s at 10,000 reports). The last build's CSV is its compressed form in
+        the piece store, found by the key its page record gives; where each report's row lies in
+        it is kept beside (``<key>:rows``) with the year's formats, which decide the columns."""
+        formats = sorted({r.format.version for r in reports})
+        last = self._last_year_csv(year, formats)
+        index, kept = last if last is not None else ({}, b"")
         hashes = self.hashes
 
         def known(r: Report) -> bytes | None:
             hit = index.get(r.path)
-            return kept[hit[1]:hit[2]] if kept is not None and hit is not None and hit[0] == hashes.get(r.path) else None
+            return kept[hit[1]:hit[2]] if hit is not None and hit[0] == hashes.get(r.path) else None
 
         header, rows = year_csv_rows(reports, known)
-        del kept, raw
-        index, pos = {}, len(header)
+        del last, index, kept
+        where, pos = {}, len(header)
         for r, row in zip(reports, rows):
-            index[r.path] = (hashes[r.path], pos, pos + len(row))
+            where[r.path] = (hashes[r.path], pos, pos + len(row))
             pos += len(row)
         data = b"".join([header, *rows])
         del rows
-        store.put(f"{rows_key}:index", pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
-        store.put(f"{rows_key}:csv", data)
-        store.flush()  # not held until the end of the walk
+        self._kept().put(f"{key}:rows", pickle.dumps((formats, where), protocol=pickle.HIGHEST_PROTOCOL))
         return data
+
+    def _last_year_csv(self, year: int, formats: list[str]) -> tuple[dict[str, tuple], bytes] | None:
+        """The last build's CSV of ``year`` and where each report's row lies in it, when it had the
+        same columns (``formats``) and both are still kept."""
+        record = self.previous.get(f"data/{year}.csv")
+        if record is None:
+            return None
+        raw = self._kept().get(f"{record[0]}:rows")
+        stored = self._piece_store().get([record[0]]).get(record[0])
+        if raw is None or stored is None:
+            return None
+        try:
+            kept_formats, index = pickle.loads(raw)
+            data = zlib.decompress(stored[0][0], -15)
+        except Exception:  # noqa: BLE001 — unreadable: every row is made again
+            return None
+        return (index, data) if kept_formats == formats else None
 
     def _figure_rows_key(self, year: int) -> str:
         return digest(self.code_fp, "render.figure_rows", year)
@@ -1335,11 +1343,15 @@ class _LazyRenderer(Renderer):
         return self._pieces
 
     def _piece_key(self, report: Report) -> str | None:
-        """The key of ``report``'s archive pieces: none for a file that changed while read. Written
-        out rather than hashed (issue 7: the archive keys every report on every build, ~10 µs each):
-        the site fingerprint, the content hash and the path, which ends it."""
+        """The key of ``report``'s archive pieces: none for a file that changed while read. Hashed
+        directly, not through :func:`digest` (issue 7: the archive keys every report on every build,
+        ~10 µs each), and short: worker 0 holds the keys of every report it used (~7 MB at 100k
+        as written-out strings)."""
         h = self.hashes.get(report.path)
-        return f"{self.site_fp}:{h}:{report.path}" if h else None
+        if not h:
+            return None
+        data = f"{self.site_fp}\0{h}\0{report.path}".encode("utf-8", "surrogateescape")
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
 
     def per_report(self, fn: Callable[..., bytes]) -> Callable[..., _Lazy]:
         """``fn(report, *args)`` made lazy and keyed by the report's content and the other arguments
@@ -1496,7 +1508,7 @@ def _walk(worker: int, workers: int) -> str:
     assert _RENDERER is not None and _JOB is not None
     output, staging_dir, previous, last_out, in_place = _JOB
     renderer = _RENDERER
-    renderer.worker, renderer.workers = worker, workers
+    renderer.worker, renderer.workers, renderer.previous = worker, workers, previous
     from . import render as render_module
 
     saved = {name: getattr(render_module, name) for name in PER_REPORT if callable(getattr(render_module, name, None))}
