@@ -1232,6 +1232,7 @@ class _LazyRenderer(Renderer):
         data = b"".join([header, *rows])
         del rows
         self._kept().put(f"{key}:rows", pickle.dumps((formats, where), protocol=pickle.HIGHEST_PROTOCOL))
+        self._kept().flush()  # ~2 MB a year at 100,000 reports: not held until the batch is full
         return data
 
     def _last_year_csv(self, year: int, formats: list[str]) -> tuple[dict[str, tuple], bytes] | None:
@@ -1281,6 +1282,7 @@ class _LazyRenderer(Renderer):
         kept = {p: v for p, v in kept.items() if v[0] is not None and v[0] == hashes.get(p)}
         kept.update((p, (hashes.get(p), row)) for p, row in rows.items())
         store.put(key, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+        store.flush()  # a year's rows: not held until the batch is full
 
     def _kept(self) -> BlobStore:
         """This process's connection to the values kept between builds (after the fork)."""

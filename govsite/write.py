@@ -21,7 +21,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from .diagnostics import GovsiteError
 
@@ -81,7 +81,7 @@ def check_output_dir(output: Path, root: Path) -> None:
 #: What the last build left in each folder of the output: folder (relative POSIX path, "" for the
 #: output itself) → (its ``st_mtime_ns``, settled). Settled: the time was older than
 #: ``RACY_SECONDS`` when recorded, so a later change to the folder's entries shows as another time.
-FolderState = dict[str, tuple[int, bool]]
+FolderState = Mapping[str, tuple[int, bool]]
 
 
 def foreign_files(output: Path, folders: FolderState | None = None) -> list[str]:
