@@ -52,8 +52,8 @@ from .lazyload import close_readers, lazy_site
 from .load import content_files, display_path, load_report
 from .model import Report
 from .opendata import (EMPTY_PIECE, Deflated, PieceStore, deflated, from_stored, report_csv, report_csv_and_pieces,
-                       stored_form, year_csv, year_csv_rows)
-from .render import Renderer, SiteIndex, search_text
+                       stored_form, year_csv_rows)
+from .render import REPORT_FILE_NAMES, Renderer, SiteIndex, search_text
 from .search import SearchDoc, write_index
 from .search.index import doc_ids as doc_ids_of
 from .search.update import update_index
@@ -1092,7 +1092,8 @@ class _LazyRenderer(Renderer):
         self.sums_path: Path | None = None  # where region sums are kept between builds (region_sums)
         self.code_fp = ""
         self._sums: BlobStore | None = None  # this process's connection to it, opened on first use
-        self.carry: Callable[[str], bool] | None = None  # see _carried
+        self.carry: _Carry | None = None  # see _carried
+        self.walk_carry: _Carry | None = None  # ``carry`` while a walk in place uses it (see report_files)
         self.previous: dict[str, tuple[str, int, int]] = {}  # the last build's page records (set by _walk)
 
     def site_pages_key(self) -> str:
@@ -1157,6 +1158,18 @@ class _LazyRenderer(Renderer):
             h.update(f"{r.path}\0{content}\0{problems!r}\0".encode("utf-8", "surrogateescape"))
         return h.hexdigest()
 
+    def report_files(self, report: Report) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        # A report whose files all stand as they are (see _carried): the walk only checks them on
+        # disk, so nothing is made for them (issue 7: three lazy files for each of 10,000 reports
+        # in every worker, after a cell edit).
+        carry = self.walk_carry
+        if carry is not None and carry.report(report.url):
+            item = _Carried(report)
+            for name in REPORT_FILE_NAMES:
+                yield f"{report.url}{name}", item
+            return
+        yield from Renderer.report_files(self, report)
+
     def report_page(self, report: Report) -> Any:  # type: ignore[override]
         return _Lazy(lambda: _materialise(Renderer.report_page(self, report)), keyf=lambda: self.report_key(report))
 
@@ -1200,7 +1213,9 @@ class _LazyRenderer(Renderer):
             piece = stored[0]
             self._kept().keep(f"{key}:rows")
             self._kept().keep(self._figure_rows_key(year))  # the year's pages may be carried
-            return _Lazy(lambda: year_csv(reports), key), lambda: (from_stored(piece), piece[2])
+            # The file itself from the stored form when the output does not have it (an edit
+            # undone: the last build wrote another CSV for the year), not from the reports.
+            return _Lazy(lambda: zlib.decompress(piece[0], -15), key), lambda: (from_stored(piece), piece[2])
         data = self._year_csv(year, reports, key)
         member, size = deflated(data), len(data)
         store = self._piece_store()
@@ -1384,11 +1399,21 @@ class _LazyRenderer(Renderer):
 
 
 #: The files of a report's folder, each keyed by the report (see :func:`_carried`).
-_REPORT_FILES = frozenset(("index.html", "report.csv", "report.json"))
+_REPORT_FILES = frozenset(REPORT_FILE_NAMES)
+
+
+class _Carried:
+    """A file of the report ``report`` that the walk keeps as the last build left it, if it still
+    is (else it asks the renderer for the real one)."""
+
+    __slots__ = ("report",)
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
 
 
 def _carried(index: SiteIndex, hashes: dict[str, str | None], previous_inputs: dict[str, str | None],
-             previous_problems: dict[str, list[Diagnostic]]) -> Callable[[str], bool] | None:
+             previous_problems: dict[str, list[Diagnostic]]) -> "_Carry | None":
     """Which files of the last build stand as they are without being looked at: the pages and
     per-report files of reports, agencies, years and regions that no changed report is part of.
 
@@ -1431,21 +1456,36 @@ def _carried(index: SiteIndex, hashes: dict[str, str | None], previous_inputs: d
             if node is not None:
                 dirty.add(f"{node.file_path}index.html")
 
-    def carried(rel: str) -> bool:
-        if rel in dirty:
+    return _Carry(dirty, years)
+
+
+class _Carry:
+    """Which files of the last build stand as they are (see :func:`_carried`): the files of the
+    changed scopes are ``dirty``, the changed years' pages are those of ``years``."""
+
+    __slots__ = ("dirty", "years")
+
+    def __init__(self, dirty: set[str], years: set[str]) -> None:
+        self.dirty, self.years = dirty, years
+
+    def __call__(self, rel: str) -> bool:
+        if rel in self.dirty:
             return False
         parts = rel.split("/")
         if parts[0].isdigit():
             if len(parts) == 3:  # <year>/<slug>/<file>: a report's page or data
                 return parts[2] in _REPORT_FILES
             # <year>/index.html, <year>/ranking/<figure>/index.html
-            return parts[0] not in years and (parts[1:] == ["index.html"]
-                                              or (len(parts) == 4 and parts[1] == "ranking" and parts[3] == "index.html"))
+            return parts[0] not in self.years and (parts[1:] == ["index.html"] or (
+                len(parts) == 4 and parts[1] == "ranking" and parts[3] == "index.html"))
         if parts[-1] != "index.html":
             return False
         return (parts[0] == "agency" and len(parts) == 3) or parts[0] == "region"
 
-    return carried
+    def report(self, url: str) -> bool:
+        """True when the page and both data files of the report at ``url`` stand as they are."""
+        dirty = self.dirty
+        return not any(url + name in dirty for name in _REPORT_FILES)
 
 
 def _materialise(data: Any) -> bytes:
@@ -1526,9 +1566,13 @@ def _walk(worker: int, workers: int) -> str:
     try:
         for name, fn in saved.items():
             setattr(render_module, name, renderer.per_report(fn))
+        renderer.walk_carry = carry
         for rel, item in renderer.pages():
             # Decided from the records alone, the same in every worker: which worker takes the file.
-            carried = carry is not None and rel in previous and carry(rel)
+            if type(item) is _Carried:  # a file of a report whose scope did not change
+                carried = rel in previous
+            else:
+                carried = carry is not None and rel in previous and carry(rel)
             if isinstance(item, _Mine):
                 item = item.data
             elif (_owner(rel, workers) if carried or carry is None else _renderer_of(rel, workers)) != worker:
@@ -1542,6 +1586,8 @@ def _walk(worker: int, workers: int) -> str:
             if carried and _as_recorded(rel, previous[rel], previous_out):
                 out.append((rel, previous[rel][1], previous[rel][0], False))
                 continue
+            if type(item) is _Carried:
+                item = dict(Renderer.report_files(renderer, item.report))[rel]
             key = item.key if isinstance(item, _Lazy) else None
             if isinstance(item, _SitePage):
                 key = digest(key, rel)
@@ -1571,6 +1617,7 @@ def _walk(worker: int, workers: int) -> str:
         os.unlink(log_name)
         raise
     finally:
+        renderer.walk_carry = None
         for name, fn in saved.items():
             setattr(render_module, name, fn)
         renderer.close_stores()

@@ -218,6 +218,9 @@ class _FigureMemo:
 #: The figures of agency pages and rankings, as one tuple (see :func:`figure_values`).
 _AGENCY_FIGURES = tuple(figure_by_key(k) for k in AGENCY_FIGURES)
 
+#: The files of a report's folder, as :meth:`Renderer.report_files` yields them.
+REPORT_FILE_NAMES = ("index.html", "report.json", "report.csv")
+
 
 def _number(value: object) -> str:
     """A figure or a rank in a cell as the templates write it: ``—`` when unknown."""
@@ -498,10 +501,7 @@ class Renderer:
         site = self.site
         for year, reports in site.by_year.items():
             for r in reports:
-                yield f"{r.url}index.html", self.report_page(r)
-                yield f"{r.url}report.json", report_json(r, self.config.base_path + r.url,
-                                                         site.problems.get(r.path, []))
-                yield f"{r.url}report.csv", report_csv(r)
+                yield from self.report_files(r)
             yield from self.year_pages(year, reports)
         yield "agency/index.html", self.page("agencies.html", agencies=site.agencies,
                                              page_meta=self.meta("机关", "机关名录"))
@@ -522,6 +522,14 @@ class Renderer:
         yield "sitemap.xml", self.sitemap()
 
     # --- reports --------------------------------------------------------------------------------
+
+    def report_files(self, report: Report) -> Iterator[tuple[str, bytes]]:
+        """A report's folder: its page and its data files, in the order of :data:`REPORT_FILE_NAMES`."""
+        url = report.url
+        yield f"{url}index.html", self.report_page(report)
+        yield f"{url}report.json", report_json(report, self.config.base_path + url,
+                                               self.site.problems.get(report.path, []))
+        yield f"{url}report.csv", report_csv(report)
 
     def report_page(self, report: Report) -> bytes:
         """The page of one report: metadata, the six sections, the three tables."""

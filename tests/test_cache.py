@@ -541,11 +541,18 @@ def test_cell_edit_reads_no_other_report_of_its_year(tmp_path: Path, monkeypatch
     allowed = allowed_for(edited)
     assert len({r.path for r in reports if r.year == edited.year} - allowed) >= 3
     path = site / edited.path
+    original = path.read_text(encoding="utf-8")
     _edit_cell(path)
     warm = build(site, workers=1)
     assert warm.parsed == 1
     assert loads and set(loads) <= allowed, sorted(set(loads) - allowed)
     assert_same_as_cold(site, tmp_path)
+    # The edit undone: the year's CSV is the one of two builds ago, kept; still nothing else read.
+    loads.clear()
+    path.write_text(original, encoding="utf-8")
+    build(site, workers=1)
+    assert set(loads) <= allowed, sorted(set(loads) - allowed)
+    assert_same_as_cold(site, tmp_path / "undone")
 
 
 @pytest.mark.parametrize("field", ["carried_forward", "carried_over"])
