@@ -1,6 +1,6 @@
 """Helpers of the importer tests: where the shared samples are, their truth tables, synthetic sources.
 
-``shared/`` sits beside the repository (``../shared``) both in the work tree and in CI.
+The samples are copies kept in ``tests/data/`` (see ``tests/data/SOURCES.md``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from govsite.formats import FORMATS, Format
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parent / "data"
 SAMPLES = SHARED / "samples"
 SEED = SHARED / "seeds" / "000_247cf08f496e631f.txt"
 TRUTH = json.loads((REPO / "tests" / "data" / "sample_tables.json").read_text(encoding="utf-8"))["samples"]

@@ -1,6 +1,6 @@
 """Test helpers shared by the core tests: valid report data and throw-away sites.
 
-The base report is 淮安市人民政府 2024 (shared/samples/README.md, decoded by hand; every rule holds),
+The base report is 淮安市人民政府 2024 (tests/data/samples/README.md, decoded by hand; every rule holds),
 so that each rule test starts from real, non-zero numbers and breaks exactly one thing.
 """
 

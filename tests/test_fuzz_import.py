@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from govsite.importer import UnreadableInput, import_file
 from govsite.markdown import render
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parent / "data"
 SOURCES = sorted(p for p in (SHARED / "samples").iterdir() if p.suffix in (".txt", ".html")) + \
     sorted((SHARED / "seeds").glob("*.txt"))
 FUZZ = settings(max_examples=int(os.environ.get("GOVSITE_FUZZ_EXAMPLES", "60")), deadline=None,

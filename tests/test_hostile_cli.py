@@ -12,7 +12,7 @@ from govsite.cli import main
 from sitekit import make_site
 from test_safety import XSS, parse
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "hangzhou-style-fixture-2025.html"
+SAMPLE = Path(__file__).resolve().parent / "data" / "samples" / "hangzhou-style-fixture-2025.html"
 
 
 def files_below(folder: Path) -> dict[str, bytes]:

@@ -73,7 +73,7 @@ def test_r3_outcomes_sum_to_total(tmp_path, capsys) -> None:
 
 
 def test_r4_review_and_litigation_totals(tmp_path, capsys) -> None:
-    # 淮安市洪泽区人民政府 2023 really published 维持10+纠正1 with 总计 0 (shared/samples/README.md).
+    # 淮安市洪泽区人民政府 2023 really published 维持10+纠正1 with 总计 0 (tests/data/samples/README.md).
     text = report_text(values_2021(reviews__administrative_review=[10, 1, 0, 0, 0],
                                    reviews__litigation_after_review=[5, 0, 0, 0, 0]))
     code, lines = run_check(tmp_path, {PATH: text}, capsys=capsys)
