@@ -19,7 +19,7 @@ from govsite.importer import UnreadableInput, import_file
 from govsite.markdown import render
 
 SHARED = Path(__file__).resolve().parent / "data"
-SOURCES = sorted(p for p in (SHARED / "samples").iterdir() if p.suffix in (".txt", ".html")) + \
+SOURCES = sorted(p for p in (SHARED / "samples").iterdir() if p.suffix in (".txt", ".html") and ".crawled" not in p.name) + \
     sorted((SHARED / "seeds").glob("*.txt"))
 FUZZ = settings(max_examples=int(os.environ.get("GOVSITE_FUZZ_EXAMPLES", "60")), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
