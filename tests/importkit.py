@@ -119,3 +119,103 @@ def render_text(fmt: Format, values: dict[str, list], *, agency: str = "测试�
                 lines.append(sep.join(str(v) for v in flat))
     lines += ["", "五、存在的主要问题及改进情况", "", "信息公开工作仍需加强。", "", "六、其他需要报告的事项", "", "本年度未收取信息处理费。", ""]
     return "\n".join(lines)
+
+
+# --- Reports in the shapes real extractions produce (issue: never a wrong number) ---------------
+
+def random_2021(rng) -> dict[str, list]:
+    """A random 2021-format value set for which R1–R4 hold (mostly zeros, as real reports are)."""
+    fmt = FORMATS["2021"]
+    values = consistent_2021()
+    app = fmt.table("applications")
+    heads = ("new_requests", "carried_over", "total", "carried_forward")
+    outcomes = [f.key for f in app.fields() if f.key not in heads]
+
+    def cell() -> int:
+        return rng.choice([0, 0, 0, 0, rng.randint(1, 9), rng.randint(10, 120)])
+
+    total = [0] * 6
+    for key in outcomes:
+        row = [cell() if i == 0 or rng.random() < 0.15 else 0 for i in range(6)]
+        values[f"applications.{key}"] = row + [sum(row)]
+        total = [a + b for a, b in zip(total, row)]
+    over = [rng.choice([0, 0, rng.randint(0, t)]) if t else 0 for t in total]
+    forward = [rng.choice([0, 0, rng.randint(0, 12)]) for _ in range(6)]
+    new = [t + f - o for t, f, o in zip(total, forward, over)]
+    for key, row in (("total", total), ("carried_over", over), ("carried_forward", forward), ("new_requests", new)):
+        values[f"applications.{key}"] = row + [sum(row)]
+    for f in fmt.table("reviews").fields():
+        row = [rng.choice([0, 0, rng.randint(0, 15)]) for _ in range(4)]
+        values[f"reviews.{f.key}"] = row + [sum(row)]
+    values["active.normative_documents"] = [rng.randint(0, 30), rng.randint(0, 5), rng.randint(20, 300)]
+    values["active.licensing"] = [rng.randint(0, 3000)]
+    return values
+
+
+#: How a table row's label lines sit around its value line in extracted text.
+SHAPES = ("same", "before", "after", "split")
+#: How extraction damages labels.
+GARBLES = ("none", "truncate", "typo", "merge", "duplicate")
+
+
+def _garble(label: str, how: str, group: str, rng) -> list[str]:
+    """The label line(s) of one row, damaged in the way ``how`` says."""
+    if how == "truncate" and len(label) > 6:
+        return [label[: max(4, len(label) // 2)]]
+    if how == "typo" and len(label) > 6:
+        i = rng.randint(2, len(label) - 4)
+        return [label[:i] + label[i + 2:]]
+    if how == "merge" and group:
+        # the group cell's text interleaved with the row's (pdf → Markdown of a rowspan cell):
+        # "(四)无" + "2.没有现成信息需要另" / "法提供" + "行制作"
+        g, k = len(group) // 2, len(label) * 2 // 3
+        return [group[:g] + label[:k], group[g:] + label[k:]]
+    if how == "duplicate":
+        return [label, label]
+    return [label]
+
+
+def render_fragmented(values: dict[str, list], rng, *, shape: str = "before", garble: str = "none",
+                      rate: float = 0.5, agency: str = "测试县民政局", year: int = 2023) -> str:
+    """A 2021-format report as Markdown extracted from a PDF: Table 2's labels and values on
+    separate pipe lines (``shape``), labels damaged (``garble``) on about ``rate`` of the rows."""
+    fmt = FORMATS["2021"]
+    text = render_text(fmt, values, agency=agency, year=year)
+    head, rest = text.split("三、收到和处理政府信息公开申请情况", 1)
+    tail = rest.split("四、政府信息公开行政复议、行政诉讼情况", 1)[1]
+    lines = ["三、收到和处理政府信息公开申请情况", "",
+             "| 申请人情况 | " + " | ".join(c.label for c in fmt.table("applications").columns) + " |"]
+    for row in fmt.table("applications").rows:
+        f = row.fields[0]
+        cells = "| | " + " | ".join(str(v) for v in values[f"applications.{f.key}"]) + " |"
+        group = row.path[-2] if len(row.path) >= 3 and rng.random() < 0.5 else ""
+        damaged = _garble(row.label, garble if rng.random() < rate else "none", group, rng)
+        labels = [f"| {lab} | |" for lab in damaged]
+        how = shape if shape != "mixed" else rng.choice(SHAPES)
+        if how == "same":
+            lines += labels[:-1] + [f"| {damaged[-1]} " + cells[1:]]
+        elif how == "before":
+            lines += labels + [cells]
+        elif how == "after":
+            lines += [cells] + labels
+        else:
+            lines += labels[:1] + [cells] + labels[1:] if len(labels) > 1 else [f"| {row.label[:len(row.label) // 2]} | |", cells,
+                                                                                  f"| {row.label[len(row.label) // 2:]} | |"]
+    return head + "\n".join(lines) + "\n\n四、政府信息公开行政复议、行政诉讼情况" + tail
+
+
+def compare_cells(truth: dict[str, list], got: dict[str, list]) -> tuple[int, int, int, list[str]]:
+    """Cells exact, wrong and missing of an import against the truth, and where the wrong ones are."""
+    exact = wrong = missing = 0
+    where = []
+    for key, vals in truth.items():
+        mine = got.get(key)
+        for i, v in enumerate(vals):
+            if mine is None:
+                missing += 1
+            elif mine[i] == v or (mine[i] is None and v in (0, "0")) or str(mine[i]) == str(v):
+                exact += 1
+            else:
+                wrong += 1
+                where.append(f"{key}[{i}]: {mine[i]!r} ≠ {v!r}")
+    return exact, wrong, missing, where

@@ -295,7 +295,7 @@ def _num(v: Value) -> Decimal:
     return Decimal(v)
 
 
-def _holds(eq: Equation, values: dict[str, list[Value]]) -> bool | None:
+def holds(eq: Equation, values: dict[str, list[Value]]) -> bool | None:
     """True/False when every cell of ``eq`` is known, None otherwise."""
     total = Decimal(0)
     for side, sign in ((eq.left, 1), (eq.right, -1)):
@@ -318,7 +318,7 @@ def resolve(pendings: list[Pending], known: dict[str, list[Value]], equations: I
     survivors: list[list[tuple[Value, ...]]] = []
     for p in pendings:
         own = [eq for eq in equations if all(r.key in p.keys for r in eq.left + eq.right)]
-        keep = [c for c in p.candidates if all(_holds(eq, p.assign(c)) is not False for eq in own)]
+        keep = [c for c in p.candidates if all(holds(eq, p.assign(c)) is not False for eq in own)]
         survivors.append(keep)
 
     # Rows that are now unique join the known values; the rest are searched jointly.
@@ -340,7 +340,7 @@ def resolve(pendings: list[Pending], known: dict[str, list[Value]], equations: I
                 trial = dict(base)
                 for i, c in zip(open_idx, combo):
                     trial.update(pendings[i].assign(c))
-                if all(_holds(eq, trial) is not False for eq in involved):
+                if all(holds(eq, trial) is not False for eq in involved):
                     for s, c in zip(seen, combo):
                         s.add(c)
             for i, s in zip(open_idx, seen):

@@ -24,11 +24,14 @@ from .cells import Fit, Pending, fit_row, is_blank, is_value_token, resolve
 from .document import Block, Document
 from .labels import best_match, coverage, normalize
 from .sections import Regions
+from .verify import contradicted, settle
 
 _TRAILING_NUMBERS = re.compile(r"^(.*[\u3400-\u9fff）)”\"’】\]])\s*((?:[+\-]?\d[\d,.]*\s*)+)$")
 _SECTION_NO = re.compile(r"第二十条第\(([一二三四五六七八九十]+)\)项")
 MATCH_THRESHOLD = 0.6  # a Table 2 row label must be at least this well covered (labels.coverage)
 ROW_THRESHOLD = 0.75  # a Table 1 row label must be at least this similar (labels.best_match)
+TRUNCATED_MIN = 4  # characters a truncated label keeps at least ("（一）予")
+TRUNCATED_SCORE = 0.7  # … and what it scores: above MATCH_THRESHOLD, below any whole label
 CONTEXT_WEIGHT = 0.92  # a label assembled from neighbouring lines counts slightly less than its own line's
 
 
@@ -42,6 +45,7 @@ class Line:
     tokens: list[str]  # value cells in order
     before: str = ""  # normalised text of the label-only lines since the previous value line
     after: str = ""  # … and up to the next value line
+    nearest: tuple[str, str] = ("", "")  # the label line just above and just below
 
     @property
     def has_values(self) -> bool:
@@ -58,6 +62,9 @@ class TableResult:
     notes: list[Diagnostic] = field(default_factory=list)
     pendings: list[Pending] = field(default_factory=list)
     found: set[str] = field(default_factory=set)  # tables with any value read
+    # fields attached to their value line by neighbouring or partial labels, with that line: kept
+    # only if the equations do not contradict them (see :func:`.verify.contradicted`)
+    attached: dict[str, Block] = field(default_factory=dict)
 
 
 def explode(cells: list[str]) -> list[str]:
@@ -107,6 +114,7 @@ def lines_of(doc: Document, span: tuple[int, int]) -> list[Line]:
         after = [ln.label for ln in lines[k + 1:min(next_k, k + 4)] if not ln.has_values]
         lines[k].before = "".join(before)
         lines[k].after = "".join(after)
+        lines[k].nearest = (before[-1] if before else "", after[0] if after else "")
     return lines
 
 
@@ -235,34 +243,47 @@ def read_active(doc: Document, lines: list[Line], fmt: Format, out: TableResult)
 # --- Table 2 ---------------------------------------------------------------------------------
 
 
-def _score(labels: list[str], ln: Line) -> tuple[float, bool]:
-    """How well ``ln`` carries one of ``labels``; the flag is True when it needed fuzzy matching."""
-    best, fuzzy = 0.0, True
-    context = ln.before + ln.label + ln.after
+#: How label-only lines next to a value line may be read as its label: from both sides (labels
+#: wrapped around their values), only from the lines above, or only from the lines below. A row
+#: is attached to a value line only when the readings agree, or the equations pick one (see
+#: :mod:`.verify`).
+MODES = ("both", "before", "after")
+
+
+def _score(labels: list[str], ln: Line, mode: str = "both") -> tuple[float, str]:
+    """How well ``ln`` carries one of ``labels``, and how: ``own`` (the line's own label holds it),
+    ``context`` (the neighbouring label lines hold it) or ``fuzzy`` (only in part)."""
+    best, kind = 0.0, "fuzzy"
+    context = (ln.before if mode != "after" else "") + ln.label + (ln.after if mode != "before" else "")
     for lab in labels:
         if lab and lab in ln.label:
-            return 1.0, False
+            return 1.0, "own"
         if lab and lab in context:
-            s, f = CONTEXT_WEIGHT, False
+            s, k = CONTEXT_WEIGHT, "context"
         else:
             s = max(coverage(lab, ln.label), CONTEXT_WEIGHT * coverage(lab, context))
-            f = True
+            k = "fuzzy"
+            # a label cut short by the extraction ("4.保护第"): a prefix of the official label
+            pieces = (ln.label, ln.nearest[0] if mode != "after" else "", ln.nearest[1] if mode != "before" else "")
+            if any(len(p) >= TRUNCATED_MIN and lab.startswith(p) for p in pieces):
+                s = max(s, TRUNCATED_SCORE)
         if s > best:
-            best, fuzzy = s, f
-    return best, fuzzy
+            best, kind = s, k
+    return best, kind
 
 
-def align(lines: list[Line], table: Table) -> tuple[float, list[tuple[int, int, float, bool]]]:
+def align(lines: list[Line], table: Table, mode: str = "both") -> tuple[float, list[tuple[int, int, float, str]]]:
     """Monotonic alignment of value lines with the table's rows, maximising the total label score.
 
-    Returns the total and the matched pairs (line position, row position, score, fuzzy). Rows
-    and lines may stay unmatched: a row left out is missing, a line left out is reported.
+    Returns the total and the matched pairs (line position, row position, score, kind of match,
+    see :func:`_score`). Rows and lines may stay unmatched: a row left out is missing, a line
+    left out is reported.
     """
     rows = table.rows
     labels = [[normalize(x) for x in (r.label,) + r.aliases] for r in rows]
     vlines = [ln for ln in lines if ln.has_values]
     n, m = len(vlines), len(rows)
-    scores = [[_score(labels[j], vlines[i]) for j in range(m)] for i in range(n)]
+    scores = [[_score(labels[j], vlines[i], mode) for j in range(m)] for i in range(n)]
     dp = [[0.0] * (m + 1) for _ in range(n + 1)]
     back: list[list[int]] = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n + 1):
@@ -284,8 +305,8 @@ def align(lines: list[Line], table: Table) -> tuple[float, list[tuple[int, int, 
     while i > 0 or j > 0:
         how = back[i][j]
         if how == 3:
-            s, fz = scores[i - 1][j - 1]
-            pairs.append((i - 1, j - 1, s, fz))
+            s, kind = scores[i - 1][j - 1]
+            pairs.append((i - 1, j - 1, s, kind))
             i, j = i - 1, j - 1
         elif how == 1:
             i -= 1
@@ -311,25 +332,70 @@ def read_applications(doc: Document, lines: list[Line], source: Format, out: Tab
     vlines = [ln for ln in lines if ln.has_values]
     if not vlines:
         return
-    _, pairs = align(lines, table)
+    readings = {mode: align(lines, table, mode)[1] for mode in MODES}
+    settled = settle(readings, [ln.tokens for ln in vlines], table, source)
+    if settled.mode:
+        out.notes.append(_note(doc, None, "arithmetic",
+                               f"{table.title}：行标签与数据行的对应有 {settled.distinct} 种读法，"
+                               f"只有一种使勾稽关系全部成立，已按其导入"))
+    pairs = _drop_repeated(doc, table, vlines, settled, out)
     used = set()
-    for li, rj, score, fuzzy in pairs:
+    for li, rj, score, kind in pairs:
         ln, row = vlines[li], table.rows[rj]
         used.add(li)
         f = row.fields[0]
-        if fuzzy:
+        if kind == "fuzzy":
             shown = ln.label or (ln.before + ln.label + ln.after)
             out.notes.append(_note(doc, ln.block, "fuzzy", f"{table.title}：行标签“{shown}”按近似匹配识别为“{row.label}”（匹配度 {score:.2f}）"))
+        if kind != "own":
+            out.attached[f"applications.{f.key}"] = ln.block
         _apply_fit(doc, out, table, (f,), fit_row(ln.tokens, f.value_columns), ln.block)
     out.found.add("applications")
-    matched_rows = {rj for _, rj, _, _ in pairs}
+    matched_rows = {rj for _, rj, _, _ in settled.pairs}
+    used.update(li for li, rj, _, _ in settled.pairs)
+    for rj, candidates in settled.disputed.items():
+        row = table.rows[rj]
+        out.missing.append(f"applications.{row.fields[0].key}")
+        where = "、".join(f"第 {vlines[i].block.line} 行（{vlines[i].block.quote(40)}）" for i in candidates)
+        first = vlines[candidates[0]].block if candidates else None
+        out.notes.append(warning(doc.path, first.line if first else 0, "ambiguous",
+                                 f"{table.title} · {row.label}：行标签可对应原文的 {where}，"
+                                 f"勾稽关系无法确定是哪一行；该行记为缺失，未填任何数字"))
+        used.update(candidates)
     for j, row in enumerate(table.rows):
-        if j not in matched_rows:
+        if j not in matched_rows and j not in settled.disputed:
             out.missing.append(f"applications.{row.fields[0].key}")
             out.notes.append(_note(doc, None, "missing", f"{table.title} · 未找到“{row.label}”一行，记为缺失"))
     for i, ln in enumerate(vlines):
         if i not in used:
             out.notes.append(_note(doc, ln.block, "unplaced", f"{table.title}：这一行数据无法对应到表格的任何一行，已忽略"))
+
+
+def _drop_repeated(doc: Document, table: Table, vlines: list[Line], settled, out: TableResult) -> list:
+    """The settled pairs without rows whose own label is printed again on a line with other numbers.
+
+    Which of the two lines is the row cannot be known (a row repeated, a label garbled into
+    another's): the row is missing, with both lines named.
+    """
+    labels = [[normalize(x) for x in (r.label,) + r.aliases] for r in table.rows]
+    taken = {li: rj for li, rj, _, _ in settled.pairs}
+    rows_at = {rj: li for li, rj, _, _ in settled.pairs}
+    dropped: set[int] = set()
+    for i, ln in enumerate(vlines):
+        if i in taken or not ln.label:
+            continue
+        owners = [j for j, labs in enumerate(labels) if any(lab and lab in ln.label for lab in labs)]
+        for j in owners:
+            other = rows_at.get(j)
+            if other is None or vlines[other].tokens == ln.tokens:
+                continue
+            dropped.add(j)
+            a, b = vlines[other].block, ln.block
+            out.notes.append(warning(doc.path, b.line, "ambiguous",
+                                     f"{table.title} · {table.rows[j].label}：原文第 {a.line} 行和第 {b.line} 行都标为这一行，"
+                                     f"数字却不同（{a.quote(40)}；{b.quote(40)}）；该行记为缺失，未填任何数字"))
+            out.missing.append(f"{table.key}.{table.rows[j].fields[0].key}")
+    return [p for p in settled.pairs if p[1] not in dropped]
 
 
 def map_applications(doc: Document, source: Format, target: Format, out: TableResult) -> None:
@@ -445,12 +511,27 @@ def read_tables(doc: Document, regions: Regions, year_format: Format) -> Tables:
                     why = f"{len(p.candidates)} 种读法中没有一种符合勾稽关系"
                 out.notes.append(warning(doc.path, p.line, "ambiguous", f"{shown}：{what}无法确定，{why}；该行记为缺失，未填任何数字（原文：{p.quote}）"))
 
+    _withdraw_contradicted(doc, fmt, out)
     missing = _collapse(fmt, out.missing, out.found)
     for t in fmt.tables:
         if t.key not in out.found:
             notes.append(warning(doc.path, 0, "missing",
                                  f"未找到表格“{t.title}”（原文可能以图片发布），记为缺失，未填任何数字"))
     return Tables(fmt, out.values, missing, notes + out.notes, active_version, app_version, out.found)
+
+
+def _withdraw_contradicted(doc: Document, fmt: Format, out: TableResult) -> None:
+    """Rows attached by neighbouring or partial labels that an equation contradicts become missing."""
+    bad = contradicted(out.values, [k for k in out.attached if k in out.values], fmt.equations)
+    for key, eqs in bad.items():
+        out.values.pop(key, None)
+        out.missing.append(key)
+        table = fmt.table(key.split(".")[0])
+        label = _field_label(table, fmt.field(key))
+        rules = "、".join(dict.fromkeys(f"{eq.rule}（{eq.context}）" for eq in eqs[:2]))
+        out.notes.append(_note(doc, out.attached[key], "ambiguous",
+                               f"{table.title} · {label}：该行是按近似或相邻行的标签对应的，而勾稽关系 {rules} 不成立，"
+                               f"无法确认数字属于这一行；该行记为缺失，未填任何数字"))
 
 
 def _flat(values) -> str:
