@@ -219,3 +219,17 @@ def compare_cells(truth: dict[str, list], got: dict[str, list]) -> tuple[int, in
                 wrong += 1
                 where.append(f"{key}[{i}]: {mine[i]!r} ≠ {v!r}")
     return exact, wrong, missing, where
+
+
+def delete_pieces(data: bytes, rng) -> bytes:
+    """``data`` with 1–30 lines deleted; a file of one or two lines (crawled page text) loses
+    sentences instead, so that the mutation works on every sample."""
+    lines = data.split(b"\n")
+    if len(lines) < 3:
+        pieces = data.split("。".encode())
+        for _ in range(min(rng.randint(1, 30), len(pieces) - 1)):
+            pieces.pop(rng.randrange(len(pieces)))
+        return "。".encode().join(pieces)
+    for _ in range(min(rng.randint(1, 30), len(lines) - 1)):
+        lines.pop(rng.randrange(len(lines)))
+    return b"\n".join(lines)

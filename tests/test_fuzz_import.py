@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from govsite.importer import UnreadableInput, import_file
 from govsite.markdown import render
+from importkit import delete_pieces
 
 SHARED = Path(__file__).resolve().parent / "data"
-SOURCES = sorted(p for p in (SHARED / "samples").iterdir() if p.suffix in (".txt", ".html") and ".crawled" not in p.name) + \
+SOURCES = sorted(p for p in (SHARED / "samples").iterdir() if p.suffix in (".txt", ".html", ".pdf")) + \
     sorted((SHARED / "seeds").glob("*.txt"))
 FUZZ = settings(max_examples=int(os.environ.get("GOVSITE_FUZZ_EXAMPLES", "60")), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -37,8 +38,7 @@ def numbers_in(data: bytes) -> set[str]:
 def mutate(data: bytes, rng: random.Random, op: str) -> bytes:
     lines = data.split(b"\n")
     if op == "delete":
-        for _ in range(rng.randint(1, 30)):
-            lines.pop(rng.randrange(len(lines)))
+        return delete_pieces(data, rng)
     elif op == "shuffle":
         for i in rng.sample(range(len(lines)), min(5, len(lines))):
             cells = re.split(rb"(\s+|</td>)", lines[i])

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from govsite.commands.import_ import check_text
 from govsite.formats import FORMATS
 from govsite.importer import UnreadableInput, import_file
-from importkit import SAMPLES, SEED, render_text
+from importkit import SAMPLES, SEED, delete_pieces, render_text
 
 
 def zero(version: str) -> dict[str, list]:
@@ -110,14 +110,12 @@ def test_mutated_inputs_never_crash_and_always_write_a_valid_file(tmp_path, sour
     data = bytearray(source.read_bytes())
     lines = data.split(b"\n")
     if op == "delete":
-        for _ in range(rng.randint(1, 30)):
-            lines.pop(rng.randrange(len(lines)))
-        data = bytearray(b"\n".join(lines))
+        data = bytearray(delete_pieces(bytes(data), rng))
     elif op == "flip":
         for _ in range(rng.randint(1, 40)):
             data[rng.randrange(len(data))] = rng.randrange(256)
     elif op == "shuffle":
-        for line in rng.sample(range(len(lines)), 3):
+        for line in rng.sample(range(len(lines)), min(3, len(lines))):
             cells = lines[line].split(b"\t")
             rng.shuffle(cells)
             lines[line] = b"\t".join(cells)
