@@ -6,6 +6,7 @@ The samples are copies kept in ``tests/data/`` (see ``tests/data/SOURCES.md``).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from govsite.formats import FORMATS, Format
@@ -233,3 +234,24 @@ def delete_pieces(data: bytes, rng) -> bytes:
     for _ in range(min(rng.randint(1, 30), len(lines) - 1)):
         lines.pop(rng.randrange(len(lines)))
     return b"\n".join(lines)
+
+
+def render_collapsed(values: dict[str, list], rng, *, agency: str = "测试县民政局", year: int = 2023) -> str:
+    """A report as a crawler's page text: a header, site chrome, then everything on one line with
+    the cells run together, stray spaces in some runs, a typo in a label and 三、本年度办理结果
+    repeated mid-table (the shapes of the crawled samples)."""
+    fmt = FORMATS["2021"]
+    text = render_text(fmt, values, agency=agency, year=year, sep="")
+    body = "".join(text.split("\n"))
+    body = body.replace("（三）不予公开" if rng.random() < 0.5 else "（五）不予处理", "三、本年度办理结果（三）不予公开", 1)
+    if rng.random() < 0.5:
+        body = body.replace("行政复议", "行政法复议", 1)
+    runs = re.split(r"(\d+)", body)
+    for i in range(1, len(runs), 2):
+        if len(runs[i]) > 3 and rng.random() < 0.2:
+            k = rng.randrange(1, len(runs[i]))
+            runs[i] = runs[i][:k] + " " + runs[i][k:]
+    chrome = "当前位置：首页 政务公开 年度报告 来源：测试县人民政府 时间：2024-01-20 09:30 微信 微博 文字版 --> "
+    header = (f"标题: {agency}{year}年度政府信息公开工作年度报告\n发布时间: {year + 1}-01-20 09:30\n"
+              f"原文链接: https://www.example.gov.cn/xxgk/{year}/t1.htm\n==================== 正文 ====================\n")
+    return header + chrome + "".join(runs) + "本报告由测试县民政局编制，统计期限自" + f"{year}年1月1日起至{year}年12月31日止。" * 40 + "\n"

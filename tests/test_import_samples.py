@@ -61,8 +61,14 @@ def test_seed_surplus_cells_are_reported_with_their_source_line():
 def test_sample_imports_cell_for_cell(sample):
     result = import_file(SAMPLES / sample)
     truth = truth_values(sample)
-    assert result.missing == []
     got = dict(result.values)
+    if not TRUTH[sample]["active"]:
+        # crawled text: Table 1's runs have no sum rule and were not decoded by hand; they are read
+        # only where one split is possible (tests/test_import_collapsed.py)
+        assert all(k.startswith("active") for k in result.missing)
+        got = {k: v for k, v in got.items() if not k.startswith("active.")}
+    else:
+        assert result.missing == []
     if "applications.other" in truth:
         # The Hongze reports print the 2019 single （六）其他处理 row inside 2021 tables: all zero,
         # so each 2021 sub-item is zero (never a guess when it is not).
@@ -79,6 +85,8 @@ def test_sample_imports_cell_for_cell(sample):
     ("hongze-district-2023.pdftotext.txt", "淮安市洪泽区人民政府", 2023),
     ("hongze-district-2024.pdftotext.txt", "淮安市洪泽区人民政府", 2024),
     ("huaian-city-2024.pdftotext.txt", "淮安市人民政府", 2024),
+    ("pingtan-2021.crawled.txt", "平潭综合实验区", 2021),
+    ("pingtan-2023.crawled.txt", "平潭综合实验区", 2023),
 ])
 def test_sample_metadata_from_the_title(sample, agency, year):
     result = import_file(SAMPLES / sample)

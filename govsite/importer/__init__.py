@@ -72,9 +72,10 @@ def read_document(path: Path, shown: str | None = None) -> Document:
 
         doc = read_html(shown, text)
     else:
+        from .collapsed import is_collapsed, read_collapsed
         from .text import read_text
 
-        doc = read_text(shown, text)
+        doc = read_collapsed(shown, text) if is_collapsed(text) else read_text(shown, text)
     doc.notes.extend(notes)
     return doc
 

@@ -60,4 +60,6 @@ KIND_LABELS = {
     "lines": "每行一个单元格的文本",
     "html": "HTML 网页",
     "docx": "Word 文档（.docx）",
+    "collapsed": "网页抓取的单行文本（数字连在一起）",
+    "pdf": "PDF 文件",
 }

@@ -503,7 +503,13 @@ def read_tables(doc: Document, regions: Regions, year_format: Format) -> Tables:
                 out.notes.append(warning(doc.path, p.line, "arithmetic",
                                          f"{shown}：{what}有 {len(p.candidates)} 种读法，按勾稽关系唯一确定为 {_flat(r.values)}（原文：{p.quote}）"))
             else:
-                out.missing.extend(p.keys)
+                agreed = _agreed_fields(p, r.survivors)
+                out.values.update(agreed)
+                out.missing.extend(k for k in p.keys if k not in agreed)
+                if agreed:
+                    kept = "、".join(_field_label(table, fmt.field(k)) for k in agreed)
+                    out.notes.append(warning(doc.path, p.line, "arithmetic",
+                                             f"{shown}：各种读法中 {kept} 的数字都相同，已导入这几项"))
                 if r.survivors:
                     shown_c = "；".join(_flat(c) for c in r.survivors[:4]) + ("…" if len(r.survivors) > 4 else "")
                     why = f"有 {len(r.survivors)} 种读法都符合勾稽关系：{shown_c}"
@@ -532,6 +538,14 @@ def _withdraw_contradicted(doc: Document, fmt: Format, out: TableResult) -> None
         out.notes.append(_note(doc, out.attached[key], "ambiguous",
                                f"{table.title} · {label}：该行是按近似或相邻行的标签对应的，而勾稽关系 {rules} 不成立，"
                                f"无法确认数字属于这一行；该行记为缺失，未填任何数字"))
+
+
+def _agreed_fields(p: Pending, survivors: list) -> dict[str, list[Value]]:
+    """The fields of a pending row on which every reading the rules allow gives the same numbers."""
+    if not survivors:
+        return {}
+    readings = [p.assign(c) for c in survivors]
+    return {k: v for k, v in readings[0].items() if all(r[k] == v for r in readings[1:])}
 
 
 def _flat(values) -> str:
