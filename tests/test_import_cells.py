@@ -127,10 +127,14 @@ def test_run_together_review_row_unique_by_its_group_totals(tmp_path):
 def test_run_together_review_row_ambiguous(tmp_path):
     values = consistent_2021(**{"reviews.administrative_review": [1, 10, 0, 0, 11]})
     result = _import(tmp_path, values, {"reviews"})
-    assert result.missing == ["reviews"]
-    assert not any(k.startswith("reviews.") for k in result.values)
+    # 1,10,… or 11,0,…: only 行政复议 is in doubt; both readings agree on the two litigation groups
+    assert result.missing == ["reviews.administrative_review"]
+    assert "reviews.administrative_review" not in result.values
+    assert result.values["reviews.litigation_direct"] == [0] * 5
     amb = [n for n in result.notes if n.rule == "ambiguous"]
     assert len(amb) == 1 and "有 2 种读法" in amb[0].message
+    kept = [n for n in result.notes if n.rule == "arithmetic" and "的数字都相同" in n.message]
+    assert len(kept) == 1 and "未经复议直接起诉、复议后起诉" in kept[0].message
 
 
 def test_run_together_row_that_no_reading_fits_is_missing(tmp_path):
