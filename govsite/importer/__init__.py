@@ -1,12 +1,12 @@
-"""Importing published reports: text exports, pdftotext -layout, HTML pages, .docx (issue 5).
+"""Importing published reports: PDF, text exports, pdftotext -layout, crawled page text, HTML, .docx.
 
 :func:`import_file` reads one source into an :class:`ImportResult` — the report's metadata, table
 values and Markdown body, ready for :func:`govsite.content_file.dumps_report` — together with a note
 for every decision it made and every cell it could not read, each with its source line. It never
 invents a number: what it cannot read is declared in ``missing``.
 
-The stages: :mod:`.detect` (what the file is), :mod:`.text` / :mod:`.html` / :mod:`.docx` (the
-source as blocks), :mod:`.sections` (headings and regions), :mod:`.metadata`, :mod:`.tables` (with
+The stages: :mod:`.detect` (what the file is), :mod:`.pdf` / :mod:`.text` / :mod:`.collapsed` /
+:mod:`.html` / :mod:`.docx` (the source as blocks), :mod:`.sections` (headings and regions), :mod:`.metadata`, :mod:`.tables` (with
 :mod:`.labels` and :mod:`.cells`), :mod:`.prose`.
 """
 
@@ -59,6 +59,10 @@ def read_document(path: Path, shown: str | None = None) -> Document:
     shown = shown or str(path)
     data = read_input(path)
     kind = detect_kind(path, data)
+    if kind == "pdf":
+        from .pdf import read_pdf
+
+        return read_pdf(shown, data)
     if kind == "docx":
         from .docx import read_docx
 

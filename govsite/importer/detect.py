@@ -41,10 +41,10 @@ def read_input(path: Path) -> bytes:
 
 
 def detect_kind(path: Path, data: bytes) -> str:
-    """``"docx"``, ``"html"`` or ``"text"``; refuses PDF, old .doc, other archives and binary data."""
+    """``"pdf"``, ``"docx"``, ``"html"`` or ``"text"``; refuses old .doc, other archives and binary data."""
     head = data[:8]
     if head.startswith(b"%PDF"):
-        raise UnreadableInput(f"{path}：这是 PDF 文件，无法直接导入。请先用 pdftotext -layout 转换为文本（或复制网页版/Word 版）后再导入")
+        return "pdf"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableInput(f"{path}：这是旧版 Word（.doc）或其他 OLE 文件，请在 Word/WPS 中另存为 .docx 后再导入")
     if head.startswith(b"PK\x03\x04"):

@@ -36,7 +36,7 @@ def _width(s: str) -> int:
 
 def paragraphs(blocks: list[Block], kind: str) -> list[str]:
     """The blocks' text as paragraphs."""
-    if kind != "layout":
+    if kind not in ("layout", "pdf"):
         out = []
         for b in blocks:
             text = " ".join(c.strip() for c in b.cells if c.strip()) if b.table is not None else (b.raw or b.text).strip()
