@@ -23,6 +23,7 @@ from ..formats import FORMATS, Format, format_for_year
 from ..model import LEVELS, Value
 from .detect import UnreadableInput, decode_text, detect_kind, read_input
 from .document import Document
+from .divisions import complete_region
 from .metadata import read_metadata, region_and_level
 from .prose import build_body
 from .sections import find_headings, find_regions
@@ -43,6 +44,7 @@ class ImportResult:
     body: str
     notes: list[Diagnostic] = field(default_factory=list)
     sections: dict[str, str] = field(default_factory=dict)  # prose by anchor s1 … s6
+    sources: dict[str, str] = field(default_factory=dict)  # metadata key → where its value came from
 
     @property
     def missing(self) -> list[str]:
@@ -101,6 +103,7 @@ def import_file(path: Path | str, *, year: int | None = None, agency: str | None
     first = min((h.index for h in headings.values()), default=None)
     md = read_metadata(doc, first)
 
+    given_year, given_agency = year, agency
     if md.year and year and md.year != year:
         notes.append(warning(shown, 0, "year", f"原文标题中的年度为 {md.year}，按 --year 使用 {year}"))
     year = year or md.year
@@ -119,18 +122,32 @@ def import_file(path: Path | str, *, year: int | None = None, agency: str | None
         raise UnreadableInput(f"{shown}：无法从标题确定机关名称，请用 --agency 指定")
 
     notes += [warning(shown, 0, "metadata", n) for n in md.notes]
-    if region is None and md.labelled.get("region"):
+    sources = _given_sources(md.sources, year_given=given_year is not None, agency_given=given_agency is not None)
+    if region is not None:
+        sources["region"] = "命令行参数 --region"
+    elif md.labelled.get("region"):
         region = [p.strip() for p in re.split(r"[/／、]", md.labelled["region"]) if p.strip()]
-    if level is None and md.labelled.get("level") in LEVELS:
+        sources["region"] = md.sources.get("region", "信息栏")
+    if level is not None:
+        sources["level"] = "命令行参数 --level"
+    elif md.labelled.get("level") in LEVELS:
         level = md.labelled["level"]
+        sources["level"] = md.sources.get("level", "信息栏")
     if region is None or level is None:
         r, lv, why = region_and_level(agency)
         if region is None and r:
             region = r
-            notes += [warning(shown, 0, "metadata", n) for n in why if n.startswith("行政区划")]
+            sources["region"] = f"机关名称“{agency}”"
         if level is None and lv:
             level = lv
-            notes += [warning(shown, 0, "metadata", n) for n in why if n.startswith("机关层级")]
+            sources["level"] = "按机关名称推定（" + "".join(n.split("：", 1)[-1] for n in why if n.startswith("机关层级")) + "）"
+    if region and "命令行" not in sources.get("region", ""):
+        done = complete_region(region)
+        if done.note:
+            notes.append(warning(shown, 0, "metadata", done.note))
+        if done.region != region:
+            sources["region"] += "，上级按全国行政区划代码补全"
+        region = done.region
     notes += tables.notes
 
     body, sections = build_body(doc, regions, headings, md.title_blocks)
@@ -146,4 +163,24 @@ def import_file(path: Path | str, *, year: int | None = None, agency: str | None
         "source_url": md.source_url if re.match(r"^https?://", md.source_url or "") else "",
         "missing": tables.missing,
     }
-    return ImportResult(shown, doc.kind, tables.format, meta, tables.values, body, notes, sections)
+    sources = {k: v for k, v in sources.items() if meta.get(k)}
+    for key, where in sources.items():
+        shown_value = "/".join(meta[key]) if isinstance(meta[key], list) else meta[key]
+        where = where if where.startswith("按") else "取自" + where
+        notes.append(warning(shown, 0, "metadata", f"{META_LABELS[key]} {shown_value}：{where}"))
+    return ImportResult(shown, doc.kind, tables.format, meta, tables.values, body, notes, sections, sources)
+
+
+#: Metadata keys as the notes name them.
+META_LABELS = {"year": "报告年度", "agency": "机关名称", "region": "行政区划", "level": "机关层级",
+               "published": "发布日期", "source_url": "原文链接", "index_no": "索引号", "doc_no": "文号"}
+
+
+def _given_sources(found: dict[str, str], *, year_given: bool, agency_given: bool) -> dict[str, str]:
+    """Where each metadata value comes from: the command line where given, else the source."""
+    sources = {k: v for k, v in found.items() if k in META_LABELS and k not in ("region", "level")}
+    if year_given:
+        sources["year"] = "命令行参数 --year"
+    if agency_given:
+        sources["agency"] = "命令行参数 --agency"
+    return sources

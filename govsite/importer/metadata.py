@@ -17,6 +17,10 @@ from .labels import to_simplified
 
 _TITLE = re.compile(r"^(?P<agency>.*?)(?P<year>(?:19|20)\d{2})年度?(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?报告")
 _PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日(?:起)?至(?:(?:19|20)\d{2}年)?12月31日")
+_PERIOD_START = re.compile(r"统计(?:期限|时限|时间)(?:为|是)?自?((?:19|20)\d{2})年1月1日")
+_YEAR_WORD = re.compile(r"((?:19|20)\d{2})年度")
+#: "本报告由淮安市洪泽区人民政府办公室根据…编制": the compiling agency, when no title names one.
+_COMPILED_BY = re.compile(r"本(?:年度)?报告(?:是)?由([\u4e00-\u9fff]{4,30}?)(?:根据|依据|按照|编制|汇总|负责)")
 _DATE = re.compile(r"^((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日$")
 _ISO_DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 
@@ -47,6 +51,7 @@ class Metadata:
     labelled: dict[str, str] = field(default_factory=dict)  # "agency"/"region"/"level" from label pairs
     title_blocks: set[int] = field(default_factory=set)  # block indices of the title and info lines (not prose)
     notes: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # metadata key → where in the source it was found
 
 
 def _squash(s: str) -> str:
@@ -78,21 +83,42 @@ def read_metadata(doc: Document, first_heading: int | None) -> Metadata:
         if not m:
             continue
         md.title_blocks |= idx
+        where = f"标题“{_short(text)}”" if idx else f"网页标题“{_short(text)}”"
         if md.year is None:
             md.year = int(m.group("year"))
+            md.sources["year"] = where
         if not md.agency and m.group("agency"):
             md.agency = m.group("agency").strip("：: ")
+            md.sources["agency"] = where
     _info_lines(doc, limit, md)
     full_text = _squash("".join(b.text for b in doc.blocks))
+    opening = _squash("".join(b.text for b in doc.blocks[: (first_heading or 0) + 3]))
     if md.year is None:
-        m = _PERIOD.search(full_text)
+        m = _PERIOD.search(full_text) or _PERIOD_START.search(full_text) or _YEAR_WORD.search(opening)
         if m:
             md.year = int(m.group(1))
-            md.notes.append(f"报告年度取自统计期限（{m.group(0)}）")
+            md.sources["year"] = f"正文“{m.group(0)}”"
+    if not md.agency:
+        m = _COMPILED_BY.search(opening)
+        if m:
+            md.agency = m.group(1)
+            md.sources["agency"] = f"正文“{_short(m.group(0))}”"
+            # a government's report is compiled by its general office (办公室/办公厅)
+            office = re.match(r"^(.*人民政府)办公(?:室|厅)$", md.agency)
+            if office:
+                md.agency = office.group(1)
+                md.sources["agency"] += "（由其办公室编制，报告属于该人民政府）"
     if md.agency:
         md.agency = _complete_agency(md.agency, full_text, md.notes)
-    md.published = md.published or _published(doc, first_heading)
+    if md.published is None:
+        md.published, where = _published(doc, first_heading)
+        if md.published:
+            md.sources["published"] = where
     return md
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # Characters that end a walk back from an agency name: words before a name, not part of it.
@@ -118,6 +144,8 @@ def _info_lines(doc: Document, limit: int, md: Metadata) -> None:
         md.title_blocks |= used
         i = max(used) + 1
         target = INFO_LABELS[label]
+        if target and value:
+            md.sources.setdefault(target, f"信息栏“{label}：{_short(value)}”")
         if target in ("index_no", "doc_no", "source_url"):
             setattr(md, target, value)
         elif target == "published":
@@ -157,13 +185,15 @@ def _complete_agency(agency: str, text: str, notes: list[str]) -> str:
     return agency
 
 
-def _published(doc: Document, first_heading: int | None) -> dt.date | None:
+def _published(doc: Document, first_heading: int | None) -> tuple[dt.date | None, str]:
+    """The publication date and where it was found: the page's metadata, or the date line the
+    report is signed with at its end."""
     for key in ("PubDate", "pubdate", "firstpublishedtime", "publishdate", "article:published_time"):
         if key in doc.meta:
             m = _ISO_DATE.search(doc.meta[key])
             if m:
                 try:
-                    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), f"网页元数据 {key}"
                 except ValueError:
                     pass
     # a signature date on its own line near the end (年 月 日)
@@ -171,10 +201,10 @@ def _published(doc: Document, first_heading: int | None) -> dt.date | None:
         m = _DATE.match(_squash(b.text))
         if m:
             try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), f"文末日期“{m.group(0)}”（第 {b.line} 行）"
             except ValueError:
-                return None
-    return None
+                return None, ""
+    return None, ""
 
 
 def region_and_level(agency: str) -> tuple[list[str], str, list[str]]:
