@@ -34,6 +34,7 @@ _VALUE_TOKEN = re.compile(
 # Search limits: a published row has at most a few dozen digits, so these bound only garbage.
 MAX_CANDIDATES = 20000
 MAX_COMBINATIONS = 200000
+MAX_STEPS = 400000
 
 
 def clean(text: str) -> str:
@@ -143,14 +144,42 @@ class Fit:
     notes: list[str] = field(default_factory=list)
 
 
-def fit_row(tokens: list[str], columns: tuple[Column, ...]) -> Fit:
-    """Fit the value cells ``tokens`` of one source row to ``columns`` (one value each)."""
+@dataclass(frozen=True)
+class RowTotal:
+    """One field's cells as a run-together row sees them: its width, and the index of the cell
+    that its own equation (R2, R4: ``total = the sum of the cells before it``) makes the total,
+    or None when no equation of the format constrains the field on its own."""
+
+    width: int
+    total: int | None = None
+
+
+def row_totals(equations: Iterable[Equation], keys: tuple[str, ...], widths: tuple[int, ...]) -> tuple[RowTotal, ...]:
+    """The :class:`RowTotal` of each field ``keys``, read off the format's equations."""
+    out = []
+    for key, width in zip(keys, widths):
+        total = None
+        for eq in equations:
+            refs = eq.left + eq.right
+            if len(eq.left) == 1 and all(r.key == key for r in refs) and \
+                    sorted(r.index for r in eq.right) == list(range(eq.left[0].index)) and eq.left[0].index == width - 1:
+                total = width - 1
+        out.append(RowTotal(width, total))
+    return tuple(out)
+
+
+def fit_row(tokens: list[str], columns: tuple[Column, ...], totals: tuple[RowTotal, ...] = ()) -> Fit:
+    """Fit the value cells ``tokens`` of one source row to ``columns`` (one value each).
+
+    ``totals`` describe the fields the columns belong to; with them, digits run together into
+    one string are split only into readings whose totals hold (see :func:`_split_by_totals`).
+    """
     width = len(columns)
     if len(tokens) == width:
         return _parse_all(tokens, columns)
     if len(tokens) > width:
         return _surplus(tokens, columns)
-    return _run_together(tokens, columns)
+    return _run_together(tokens, columns, totals)
 
 
 def _parse_all(tokens: list[str], columns: tuple[Column, ...]) -> Fit:
@@ -201,17 +230,22 @@ def _surplus(tokens: list[str], columns: tuple[Column, ...]) -> Fit:
     return Fit(candidates=cands, reason="surplus", notes=[note])
 
 
-def _run_together(tokens: list[str], columns: tuple[Column, ...]) -> Fit:
+def _run_together(tokens: list[str], columns: tuple[Column, ...], totals: tuple[RowTotal, ...] = ()) -> Fit:
     """Fewer cells than columns: digits of neighbouring cells may have run together (issue 5)."""
     width = len(columns)
     digits = [clean(t) for t in tokens]
     if not digits or not all(d.isdigit() for d in digits) or any(c.kind is not Kind.COUNT for c in columns):
         return Fit(problem=f"只有 {len(tokens)} 个单元格，应为 {width} 个")
+    if len(digits) == 1 and any(t.total is not None for t in totals) and sum(t.width for t in totals) == width:
+        return _run_by_totals(digits[0], width, totals)
     cands: list[tuple[Value, ...]] = []
-    for split in _splits(digits, width):
-        cands.append(tuple(int(p) for p in split))
-        if len(cands) > MAX_CANDIDATES:
-            return Fit(problem=f"数字连在一起（{''.join(digits)}），可能的拆分太多，无法判断")
+    try:
+        for split in _splits(digits, width, _Budget()):
+            cands.append(tuple(int(p) for p in split))
+            if len(cands) > MAX_CANDIDATES:
+                raise _TooMany
+    except _TooMany:
+        return Fit(problem=f"数字连在一起（{''.join(digits)}），可能的拆分太多，无法判断")
     if not cands:
         return Fit(problem=f"只有 {len(tokens)} 个单元格，应为 {width} 个，无法拆分")
     note = f"数字连在一起（{' '.join(digits)}），应为 {width} 个单元格"
@@ -220,8 +254,25 @@ def _run_together(tokens: list[str], columns: tuple[Column, ...]) -> Fit:
     return Fit(candidates=cands, reason="split", notes=[note])
 
 
-def _splits(tokens: list[str], width: int) -> Iterator[list[str]]:
+class _TooMany(Exception):
+    """The search for readings of a run of digits went past its bounds."""
+
+
+class _Budget:
+    """Steps a search may take: a published row's digits take a few thousand; garbage is cut off."""
+
+    def __init__(self, steps: int = MAX_STEPS) -> None:
+        self.left = steps
+
+    def step(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise _TooMany
+
+
+def _splits(tokens: list[str], width: int, budget: _Budget | None = None) -> Iterator[list[str]]:
     """Every way to cut the digit strings ``tokens`` into ``width`` numbers without leading zeros."""
+    budget = budget or _Budget()
     if not tokens:
         if width == 0:
             yield []
@@ -230,12 +281,13 @@ def _splits(tokens: list[str], width: int) -> Iterator[list[str]]:
     # each remaining token needs at least one part; each part at least one digit
     max_parts = min(len(first), width - len(rest))
     for parts in range(1, max_parts + 1):
-        for cut in _cuts(first, parts):
-            for tail in _splits(rest, width - parts):
+        for cut in _cuts(first, parts, budget):
+            for tail in _splits(rest, width - parts, budget):
                 yield cut + tail
 
 
-def _cuts(digits: str, parts: int) -> Iterator[list[str]]:
+def _cuts(digits: str, parts: int, budget: _Budget) -> Iterator[list[str]]:
+    budget.step()
     if parts == 1:
         if len(digits) == 1 or digits[0] != "0":
             yield [digits]
@@ -244,8 +296,84 @@ def _cuts(digits: str, parts: int) -> Iterator[list[str]]:
         head = digits[:i]
         if len(head) > 1 and head[0] == "0":
             break
-        for tail in _cuts(digits[i:], parts - 1):
+        for tail in _cuts(digits[i:], parts - 1, budget):
             yield [head] + tail
+
+
+def _run_by_totals(digits: str, width: int, totals: tuple[RowTotal, ...]) -> Fit:
+    """One run of digits for fields with a total: only the readings whose totals hold.
+
+    The search cuts the run field by field; within a field with a total it takes each suffix as
+    the total and splits the rest only into parts that add up to it, so long runs (a city's
+    five-digit counts) stay cheap. A run with a single reading is read as printed even when its
+    total fails (the check then reports the published report's error).
+    """
+    budget = _Budget()
+    try:
+        cands = []
+        for reading in _by_totals(digits, totals, budget):
+            cands.append(reading)
+            if len(cands) > MAX_CANDIDATES:
+                raise _TooMany
+    except _TooMany:
+        return Fit(problem=f"数字连在一起（{digits}），可能的拆分太多，无法判断")
+    note = f"数字连在一起（{digits}），应为 {width} 个单元格"
+    if not cands:
+        try:
+            plain = list(itertools.islice(_splits([digits], width, _Budget()), 2))
+        except _TooMany:
+            plain = [[], []]
+        if len(plain) == 1:
+            return Fit(values=[int(p) for p in plain[0]], notes=[note + "；只有一种拆分"])
+        return Fit(problem=f"数字连在一起（{digits}），没有一种拆分符合勾稽关系（各栏之和等于总计）")
+    if len(cands) == 1:
+        return Fit(values=list(cands[0]), notes=[note + "；只有一种拆分符合勾稽关系（各栏之和等于总计）"])
+    return Fit(candidates=cands, reason="split", notes=[note])
+
+
+def _by_totals(digits: str, totals: tuple[RowTotal, ...], budget: _Budget) -> Iterator[tuple[int, ...]]:
+    if not totals:
+        if not digits:
+            yield ()
+        return
+    field, rest = totals[0], totals[1:]
+    rest_min = sum(t.width for t in rest)
+    for length in range(field.width, len(digits) - rest_min + 1):
+        for parts in _field_readings(digits[:length], field, budget):
+            for tail in _by_totals(digits[length:], rest, budget):
+                yield parts + tail
+
+
+def _field_readings(digits: str, field: RowTotal, budget: _Budget) -> Iterator[tuple[int, ...]]:
+    if field.total is None:
+        for cut in _cuts(digits, field.width, budget):
+            yield tuple(int(p) for p in cut)
+        return
+    for size in range(1, len(digits) - field.width + 2):
+        suffix = digits[len(digits) - size:]
+        if size > 1 and suffix[0] == "0":
+            continue
+        total = int(suffix)
+        for parts in _summing(digits[:len(digits) - size], field.width - 1, total, budget):
+            yield parts + (total,)
+
+
+def _summing(digits: str, parts: int, target: int, budget: _Budget) -> Iterator[tuple[int, ...]]:
+    """Cuts of ``digits`` into ``parts`` numbers (no leading zeros) that add up to ``target``."""
+    budget.step()
+    if parts == 1:
+        if (len(digits) == 1 or digits[:1] != "0") and digits and int(digits) == target:
+            yield (target,)
+        return
+    for i in range(1, len(digits) - parts + 2):
+        head = digits[:i]
+        if i > 1 and head[0] == "0":
+            break
+        value = int(head)
+        if value > target:
+            break
+        for tail in _summing(digits[i:], parts - 1, target - value, budget):
+            yield (value,) + tail
 
 
 def _choose(n: int, k: int) -> int:
@@ -307,6 +435,52 @@ def holds(eq: Equation, values: dict[str, list[Value]]) -> bool | None:
     return total == 0
 
 
+def _linked(open_idx: list[int], pendings: list[Pending], equations: list[Equation]) -> list[list[int]]:
+    """The open rows in groups that share an equation (rows no equation links are left out:
+    nothing can decide them, and searching their readings jointly with others only costs)."""
+    keys_of = {i: set(pendings[i].keys) for i in open_idx}
+    parent = {i: i for i in open_idx}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    linked: set[int] = set()
+    for eq in equations:
+        keys = {r.key for r in eq.left + eq.right}
+        members = [i for i in open_idx if keys_of[i] & keys]
+        if members and len(keys) > 1:
+            linked.update(members)
+            for i in members[1:]:
+                parent[root(i)] = root(members[0])
+    groups: dict[int, list[int]] = {}
+    for i in open_idx:
+        if i in linked:
+            groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def _search_jointly(group: list[int], pendings: list[Pending], survivors: list[list[tuple[Value, ...]]],
+                    base: dict[str, list[Value]], equations: list[Equation]) -> None:
+    """Keep, for each row of ``group``, the readings that some combination makes every equation hold."""
+    keys = {k for i in group for k in pendings[i].keys}
+    involved = [eq for eq in equations if any(r.key in keys for r in eq.left + eq.right)]
+    size = math.prod(len(survivors[i]) for i in group)
+    if size > MAX_COMBINATIONS:
+        return
+    seen: list[set[tuple[Value, ...]]] = [set() for _ in group]
+    for combo in itertools.product(*(survivors[i] for i in group)):
+        trial = dict(base)
+        for i, c in zip(group, combo):
+            trial.update(pendings[i].assign(c))
+        if all(holds(eq, trial) is not False for eq in involved):
+            for s, c in zip(seen, combo):
+                s.add(c)
+    for i, s in zip(group, seen):
+        survivors[i] = [c for c in survivors[i] if c in s]
+
+
 def resolve(pendings: list[Pending], known: dict[str, list[Value]], equations: Iterable[Equation]) -> list[Resolution]:
     """Pick, for each pending row, the reading that makes the format's equations hold.
 
@@ -329,22 +503,8 @@ def resolve(pendings: list[Pending], known: dict[str, list[Value]], equations: I
             base.update(p.assign(keep[0]))
         elif keep:
             open_idx.append(i)
-    if open_idx:
-        involved = [eq for eq in equations if any(r.key in pendings[i].keys for i in open_idx for r in eq.left + eq.right)]
-        size = 1
-        for i in open_idx:
-            size *= len(survivors[i])
-        if size <= MAX_COMBINATIONS:
-            seen: list[set[tuple[Value, ...]]] = [set() for _ in open_idx]
-            for combo in itertools.product(*(survivors[i] for i in open_idx)):
-                trial = dict(base)
-                for i, c in zip(open_idx, combo):
-                    trial.update(pendings[i].assign(c))
-                if all(holds(eq, trial) is not False for eq in involved):
-                    for s, c in zip(seen, combo):
-                        s.add(c)
-            for i, s in zip(open_idx, seen):
-                survivors[i] = [c for c in survivors[i] if c in s]
+    for group in _linked(open_idx, pendings, equations):
+        _search_jointly(group, pendings, survivors, base, equations)
     out = []
     for p, keep in zip(pendings, survivors):
         out.append(Resolution(p, keep[0] if len(keep) == 1 else None, keep))

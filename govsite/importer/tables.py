@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..diagnostics import Diagnostic, warning
 from ..formats import FORMATS, Field, Format, Table
 from ..model import Value
-from .cells import Fit, Pending, fit_row, is_blank, is_value_token, resolve
+from .cells import Fit, Pending, fit_row, is_blank, is_value_token, resolve, row_totals
 from .document import Block, Document
 from .labels import best_match, coverage, normalize
 from .sections import Regions
@@ -349,7 +349,8 @@ def read_applications(doc: Document, lines: list[Line], source: Format, out: Tab
             out.notes.append(_note(doc, ln.block, "fuzzy", f"{table.title}：行标签“{shown}”按近似匹配识别为“{row.label}”（匹配度 {score:.2f}）"))
         if kind != "own":
             out.attached[f"applications.{f.key}"] = ln.block
-        _apply_fit(doc, out, table, (f,), fit_row(ln.tokens, f.value_columns), ln.block)
+        totals = row_totals(source.equations, (f"applications.{f.key}",), (f.width,))
+        _apply_fit(doc, out, table, (f,), fit_row(ln.tokens, f.value_columns, totals), ln.block)
     out.found.add("applications")
     matched_rows = {rj for _, rj, _, _ in settled.pairs}
     used.update(li for li, rj, _, _ in settled.pairs)
@@ -449,7 +450,8 @@ def read_reviews(doc: Document, lines: list[Line], fmt: Format, out: TableResult
     tokens = [t for ln in vlines for t in ln.tokens]
     columns = tuple(c for f in fields for c in f.value_columns)
     out.found.add("reviews")
-    _apply_fit(doc, out, table, fields, fit_row(tokens, columns), vlines[0].block)
+    totals = row_totals(fmt.equations, tuple(f"reviews.{f.key}" for f in fields), tuple(f.width for f in fields))
+    _apply_fit(doc, out, table, fields, fit_row(tokens, columns, totals), vlines[0].block)
 
 
 # --- Whole report ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Iterable
 
 from ..formats import Equation, Format, Table
 from ..model import Value
-from .cells import holds, fit_row
+from .cells import fit_row, holds, row_totals
 
 Pair = tuple[int, int, float, str]  # value line, row, score, kind of match
 
@@ -45,7 +45,7 @@ def cross_row(equations: Iterable[Equation], table: str) -> list[Equation]:
     return out
 
 
-def _reading(pairs: list[Pair], tokens: list[list[str]], table: Table) -> dict[str, list[Value]] | None:
+def _reading(pairs: list[Pair], tokens: list[list[str]], table: Table, fmt: Format) -> dict[str, list[Value]] | None:
     """The table's values under one alignment; None unless every row is read without doubt."""
     rows = {rj: li for li, rj, _, _ in pairs}
     if len(rows) != len(table.rows):
@@ -53,10 +53,11 @@ def _reading(pairs: list[Pair], tokens: list[list[str]], table: Table) -> dict[s
     values: dict[str, list[Value]] = {}
     for rj, row in enumerate(table.rows):
         f = row.fields[0]
-        fit = fit_row(tokens[rows[rj]], f.value_columns)
+        key = f"{table.key}.{f.key}"
+        fit = fit_row(tokens[rows[rj]], f.value_columns, row_totals(fmt.equations, (key,), (f.width,)))
         if fit.values is None:
             return None
-        values[f"{table.key}.{f.key}"] = fit.values
+        values[key] = fit.values
     return values
 
 
@@ -77,7 +78,7 @@ def settle(readings: dict[str, list[Pair]], tokens: list[list[str]], table: Tabl
     distinct = set()
     for m in modes:
         distinct.add(tuple(maps[m].get(rj) for rj in sorted(disputed)))
-        values = _reading(readings[m], tokens, table)
+        values = _reading(readings[m], tokens, table, fmt)
         if values is None or not all(holds(eq, values) for eq in equations):
             continue
         keys = [f"{table.key}.{table.rows[rj].fields[0].key}" for rj in sorted(disputed)]
