@@ -80,3 +80,23 @@ def test_a_city_with_five_digit_counts_is_split_by_the_row_totals(tmp_path):
     assert {k: result.values.get(k) for k in apps} == apps
     exact, wrong, _, where = compare_cells(values, result.values)
     assert wrong == 0, where
+
+
+def test_when_the_source_breaks_a_column_rule_the_rows_r2_settles_stay(tmp_path):
+    from importkit import consistent_2021
+
+    # 110000011 reads as 11,0,…,11 or 1,10,…,11 (both hold R2); the published （七）总计 of 12
+    # breaks R1 and R3, so neither reading can be confirmed: those rows are missing, 总计 stays
+    values = consistent_2021(new_requests=[11, 0, 0, 0, 0, 0, 11], granted=[11, 0, 0, 0, 0, 0, 11],
+                             total=[12, 0, 0, 0, 0, 0, 12])
+    src = tmp_path / "broken.txt"
+    src.write_text(render_collapsed(values, random.Random(3)), encoding="utf-8")
+    result = import_file(src)
+    assert {"applications.new_requests", "applications.granted"} <= set(result.missing)
+    assert result.values["applications.total"] == [12, 0, 0, 0, 0, 0, 12]
+    assert result.values["applications.partly_granted"] == [0] * 7
+    notes = [n for n in result.notes if n.rule == "ambiguous" and "没有一种符合勾稽关系" in n.message]
+    assert {n.message.split("：")[0] for n in notes} == {
+        "收到和处理政府信息公开申请情况 · 一、本年新收政府信息公开申请数量", "收到和处理政府信息公开申请情况 · （一）予以公开"}
+    exact, wrong, _, where = compare_cells(values, result.values)
+    assert wrong == 0, where
