@@ -153,3 +153,17 @@ def test_a_deleted_value_line_makes_its_row_missing_not_guessed(tmp_path, sample
     assert "applications.withheld_third_party" in result.missing
     assert "applications.withheld_third_party" not in result.values
     assert result.values["applications.withheld_internal"] == import_file(SAMPLES / sample).values["applications.withheld_internal"]
+
+
+def test_review_table_without_its_heading_and_with_other_sub_headers(tmp_path):
+    # an OCR'd page: the heading 四 is lost and the sub-headers are not the official ones
+    v = zero("2021")
+    v["reviews.administrative_review"] = [1, 1, 0, 0, 2]
+    v["reviews.litigation_after_review"] = [0, 0, 1, 0, 1]
+    text = render_text(FORMATS["2021"], v)
+    text = text.replace("四、政府信息公开行政复议、行政诉讼情况\n", "").replace("行政复议|行政诉讼", "复议情况|诉讼情况（直诉/复议后）")
+    src = tmp_path / "ocr.txt"
+    src.write_text(text, encoding="utf-8")
+    result = import_file(src)
+    assert result.values == v and result.missing == []
+    assert not [n for n in result.notes if n.rule == "unplaced"]

@@ -77,7 +77,7 @@ def _page_items(page, number: int, next_table: int) -> tuple[list[_Item], list[t
             # None: the part of a merged cell that lies in this grid position (not a cell of its
             # own); "": a cell drawn empty, which is a blank value (spec §7 "Blank cells")
             cells = [_clean(t) for t, c in zip(texts, row.cells) if c is not None]
-            raw = " | ".join(c for c in cells if c)
+            raw = f"第 {number} 页：" + " | ".join(c for c in cells if c)  # notes quote rows with their page
             items.append(_Item(number, row.bbox[1], cells, raw, row.bbox[0], table=tid))
     outside = page.filter(lambda obj: obj.get("object_type") != "char"
                           or not any(_overlaps(obj, t.bbox) for t in tables))

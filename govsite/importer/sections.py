@@ -108,7 +108,10 @@ def find_regions(blocks: list[Block], headings: dict[int, Heading]) -> Regions:
         s2 = _anchor(blocks, (s1 or 0), lambda t: "本列数据的勾稽关系" in t or t.startswith(("申请人情况", "一、本年新收")))
     s3 = idx.get(3)
     if s3 is None:
-        s3 = _anchor(blocks, (s2 if s2 is not None else (s1 or 0)) + 1, lambda t: t.startswith("行政复议"))
+        # without its heading (an OCR'd page), Table 3 starts at its own header words, however
+        # its sub-headers are printed
+        s3 = _anchor(blocks, (s2 if s2 is not None else (s1 or 0)) + 1,
+                     lambda t: t.startswith(("行政复议", "行政诉讼")) or "结果维持" in t or ("复议" in t[:6] and "诉讼" in t))
     starts = {"active": s1, "applications": s2, "reviews": s3}
     tables: dict[str, tuple[int, int]] = {}
     ordered = sorted((v, k) for k, v in starts.items() if v is not None)
