@@ -8,7 +8,7 @@ import pytest
 
 from govsite.formats import FORMATS, Column, Kind
 from govsite.importer import import_file
-from govsite.importer.cells import CellError, _splits, fit_row, parse_value, resolve, Pending
+from govsite.importer.cells import CellError, Pending, _splits, fit_row, parse_value, resolve, row_totals
 from importkit import consistent_2021, render_text
 
 COUNT = Column(("自然人",))
@@ -139,8 +139,8 @@ def test_run_together_review_row_ambiguous(tmp_path):
 
 def test_run_together_row_that_no_reading_fits_is_missing(tmp_path):
     # "11000009" reads as 11,0,…,9 or 1,10,0,…,9; the published row breaks R2 either way, so
-    # nothing is guessed. (A digit string with one reading only is read as printed: R2 then fails
-    # in the checks, as a fact of the report.)
+    # nothing is guessed. (Even a digit string with one cut only is not read when its total fails:
+    # a reading is accepted only when it is verified.)
     values = consistent_2021(new_requests=[11, 0, 0, 0, 0, 0, 9])
     result = _import(tmp_path, values, {"applications.new_requests"})
     assert "applications.new_requests" in result.missing
@@ -165,3 +165,15 @@ def test_tab_separated_text_with_blank_and_dash_cells(tmp_path):
     assert result.kind == "tsv"
     assert result.values["applications.new_requests"] == [2, None, 0, 0, 0, 0, 2]
     assert any("空白单元格" in n.message for n in result.notes)
+
+
+def test_cells_of_a_row_without_its_blank_cells_are_not_read_as_run_together_digits():
+    # a table without ruling lines: "110 7 117" is 110, (blank ×4), 7, 117 — cutting the digits
+    # into seven (1,1,0,7,1,1,7) is the only cut but breaks R2, so the row is not read
+    fmt = FORMATS["2021"]
+    totals = row_totals(fmt.equations, ("applications.rejected_excessive",), (7,))
+    fit = fit_row(["110", "7", "117"], SEVEN, totals)
+    assert fit.values is None and not fit.candidates
+    assert "没有一种拆分符合勾稽关系" in fit.problem and "110 7 117" in fit.problem
+    # the same cut is kept where its totals hold
+    assert fit_row(["100000", "1"], SEVEN, totals).values == [1, 0, 0, 0, 0, 0, 1]

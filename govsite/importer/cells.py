@@ -239,13 +239,22 @@ def _run_together(tokens: list[str], columns: tuple[Column, ...], totals: tuple[
     if len(digits) == 1 and any(t.total is not None for t in totals) and sum(t.width for t in totals) == width:
         return _run_by_totals(digits[0], width, totals)
     cands: list[tuple[Value, ...]] = []
+    splits = 0
     try:
         for split in _splits(digits, width, _Budget()):
-            cands.append(tuple(int(p) for p in split))
+            splits += 1
+            reading = tuple(int(p) for p in split)
+            if _totals_hold(reading, totals):
+                cands.append(reading)
             if len(cands) > MAX_CANDIDATES:
                 raise _TooMany
     except _TooMany:
         return Fit(problem=f"数字连在一起（{''.join(digits)}），可能的拆分太多，无法判断")
+    if splits and not cands:
+        # fewer cells than columns may also be blank cells the source does not show (a table
+        # without ruling lines): a cut whose total fails is no reading
+        return Fit(problem=f"只有 {len(tokens)} 个单元格（{' '.join(digits)}），应为 {width} 个；"
+                           f"按数字连在一起拆分，没有一种拆分符合勾稽关系（各栏之和等于总计）")
     if not cands:
         return Fit(problem=f"只有 {len(tokens)} 个单元格，应为 {width} 个，无法拆分")
     note = f"数字连在一起（{' '.join(digits)}），应为 {width} 个单元格"
@@ -300,13 +309,26 @@ def _cuts(digits: str, parts: int, budget: _Budget) -> Iterator[list[str]]:
             yield [head] + tail
 
 
+def _totals_hold(reading: tuple[int, ...], totals: tuple[RowTotal, ...]) -> bool:
+    """True when each field's total in ``reading`` is the sum of the cells before it."""
+    if sum(t.width for t in totals) != len(reading):
+        return True
+    start = 0
+    for t in totals:
+        part = reading[start:start + t.width]
+        if t.total is not None and sum(part[:t.total]) != part[t.total]:
+            return False
+        start += t.width
+    return True
+
+
 def _run_by_totals(digits: str, width: int, totals: tuple[RowTotal, ...]) -> Fit:
     """One run of digits for fields with a total: only the readings whose totals hold.
 
     The search cuts the run field by field; within a field with a total it takes each suffix as
     the total and splits the rest only into parts that add up to it, so long runs (a city's
-    five-digit counts) stay cheap. A run with a single reading is read as printed even when its
-    total fails (the check then reports the published report's error).
+    five-digit counts) stay cheap. A run no cut of which makes its totals hold is not read: a
+    reading is accepted only when it is verified.
     """
     budget = _Budget()
     try:
@@ -319,12 +341,6 @@ def _run_by_totals(digits: str, width: int, totals: tuple[RowTotal, ...]) -> Fit
         return Fit(problem=f"数字连在一起（{digits}），可能的拆分太多，无法判断")
     note = f"数字连在一起（{digits}），应为 {width} 个单元格"
     if not cands:
-        try:
-            plain = list(itertools.islice(_splits([digits], width, _Budget()), 2))
-        except _TooMany:
-            plain = [[], []]
-        if len(plain) == 1:
-            return Fit(values=[int(p) for p in plain[0]], notes=[note + "；只有一种拆分"])
         return Fit(problem=f"数字连在一起（{digits}），没有一种拆分符合勾稽关系（各栏之和等于总计）")
     if len(cands) == 1:
         return Fit(values=list(cands[0]), notes=[note + "；只有一种拆分符合勾稽关系（各栏之和等于总计）"])
