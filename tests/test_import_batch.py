@@ -96,3 +96,12 @@ def test_slug_cannot_name_the_files_of_a_folder(tmp_path, capsys):
     src = folder(tmp_path, "hongze-district-2024.pdftotext.txt", "huaian-city-2024.pdftotext.txt")
     code, _, err = run(capsys, "-C", str(tmp_path), "import", "--slug", "x", str(src))
     assert code == 2 and "只能在导入一个文件时使用" in err
+
+
+def test_a_dry_run_of_a_folder_writes_nothing_and_says_so(tmp_path, capsys):
+    src = folder(tmp_path, "hongze-district-2024.pdftotext.txt", "huaian-city-2024.pdftotext.txt")
+    code, out, _ = run(capsys, "-C", str(tmp_path / "site"), "import", "-q", "--dry-run", str(src))
+    assert code == 0
+    assert [r[1] for r in summary_lines(out)[1:-1]] == ["可导入 → content/2024/huaian-hongze.md（--dry-run，未写文件）",
+                                                        "可导入 → content/2024/huaian.md（--dry-run，未写文件）"]
+    assert not (tmp_path / "site" / "content").exists()

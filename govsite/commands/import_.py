@@ -68,6 +68,7 @@ class Outcome:
     missing_cells: int = 0
     source_errors: int = 0  # rule breaks of the published report (R1–R4 …), found by check
     problem: str = ""  # why the input was not imported
+    dry_run: bool = False  # written only on screen (--dry-run)
 
     @property
     def imported(self) -> bool:
@@ -175,6 +176,7 @@ def import_one(src: Path, shown: str, args: argparse.Namespace, site: Path, out_
     if args.dry_run:
         print("--- 将写入的内容（--dry-run，未写文件）---")
         print(text, end="")
+        outcome.dry_run = True
         return outcome
     try:
         write_new_file(path, text, force=args.force)
@@ -228,7 +230,8 @@ def summary_rows(outcomes: list[Outcome]) -> list[tuple[str, ...]]:
     rows = []
     for o in outcomes:
         if o.imported:
-            rows.append((o.source, f"已导入 → {o.written}", f"{o.agency} {o.year}", str(o.missing_cells), str(o.source_errors)))
+            result = f"可导入 → {o.written}（--dry-run，未写文件）" if o.dry_run else f"已导入 → {o.written}"
+            rows.append((o.source, result, f"{o.agency} {o.year}", str(o.missing_cells), str(o.source_errors)))
         else:
             rows.append((o.source, "未导入", "", "", ""))
     return rows
