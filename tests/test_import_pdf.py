@@ -71,3 +71,10 @@ def test_a_damaged_pdf_is_refused_with_a_clear_message(tmp_path):
     with pytest.raises(UnreadableInput) as exc:
         import_file(src)
     assert "PDF" in str(exc.value)
+
+
+def test_notes_on_a_pdf_name_the_page():
+    result = import_file(SAMPLES / "hongze-district-2023.pdf")
+    fuzzy = [n for n in result.notes if n.rule == "fuzzy"]
+    assert len(fuzzy) == 1 and fuzzy[0].line == 3  # the typo row 2.其他法律行政止公开 is on page 3
+    assert fuzzy[0].format().startswith(f"{result.source}:3: ")

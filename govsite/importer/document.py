@@ -19,7 +19,7 @@ class Block:
     them, while a value cell is given only once, on the row where it starts.
     """
 
-    line: int  # 1-based line in the source (for .docx: the paragraph or table-row ordinal)
+    line: int  # 1-based line in the source (.docx: the paragraph or table-row ordinal; PDF: the page)
     cells: list[str]
     raw: str = ""  # the source line as quoted in notes
     table: int | None = None  # source table number for HTML/.docx rows; None for text lines

@@ -201,7 +201,7 @@ def _published(doc: Document, first_heading: int | None) -> tuple[dt.date | None
         m = _DATE.match(_squash(b.text))
         if m:
             try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), f"文末日期“{m.group(0)}”（第 {b.line} 行）"
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), f"文末日期“{m.group(0)}”（第 {b.line} {'页' if doc.kind == 'pdf' else '行'}）"
             except ValueError:
                 return None, ""
     return None, ""

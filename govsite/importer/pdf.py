@@ -77,7 +77,7 @@ def _page_items(page, number: int, next_table: int) -> tuple[list[_Item], list[t
             # None: the part of a merged cell that lies in this grid position (not a cell of its
             # own); "": a cell drawn empty, which is a blank value (spec §7 "Blank cells")
             cells = [_clean(t) for t, c in zip(texts, row.cells) if c is not None]
-            raw = f"第 {number} 页：" + " | ".join(c for c in cells if c)  # notes quote rows with their page
+            raw = " | ".join(c for c in cells if c)
             items.append(_Item(number, row.bbox[1], cells, raw, row.bbox[0], table=tid))
     outside = page.filter(lambda obj: obj.get("object_type") != "char"
                           or not any(_overlaps(obj, t.bbox) for t in tables))
@@ -123,11 +123,13 @@ def read_pdf(path: str, data: bytes) -> Document:
 
 
 def _blocks(items: list[_Item]) -> list[Block]:
-    """Items as blocks; a prose line's indent counted in half-width characters from the left margin."""
+    """Items as blocks numbered by page; a prose line's indent counted in half-width characters
+    from the left margin."""
     prose = [it for it in items if it.table is None and it.size]
     margin = min((it.x0 for it in prose), default=0.0)
     blocks = []
-    for n, it in enumerate(items, start=1):
+    for it in items:
         indent = round((it.x0 - margin) / (it.size / 2)) if it.table is None and it.size else 0
-        blocks.append(Block(n, it.cells, raw=it.raw, table=it.table, indent=max(indent, 0)))
+        # a PDF has pages, not lines: notes name the page (file.pdf:3: …)
+        blocks.append(Block(it.page, it.cells, raw=it.raw, table=it.table, indent=max(indent, 0)))
     return blocks
