@@ -85,3 +85,9 @@ def test_published_date_from_the_signature_line_and_index_numbers(tmp_path):
     assert notes["发布日期"].startswith("2024-01-20：取自文末日期“2024年1月20日”")
     assert notes["索引号"] == "11320813014095843A/2024-00012：取自信息栏“索引号：11320813014095843A/2024-00012”"
     assert notes["文号"].startswith("洪政办发〔2024〕3号：取自信息栏")
+
+
+def test_year_printed_after_the_title(tmp_path):
+    result = untitled(tmp_path, "测试县民政局政府信息公开工作年度报告（2023年度）")
+    assert (result.meta["agency"], result.meta["year"]) == ("测试县民政局", 2023)
+    assert provenance(result)["报告年度"] == "2023：取自标题“测试县民政局政府信息公开工作年度报告（2023年度）”"

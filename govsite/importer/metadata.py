@@ -15,7 +15,9 @@ from ..agency import infer_level, split_agency
 from .document import Document
 from .labels import to_simplified
 
-_TITLE = re.compile(r"^(?P<agency>.*?)(?P<year>(?:19|20)\d{2})年度?(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?报告")
+_TITLE = re.compile(r"^(?P<agency>.*?)(?P<year>(?:19|20)\d{2})年度?(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?报告"
+                    # the year after the title: "…政府信息公开工作年度报告（2023年度）"
+                    r"|^(?P<agency2>.*?)(?:政府信息公开|政务公开|信息公开)(?:工作)?年度报告[(（](?P<year2>(?:19|20)\d{2})年?度?[)）]")
 _PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日(?:起)?至(?:(?:19|20)\d{2}年)?12月31日")
 _PERIOD_START = re.compile(r"统计(?:期限|时限|时间)(?:为|是)?自?((?:19|20)\d{2})年1月1日")
 _YEAR_WORD = re.compile(r"((?:19|20)\d{2})年度")
@@ -71,7 +73,7 @@ def read_metadata(doc: Document, first_heading: int | None) -> Metadata:
         m = _TITLE.match(text)
         if m:
             idx = {i}
-            agency = m.group("agency")
+            agency = m.group("agency") or m.group("agency2")
             if not agency and i > 0:
                 above = _squash(doc.blocks[i - 1].text)
                 if 2 <= len(above) <= 40 and not re.search(r"[。，：]", above):
@@ -84,11 +86,13 @@ def read_metadata(doc: Document, first_heading: int | None) -> Metadata:
             continue
         md.title_blocks |= idx
         where = f"标题“{_short(text)}”" if idx else f"网页标题“{_short(text)}”"
+        title_year = m.group("year") or m.group("year2")
+        title_agency = m.group("agency") or m.group("agency2") or ""
         if md.year is None:
-            md.year = int(m.group("year"))
+            md.year = int(title_year)
             md.sources["year"] = where
-        if not md.agency and m.group("agency"):
-            md.agency = m.group("agency").strip("：: ")
+        if not md.agency and title_agency:
+            md.agency = title_agency.strip("：: ")
             md.sources["agency"] = where
     _info_lines(doc, limit, md)
     full_text = _squash("".join(b.text for b in doc.blocks))
