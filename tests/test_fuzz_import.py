@@ -27,12 +27,30 @@ FUZZ = settings(max_examples=int(os.environ.get("GOVSITE_FUZZ_EXAMPLES", "60")),
 
 
 def numbers_in(data: bytes) -> set[str]:
-    """Every digit run of the input, however it is encoded (full-width digits count)."""
+    """Every digit run of the input, however it is encoded (full-width digits count; a PDF's
+    numbers are those of its text layer, its streams being compressed)."""
+    texts = [data.decode(enc, errors="replace") for enc in ("utf-8", "gb18030")]
+    if data.startswith(b"%PDF"):
+        texts.append(pdf_text(data))
     found: set[str] = set()
-    for enc in ("utf-8", "gb18030"):
-        text = unicodedata.normalize("NFKC", data.decode(enc, errors="replace"))
+    for text in texts:
+        text = unicodedata.normalize("NFKC", text)
+        found.update(re.findall(r"[0-9]+(?:\.[0-9]+)?", text.replace(",", "").replace(" ", "")))
         found.update(re.findall(r"[0-9]+(?:\.[0-9]+)?", text.replace(",", "")))
     return found
+
+
+def pdf_text(data: bytes) -> str:
+    """The text layer of a (possibly damaged) PDF; "" when it cannot be read."""
+    import io
+
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            return "\n".join(page.extract_text() or "" for page in pdf.pages)
+    except Exception:  # a mutant the importer refuses anyway
+        return ""
 
 
 def mutate(data: bytes, rng: random.Random, op: str) -> bytes:

@@ -78,3 +78,44 @@ def test_notes_on_a_pdf_name_the_page():
     fuzzy = [n for n in result.notes if n.rule == "fuzzy"]
     assert len(fuzzy) == 1 and fuzzy[0].line == 3  # the typo row 2.其他法律行政止公开 is on page 3
     assert fuzzy[0].format().startswith(f"{result.source}:3: ")
+
+
+class FakePage:
+    """Text lines as pdfplumber gives them: each character 10 pt wide, words placed at ``x``."""
+
+    def __init__(self, rows: list[tuple[float, list[tuple[str, float]]]]):
+        self.rows = rows
+
+    def extract_text_lines(self, **_):
+        out = []
+        for top, words in self.rows:
+            chars = []
+            for text, x in words:
+                for k, ch in enumerate(text):
+                    chars.append({"text": ch, "x0": x + 10 * k, "x1": x + 10 * k + 10, "size": 10.0})
+            out.append({"text": " ".join(t for t, _ in words), "top": top, "x0": words[0][1], "chars": chars})
+        return out
+
+
+def test_a_table_without_ruling_lines_gets_its_columns_from_headers_and_numbers():
+    from govsite.importer.pdf import _loose_lines
+
+    # 自然人 … 总计 over seven columns 40 pt apart; 科研机构 and 其他 hold no number in any row
+    cols = [200 + 40 * i for i in range(7)]
+    header = [("三项加第四项之和）", 20)] + [(w, x - 10) for w, x in zip(("自然人", "商业企", "科研机", "社会公", "法律服", "其他", "总计"), cols)]
+    page = FakePage([
+        (10, [("三、收到和处理政府信息公开申请情况", 20)]),
+        (30, header),
+        (50, [("一、本年新收政府信息公开申请数量", 20), ("170", cols[0] - 5), ("5", cols[1]), ("14", cols[3]), ("14", cols[4]), ("203", cols[6] - 5)]),
+        (70, [("（二）部分公开（区分处理的，只计这一情形，", 20)]),
+        (80, [("0", cols[6])]),  # a value line whose label wraps round it
+        (90, [("不计其他情形）", 30)]),
+    ])
+    carried: list[float] = []
+    items = _loose_lines(page, 1, 9, carried)
+    rows = [it.cells for it in items if it.table == 9]
+    assert rows == [["一、本年新收政府信息公开申请数量", "170", "5", "", "14", "14", "", "203"],
+                    ["", "", "", "", "", "", "0"]]
+    assert len(carried) == 7  # the next page's rows of this table use the same columns
+    prose = [it.cells for it in items if it.table is None]
+    assert ["不计其他情形）"] in prose  # header words over the label column are no column

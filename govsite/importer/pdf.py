@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .detect import UnreadableInput
 from .document import Block, Document
@@ -60,8 +61,11 @@ def _lines(page, number: int) -> list[_Item]:
     return out
 
 
-def _page_items(page, number: int, next_table: int) -> tuple[list[_Item], list[tuple[int, int]]]:
-    """A page's prose lines and table rows in reading order, and (table id, columns) per table."""
+def _page_items(page, number: int, next_table: int, carried: list[float]) -> tuple[list[_Item], list[tuple[int, int]]]:
+    """A page's prose lines and table rows in reading order, and (table id, columns) per table.
+
+    ``carried`` holds the column places of a table without lines that the previous page ended
+    in; the page's last such table leaves its own there."""
     items: list[_Item] = []
     tables = page.find_tables(_TABLE_SETTINGS)
     shapes = []
@@ -81,9 +85,161 @@ def _page_items(page, number: int, next_table: int) -> tuple[list[_Item], list[t
             items.append(_Item(number, row.bbox[1], cells, raw, row.bbox[0], table=tid))
     outside = page.filter(lambda obj: obj.get("object_type") != "char"
                           or not any(_overlaps(obj, t.bbox) for t in tables))
-    items += _lines(outside, number)
+    items += _loose_lines(outside, number, next_table + len(tables), carried)
     items.sort(key=lambda it: it.top)
     return items, shapes
+
+
+# --- Tables without ruling lines ----------------------------------------------------------------
+#
+# A table drawn without lines still has its columns: every number of a column sits at about the
+# same place across. Within a stretch of lines between two headings, the places of all numbers
+# are gathered into columns; a row that has no number at a column has a blank cell there (spec §7
+# "Blank cells": blank cells are common and count as 0), instead of its numbers being read as
+# digits run together.
+
+_GAP = 1.0  # a gap of this many character widths between two words ends a cell
+_COLUMN_GAP = 1.5  # numbers this many character widths apart are in different columns
+
+
+def _words(line: dict) -> list[tuple[str, float, float]]:
+    """A text line's words (text, left, right), cut where the gap is a character wide or more."""
+    out: list[list] = []
+    for ch in line.get("chars", []):
+        size = ch.get("size") or 10.0
+        if out and ch["x0"] - out[-1][2] < _GAP * size and not ch["text"].isspace():
+            out[-1][0] += ch["text"]
+            out[-1][2] = ch["x1"]
+        elif not ch["text"].isspace():
+            out.append([ch["text"], ch["x0"], ch["x1"]])
+    return [(t, a, b) for t, a, b in out]
+
+
+def _is_break(text: str) -> bool:
+    """A section heading or a Table 1 section title: where one loose table ends and another starts."""
+    from ..formats import SECTIONS
+    from .labels import normalize
+
+    t = normalize(text)
+    return t.startswith("第二十条") or any(t.startswith(normalize(title)) for _, title in SECTIONS)
+
+
+def _loose_lines(page, number: int, table_id: int, carried: list[float]) -> list[_Item]:
+    """Text lines outside ruled tables; rows of a table without lines get one cell per column."""
+    from .cells import is_value_token
+
+    lines = []
+    for ln in page.extract_text_lines(keep_blank_chars=False):
+        text = ln["text"].strip()
+        if not text or is_page_footer(text):
+            continue
+        size = ln["chars"][0].get("size", 0.0) if ln.get("chars") else 0.0
+        words = _words(ln)
+        k = len(words)
+        while k > 0 and is_value_token(words[k - 1][0]):
+            k -= 1
+        values = words[k:] if k < len(words) else []  # a line of numbers only: its label wraps round it
+        chars = [(ch["text"], ch["x0"], ch["x1"]) for ch in ln.get("chars", []) if not ch["text"].isspace()]
+        lines.append((_Item(number, ln["top"], [text], text, ln["x0"], size), words[:k] if values else chars, values))
+    out: list[_Item] = []
+    run: list = []
+    first = True  # the page's first run may go on with the previous page's table
+    for entry in lines + [None]:
+        if entry is None or _is_break(entry[0].raw):
+            headers = _right_of_labels(run, _header_places(run))
+            out += _columns(run, table_id, headers + (carried if first else []))
+            if run:
+                carried[:] = headers or (carried if first else [])
+            first = first and not run
+            run = []
+        if entry is not None:
+            run.append(entry)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _column_labels() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The column labels of every format, normalised: the lowest header cells (longest first),
+    and the labels above them (法人或其他组织), which span several columns."""
+    from ..formats import FORMATS
+    from .labels import normalize
+
+    leaves, groups = set(), set()
+    for fmt in FORMATS.values():
+        for table in fmt.tables:
+            for f in table.fields():
+                for c in f.value_columns:
+                    leaves.add(normalize(c.label))
+                    groups.update(normalize(p) for p in c.path[:-1])
+    leaves.discard("")
+    return tuple(sorted(leaves, key=len, reverse=True)), tuple(groups - leaves)
+
+
+def _header_places(run: list) -> list[float]:
+    """Where the run's header lines print column labels, so that a column no row fills is
+    still a column; a header cell wrapped over lines (商业企 / 业) is found by its first line."""
+    from .labels import normalize
+
+    leaves, groups = _column_labels()
+    places = []
+    for item, chars, values in run:
+        if values or not chars:
+            continue
+        text = "".join(normalize(ch) or " " for ch, _, _ in chars)
+        if len(text) != len(chars):
+            continue
+        used = [False] * len(text)
+        for group in groups:  # a spanning label is no column of its own
+            for m in re.finditer(re.escape(group), text):
+                used[m.start():m.end()] = [True] * (m.end() - m.start())
+        for leaf in leaves:
+            # a wrapped header cell shows at least its first three characters (商业企 / 业)
+            for size in range(len(leaf), min(3, len(leaf)) - 1, -1):
+                for m in re.finditer(re.escape(leaf[:size]), text):
+                    if any(used[m.start():m.end()]):
+                        continue
+                    used[m.start():m.end()] = [True] * (m.end() - m.start())
+                    places.append((chars[m.start()][1] + chars[m.end() - 1][2]) / 2)
+    return places
+
+
+def _right_of_labels(run: list, places: list[float]) -> list[float]:
+    """The places right of the run's row labels: header words over the label column are no columns."""
+    labels_end = max((b for _, label, values in run if values for _, _, b in label), default=0.0)
+    return [x for x in places if x > labels_end]
+
+
+def _columns(run: list, table_id: int, places: list[float]) -> list[_Item]:
+    """The run's lines, rows with numbers laid out on the run's columns when it has several
+    (``places``: where header lines print column labels)."""
+    centres = sorted([(a + b) / 2 for _, _, values in run for _, a, b in values] + _right_of_labels(run, places))
+    size = max((item.size for item, _, _ in run), default=10.0) or 10.0
+    columns: list[list[float]] = []
+    for c in centres:
+        if columns and c - columns[-1][-1] < _COLUMN_GAP * size:
+            columns[-1].append(c)
+        else:
+            columns.append([c])
+    places = [sum(c) / len(c) for c in columns]
+    widest = max((len(values) for _, _, values in run), default=0)
+    # prose lines may end with a number, never with three apart: a table has a row that does
+    if widest < 3 or len(places) < widest or len(places) > 20:
+        return [item for item, _, _ in run]
+    out = []
+    for item, label, values in run:
+        if not values:
+            out.append(item)
+            continue
+        cells = [""] * len(places)
+        for text, a, b in values:
+            k = min(range(len(places)), key=lambda i: abs(places[i] - (a + b) / 2))
+            if cells[k]:
+                return [it for it, _, _ in run]  # two numbers in one column: not a table layout
+            cells[k] = text
+        head = "".join(t for t, _, _ in label)
+        out.append(_Item(item.page, item.top, ([head] if head else []) + cells, item.raw, item.x0, item.size,
+                         table=table_id))
+    return out
 
 
 def read_pdf(path: str, data: bytes) -> Document:
@@ -97,10 +253,11 @@ def read_pdf(path: str, data: bytes) -> Document:
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             next_table = 0
+            carried: list[float] = []
             last_shape: tuple[int, int] | None = None
             for number, page in enumerate(pdf.pages, start=1):
                 chars += len(page.chars)
-                page_items, shapes = _page_items(page, number, next_table)
+                page_items, shapes = _page_items(page, number, next_table, carried)
                 # a table continued from the previous page: same column count, first thing on the page
                 first_row = next((it for it in page_items if it.table is not None), None)
                 if (last_shape and shapes and first_row is not None and first_row.table == shapes[0][0]
