@@ -6,7 +6,8 @@ neighbouring numbers stay apart (``pdftotext -layout`` can only guess both from 
 whose cells are all merged into one — the frame some reports draw round the whole page — is prose,
 read line by line like the text outside the tables, with each line's indent kept for paragraphs.
 A table that ends at the bottom of a page and goes on at the top of the next with as many
-columns is one table. A PDF without a text layer (a scan) is refused with a message saying so.
+columns is one table. A table drawn without lines gets its columns from where its numbers and
+header labels sit. A PDF without a text layer (a scan) is refused with a message saying so.
 """
 
 from __future__ import annotations
