@@ -16,8 +16,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..formats import FORMATS, SECTIONS
+from .cells import is_value_token
 from .detect import UnreadableInput
 from .document import Block, Document
+from .labels import normalize
 from .text import is_page_footer
 
 _CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) +(?=[\u3000-\u9fff\uff00-\uffef])")
@@ -118,17 +121,12 @@ def _words(line: dict) -> list[tuple[str, float, float]]:
 
 def _is_break(text: str) -> bool:
     """A section heading or a Table 1 section title: where one loose table ends and another starts."""
-    from ..formats import SECTIONS
-    from .labels import normalize
-
     t = normalize(text)
     return t.startswith("第二十条") or any(t.startswith(normalize(title)) for _, title in SECTIONS)
 
 
 def _loose_lines(page, number: int, table_id: int, carried: list[float]) -> list[_Item]:
     """Text lines outside ruled tables; rows of a table without lines get one cell per column."""
-    from .cells import is_value_token
-
     lines = []
     for ln in page.extract_text_lines(keep_blank_chars=False):
         text = ln["text"].strip()
@@ -162,9 +160,6 @@ def _loose_lines(page, number: int, table_id: int, carried: list[float]) -> list
 def _column_labels() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The column labels of every format, normalised: the lowest header cells (longest first),
     and the labels above them (法人或其他组织), which span several columns."""
-    from ..formats import FORMATS
-    from .labels import normalize
-
     leaves, groups = set(), set()
     for fmt in FORMATS.values():
         for table in fmt.tables:
@@ -179,8 +174,6 @@ def _column_labels() -> tuple[tuple[str, ...], tuple[str, ...]]:
 def _header_places(run: list) -> list[float]:
     """Where the run's header lines print column labels, so that a column no row fills is
     still a column; a header cell wrapped over lines (商业企 / 业) is found by its first line."""
-    from .labels import normalize
-
     leaves, groups = _column_labels()
     places = []
     for item, chars, values in run:
