@@ -105,3 +105,16 @@ def test_a_dry_run_of_a_folder_writes_nothing_and_says_so(tmp_path, capsys):
     assert [r[1] for r in summary_lines(out)[1:-1]] == ["可导入 → content/2024/huaian-hongze.md（--dry-run，未写文件）",
                                                         "可导入 → content/2024/huaian.md（--dry-run，未写文件）"]
     assert not (tmp_path / "site" / "content").exists()
+
+
+def test_the_progress_bar_counts_the_files(capsys):
+    from govsite.commands.import_ import _progress
+
+    with _progress(2, enabled=True) as advance:
+        advance("a.pdf")
+        advance("b.pdf")
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    with _progress(2, enabled=False) as advance:  # output to a file or pipe: nothing drawn
+        advance("a.pdf")
+    assert capsys.readouterr() == ("", "")
