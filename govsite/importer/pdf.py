@@ -157,6 +157,19 @@ def _loose_lines(page, number: int, table_id: int, carried: list[float]) -> list
 
 
 @lru_cache(maxsize=1)
+def _column_counts() -> frozenset[int]:
+    """How many value columns the tables of the formats have (a row of Table 3 has all 15)."""
+    counts = set()
+    for fmt in FORMATS.values():
+        for table in fmt.tables:
+            fields = list(table.fields())
+            counts.update(f.width for f in fields)
+            if len(table.all_rows()) == 1:
+                counts.add(sum(f.width for f in fields))
+    return frozenset(counts)
+
+
+@lru_cache(maxsize=1)
 def _column_labels() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The column labels of every format, normalised: the lowest header cells (longest first),
     and the labels above them (法人或其他组织), which span several columns."""
@@ -216,8 +229,10 @@ def _columns(run: list, table_id: int, places: list[float]) -> list[_Item]:
             columns.append([c])
     places = [sum(c) / len(c) for c in columns]
     widest = max((len(values) for _, _, values in run), default=0)
-    # prose lines may end with a number, never with three apart: a table has a row that does
-    if widest < 3 or len(places) < widest or len(places) > 20:
+    # prose lines may end with a number, never with three apart: a table has a row that does;
+    # and a table has as many columns as one of the format's tables (else a header word was
+    # taken for a column, and numbers would be put under the wrong one)
+    if widest < 3 or len(places) < widest or len(places) not in _column_counts():
         return [item for item, _, _ in run]
     out = []
     for item, label, values in run:
