@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from ..formats import FORMATS, SECTIONS
-from .cells import is_value_token
+from . import columns
 from .detect import UnreadableInput
 from .document import Block, Document
-from .labels import normalize
 from .text import is_page_footer
 
 _CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) +(?=[\u3000-\u9fff\uff00-\uffef])")
@@ -94,13 +91,7 @@ def _page_items(page, number: int, next_table: int, carried: list[float]) -> tup
     return items, shapes
 
 
-# --- Tables without ruling lines ----------------------------------------------------------------
-#
-# A table drawn without lines still has its columns: every number of a column sits at about the
-# same place across. Within a stretch of lines between two headings, the places of all numbers
-# are gathered into columns; a row that has no number at a column has a blank cell there (spec §7
-# "Blank cells": blank cells are common and count as 0), instead of its numbers being read as
-# digits run together.
+# --- Tables without ruling lines (see :mod:`.columns`) -------------------------------------------
 
 _GAP = 1.0  # a gap of this many character widths between two words ends a cell
 _COLUMN_GAP = 1.5  # numbers this many character widths apart are in different columns
@@ -119,135 +110,29 @@ def _words(line: dict) -> list[tuple[str, float, float]]:
     return [(t, a, b) for t, a, b in out]
 
 
-def _is_break(text: str) -> bool:
-    """A section heading or a Table 1 section title: where one loose table ends and another starts."""
-    t = normalize(text)
-    return t.startswith("第二十条") or any(t.startswith(normalize(title)) for _, title in SECTIONS)
-
-
 def _loose_lines(page, number: int, table_id: int, carried: list[float]) -> list[_Item]:
-    """Text lines outside ruled tables; rows of a table without lines get one cell per column."""
+    """Text lines outside ruled tables; rows of a table without lines get one cell per column.
+
+    ``carried``: the column places of the table without lines the previous page ended in."""
     lines = []
     for ln in page.extract_text_lines(keep_blank_chars=False):
         text = ln["text"].strip()
         if not text or is_page_footer(text):
             continue
         size = ln["chars"][0].get("size", 0.0) if ln.get("chars") else 0.0
-        words = _words(ln)
-        k = len(words)
-        while k > 0 and is_value_token(words[k - 1][0]):
-            k -= 1
-        values = words[k:] if k < len(words) else []  # a line of numbers only: its label wraps round it
         chars = [(ch["text"], ch["x0"], ch["x1"]) for ch in ln.get("chars", []) if not ch["text"].isspace()]
-        lines.append((_Item(number, ln["top"], [text], text, ln["x0"], size), words[:k] if values else chars, values))
+        item = _Item(number, ln["top"], [text], text, ln["x0"], size)
+        lines.append(columns.Line(item, text, _words(ln), chars))
     out: list[_Item] = []
-    run: list = []
-    first = True  # the page's first run may go on with the previous page's table
-    for entry in lines + [None]:
-        if entry is None or _is_break(entry[0].raw):
-            headers = _right_of_labels(run, _header_places(run))
-            out += _columns(run, table_id, headers + (carried if first else []))
-            if run:
-                carried[:] = headers or (carried if first else [])
-            first = first and not run
-            run = []
-        if entry is not None:
-            run.append(entry)
-    return out
-
-
-@lru_cache(maxsize=1)
-def _column_counts() -> frozenset[int]:
-    """How many value columns the tables of the formats have (a row of Table 3 has all 15)."""
-    counts = set()
-    for fmt in FORMATS.values():
-        for table in fmt.tables:
-            fields = list(table.fields())
-            counts.update(f.width for f in fields)
-            if len(table.all_rows()) == 1:
-                counts.add(sum(f.width for f in fields))
-    return frozenset(counts)
-
-
-@lru_cache(maxsize=1)
-def _column_labels() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The column labels of every format, normalised: the lowest header cells (longest first),
-    and the labels above them (法人或其他组织), which span several columns."""
-    leaves, groups = set(), set()
-    for fmt in FORMATS.values():
-        for table in fmt.tables:
-            for f in table.fields():
-                for c in f.value_columns:
-                    leaves.add(normalize(c.label))
-                    groups.update(normalize(p) for p in c.path[:-1])
-    leaves.discard("")
-    return tuple(sorted(leaves, key=len, reverse=True)), tuple(groups - leaves)
-
-
-def _header_places(run: list) -> list[float]:
-    """Where the run's header lines print column labels, so that a column no row fills is
-    still a column; a header cell wrapped over lines (商业企 / 业) is found by its first line."""
-    leaves, groups = _column_labels()
-    places = []
-    for item, chars, values in run:
-        if values or not chars:
-            continue
-        text = "".join(normalize(ch) or " " for ch, _, _ in chars)
-        if len(text) != len(chars):
-            continue
-        used = [False] * len(text)
-        for group in groups:  # a spanning label is no column of its own
-            for m in re.finditer(re.escape(group), text):
-                used[m.start():m.end()] = [True] * (m.end() - m.start())
-        for leaf in leaves:
-            # a wrapped header cell shows at least its first three characters (商业企 / 业)
-            for size in range(len(leaf), min(3, len(leaf)) - 1, -1):
-                for m in re.finditer(re.escape(leaf[:size]), text):
-                    if any(used[m.start():m.end()]):
-                        continue
-                    used[m.start():m.end()] = [True] * (m.end() - m.start())
-                    places.append((chars[m.start()][1] + chars[m.end() - 1][2]) / 2)
-    return places
-
-
-def _right_of_labels(run: list, places: list[float]) -> list[float]:
-    """The places right of the run's row labels: header words over the label column are no columns."""
-    labels_end = max((b for _, label, values in run if values for _, _, b in label), default=0.0)
-    return [x for x in places if x > labels_end]
-
-
-def _columns(run: list, table_id: int, places: list[float]) -> list[_Item]:
-    """The run's lines, rows with numbers laid out on the run's columns when it has several
-    (``places``: where header lines print column labels)."""
-    centres = sorted([(a + b) / 2 for _, _, values in run for _, a, b in values] + _right_of_labels(run, places))
-    size = max((item.size for item, _, _ in run), default=10.0) or 10.0
-    columns: list[list[float]] = []
-    for c in centres:
-        if columns and c - columns[-1][-1] < _COLUMN_GAP * size:
-            columns[-1].append(c)
-        else:
-            columns.append([c])
-    places = [sum(c) / len(c) for c in columns]
-    widest = max((len(values) for _, _, values in run), default=0)
-    # prose lines may end with a number, never with three apart: a table has a row that does;
-    # and a table has as many columns as one of the format's tables (else a header word was
-    # taken for a column, and numbers would be put under the wrong one)
-    if widest < 3 or len(places) < widest or len(places) not in _column_counts():
-        return [item for item, _, _ in run]
-    out = []
-    for item, label, values in run:
-        if not values:
-            out.append(item)
-            continue
-        cells = [""] * len(places)
-        for text, a, b in values:
-            k = min(range(len(places)), key=lambda i: abs(places[i] - (a + b) / 2))
-            if cells[k]:
-                return [it for it, _, _ in run]  # two numbers in one column: not a table layout
-            cells[k] = text
-        head = "".join(t for t, _, _ in label)
-        out.append(_Item(item.page, item.top, ([head] if head else []) + cells, item.raw, item.x0, item.size,
-                         table=table_id))
+    for k, run in enumerate(columns.runs(lines)):
+        goes_on = k == 0 and not columns.is_break(run[0].text)  # the previous page's table, continued
+        headers = columns.header_places(run)
+        size = max((line.item.size for line in run), default=10.0) or 10.0
+        cells = columns.lay_out(run, headers + (carried if goes_on else []), _COLUMN_GAP * size)
+        carried[:] = headers or (carried if goes_on else [])
+        for line, row in zip(run, cells or [None] * len(run)):
+            it = line.item
+            out.append(it if row is None else _Item(it.page, it.top, row, it.raw, it.x0, it.size, table=table_id))
     return out
 
 
