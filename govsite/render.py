@@ -1,20 +1,17 @@
 """Stage 3 — render: reports and their diagnostics → page texts, through the Jinja2 templates.
 
-Input: the validated :class:`Config`, the loaded reports and the check results. Output: an iterator
-of ``(path below the output folder, bytes)`` that :mod:`govsite.write` stores — pages are produced
-one at a time, never all held in memory (issue 7: streaming).
+Input: the validated :class:`Config`, the loaded reports and the check results, as a :class:`SiteIndex`.
+Output: one page or file as bytes per call. Which pages a site has, and what each reads, is declared
+in :mod:`govsite.pages`; this module only knows how each looks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
-import os
-import tempfile
 from collections import ChainMap, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
@@ -37,14 +34,10 @@ from .formats import SECTIONS
 from .aggregate import MIXED_UNITS, Aggregate, sum_by_format, sum_reports
 from .charts import Bar, chart_figure
 from .feed import atom
-from .formats import FORMATS, Format, Kind
+from .formats import Format, Kind
 from .formats.figures import (
     AGENCY_FIGURES, INDEX_FIGURES, KEY_FIGURES, OUTCOME_FIGURES, REVIEW_GROUPS, REVIEW_OUTCOMES, KeyFigure,
     figure_by_key, review_figure,
-)
-from .opendata import (
-    LONG_COLUMNS, META_COLUMNS, Deflated, PieceStore, deflated, format_columns, readme_text, report_csv, report_json,
-    write_archive, year_csv,
 )
 from .portal import (
     AgencyEntry, RegionNode, build_agencies, build_regions, carry_chain, completeness, deadline, figure_value,
@@ -55,7 +48,6 @@ from .model import Report, parse_amount
 from .sections import split_sections
 from .tables import _INT_TEXT, plain_cells, render_table
 from .templates import make_environment
-from .write import FileData
 
 #: Which standard table belongs under which section heading (spec §2).
 TABLE_OF_SECTION = {"s2": "active", "s3": "applications", "s4": "reviews"}
@@ -73,6 +65,7 @@ class SiteIndex:
     by_agency: dict[str, list[Report]] = field(default_factory=dict)
     agencies: list[AgencyEntry] = field(default_factory=list)
     regions: dict[tuple[str, ...], RegionNode] = field(default_factory=dict)
+    search_texts: dict[str, str] = field(default_factory=dict)  # path → what search finds in the report
 
     def __post_init__(self) -> None:
         by_year: dict[int, list[Report]] = defaultdict(list)
@@ -123,24 +116,13 @@ class _FigureMemo:
     ranking row apart from the rank is written once. Only the site's own reports (alive as long as
     the index, so their ``id`` is theirs) and the module's figures are remembered, and only for one
     year at a time, so memory stays small.
-
-    A builder may keep the rows between builds (``renderer.kept_figure_rows`` gives the last
-    build's of a year's unchanged reports, ``renderer.keep_figure_rows`` takes the new ones): after
-    a cell edit the year's pages then read no other report's cells (issue 7). Only the year pages'
-    whole-year reads (``keep=True``) use them, one year at a time: the ``figure`` filter of a
-    template may ask for any report of any year in turn, and then only computes.
     """
 
-    def __init__(self, site: SiteIndex, renderer: "Renderer | None" = None) -> None:
+    def __init__(self, site: SiteIndex) -> None:
         self.reports = site._agency_of  # id of every report of the site
         self.slots = {id(f): i for i, f in enumerate(_AGENCY_FIGURES)}
-        self.renderer = renderer
         self.year: int | None = None
         self.rows: dict[int, list] = {}
-        # Path → row of the current year: kept from the last build (read when first needed), and
-        # made by this build (handed to the renderer when the year changes, :meth:`flush`).
-        self.known: dict[str, list] | None = None
-        self.new: dict[str, list] = {}
         # The ranking rows made for the current year: (figure slots, id → row parts).
         self.made_for: tuple[tuple[int, ...], dict[int, tuple]] = ((), {})
 
@@ -150,30 +132,16 @@ class _FigureMemo:
             return figure_value(report, figure)
         return self.row(report)[i]
 
-    def row(self, report: Report, keep: bool = False) -> list:
+    def row(self, report: Report) -> list:
         """The values of the agency figures (:data:`AGENCY_FIGURES`, the year index's among them)
-        for one of the site's reports; ``keep``: a read of the whole year (see the class)."""
+        for one of the site's reports."""
         year = report.year
         if year != self.year:
-            self.flush()
-            self.year, self.rows, self.made_for, self.known = year, {}, ((), {}), None
+            self.year, self.rows, self.made_for = year, {}, ((), {})
         row = self.rows.get(id(report))
         if row is None:
-            if keep and self.known is None:
-                self.known = self.renderer.kept_figure_rows(year) if self.renderer is not None else {}
-            row = self.known.get(report.path) if self.known else None
-            if row is None:
-                row = figure_values(report, _AGENCY_FIGURES)
-                if keep:
-                    self.new[report.path] = row
-            self.rows[id(report)] = row
+            row = self.rows[id(report)] = figure_values(report, _AGENCY_FIGURES)
         return row
-
-    def flush(self) -> None:
-        """Hand the rows of the current year made by this build to the renderer to keep."""
-        if self.new and self.renderer is not None and self.year is not None:
-            self.renderer.keep_figure_rows(self.year, self.new)
-        self.new = {}
 
     def values(self, reports: list[Report], figure: KeyFigure) -> list:
         """``figure`` of each of ``reports``, as :func:`figure_value` gives it."""
@@ -181,7 +149,7 @@ class _FigureMemo:
         if i is None:
             return [figure_value(r, figure) for r in reports]
         row, known = self.row, self.reports
-        return [row(r, True)[i] if id(r) in known else figure_value(r, figure) for r in reports]
+        return [row(r)[i] if id(r) in known else figure_value(r, figure) for r in reports]
 
     def ranking_parts(self, figures: list[KeyFigure], url: Callable[[str], str]) -> Callable[[Report], tuple]:
         """A function giving a report's ranking row but its rank: the agency cell (after the rank's
@@ -206,7 +174,7 @@ class _FigureMemo:
                     return hit
             if rid not in self.reports:
                 return make(report, [figure_value(report, f) for f in figures])
-            row = self.row(report, True)  # a new year empties the rows and the rows made of them
+            row = self.row(report)  # a new year empties the rows and the rows made of them
             if self.made_for[0] != slots:
                 self.made_for = (slots, {})
             hit = self.made_for[1][rid] = make(report, [row[i] for i in slots])
@@ -361,7 +329,6 @@ class Renderer:
         self._position: dict[int, int] | None = None
         # (region path, year) → the region's reports of the year and their sums (_region_year).
         self._region_sums: dict[tuple[tuple[str, ...], int], tuple[list[Report], list[Aggregate]]] = {}
-        self.spool_dir: Path | None = None  # where big files are made (default: the system's temp folder)
         self.env = fast_environment(make_environment(site.config.layouts_dir))
         base = site.config.base_path
         self.env.globals.update(
@@ -377,7 +344,7 @@ class Renderer:
             has_regions=site.has_regions(),
             page_meta=self.meta(),
         )
-        self.env.filters["figure"] = self._figures = _FigureMemo(site, self)
+        self.env.filters["figure"] = self._figures = _FigureMemo(site)
         self.env.globals["ranking_rows"] = self.ranking_rows
         self.env.globals["report_rows"] = self.report_rows
         self.env.globals["report_links"] = self.report_links
@@ -449,7 +416,7 @@ class Renderer:
             if None in slots or id(r) not in memo.reports:
                 values = [memo(r, f) for f in figs]
             else:
-                row = memo.row(r, True)
+                row = memo.row(r)
                 values = [row[i] for i in slots]
             cells = "".join([f'<td class="num">{_number(v)}</td>' for v in values])
             errors, warnings = counts[r.path]
@@ -496,41 +463,6 @@ class Renderer:
                 context[name] = value.make()
         return self.env.get_template(template).render(**context).encode("utf-8")
 
-    def pages(self) -> Iterator[tuple[str, bytes]]:
-        """Every page and data file of the site, one at a time."""
-        site = self.site
-        for year, reports in site.by_year.items():
-            for r in reports:
-                yield from self.report_files(r)
-            yield from self.year_pages(year, reports)
-        yield "agency/index.html", self.page("agencies.html", agencies=site.agencies,
-                                             page_meta=self.meta("机关", "机关名录"))
-        for a in site.agencies:
-            yield f"{a.url}index.html", self.agency_page(a)
-        if site.has_regions():
-            # Every region after the regions below it, so that the sums of a region are made from
-            # theirs and then let go (see _region_year): the order of the stream is not the site's.
-            for node in _after_children(site.regions[()]):
-                yield f"{node.file_path}index.html", self.region_page(node)
-        yield from self.data_files()
-        yield "feed.xml", self.feed()
-        yield "index.html", self.page("home.html", latest=Deferred(site.latest), by_year=site.by_year,
-                                      problems=site.problems, agencies=site.agencies,
-                                      page_meta=self.meta(description=self.config.description))
-        yield "404.html", self.page("404.html")
-        yield "search/index.html", self.page("search.html", page_meta=self.meta("搜索"))
-        yield "sitemap.xml", self.sitemap()
-
-    # --- reports --------------------------------------------------------------------------------
-
-    def report_files(self, report: Report) -> Iterator[tuple[str, bytes]]:
-        """A report's folder: its page and its data files, in the order of :data:`REPORT_FILE_NAMES`."""
-        url = report.url
-        yield f"{url}index.html", self.report_page(report)
-        yield f"{url}report.json", report_json(report, self.config.base_path + url,
-                                               self.site.problems.get(report.path, []))
-        yield f"{url}report.csv", report_csv(report)
-
     def report_page(self, report: Report) -> bytes:
         """The page of one report: metadata, the six sections, the three tables."""
         preface, prose = split_sections(report.body, report.body_line)
@@ -557,10 +489,9 @@ class Renderer:
 
     # --- years ----------------------------------------------------------------------------------
 
-    def year_pages(self, year: int, reports: list[Report]) -> Iterator[tuple[str, bytes]]:
-        """The year overview and its pre-rendered ranking views (sortable without JavaScript)."""
+    def ranking_pages(self, year: int, reports: list[Report]) -> Iterator[tuple[str, bytes]]:
+        """The year's pre-rendered ranking views (sortable without JavaScript), one per figure."""
         entries = [(self.site.agency_of(r), r) for r in reports]
-        yield f"{year}/index.html", self.year_page(year, reports, entries)
         for f in AGENCY_FIGURES:
             fig = figure_by_key(f)
             yield f"{year}/ranking/{f}/index.html", self.page(
@@ -587,27 +518,9 @@ class Renderer:
             page_meta=self.meta(f"{year}年度", f"{year}年度政府信息公开工作年度报告", published,
                                 description=f"{year}年度各机关政府信息公开工作年度报告、合计数据与完整性"))
 
-    def kept_figure_rows(self, year: int) -> dict[str, list]:
-        """The agency figures of ``year``'s reports as a builder kept them (path → row, for the
-        reports unchanged since): none here."""
-        return {}
-
-    def keep_figure_rows(self, year: int, rows: dict[str, list]) -> None:
-        """Rows of agency figures made for ``year`` (path → row): a builder may keep them."""
-
     def year_sums(self, year: int, reports: list[Report]) -> list[Aggregate]:
-        """The sums by format of a year's ``reports`` (a builder may take them from the kept sums
-        of the regions instead: :meth:`root_sums`)."""
+        """The sums by format of a year's ``reports``."""
         return sum_by_format(reports)
-
-    def root_sums(self, year: int, reports: list[Report]) -> list[Aggregate] | None:
-        """``sum_by_format(reports)`` made as the root region's sums of ``year`` (the sums of the
-        regions below, :meth:`_region_year`), when the root region holds exactly ``reports``
-        (every report has its agency in the region tree); None when the site has no regions."""
-        if not self.site.has_regions():
-            return None
-        held, sums = self._region_year(self.site.regions[()], year)
-        return sums if len(held) == len(reports) else None
 
     def summary(self, ident: str, agg: Aggregate, label: str = "") -> dict:
         """An aggregate ready for a template: its official tables, key figures and two charts."""
@@ -702,16 +615,10 @@ class Renderer:
                 sums.append(_sum_of_sums(formats[version], parts[version], members))
             return sums
 
-        hit = (rs, self.region_sums(node, year, rs, compute))
+        hit = (rs, compute())
         if not taken:
             self._region_sums[key] = hit
         return hit
-
-    def region_sums(self, node: RegionNode, year: int, reports: list[Report],
-                    compute: Callable[[], list[Aggregate]]) -> list[Aggregate]:
-        """The sums by format of a region's ``reports`` of ``year``: ``compute()`` (a builder may
-        keep them between builds instead)."""
-        return compute()
 
     def _positions(self) -> dict[int, int]:
         """Each report's place in its year's list (``id`` → index), made once."""
@@ -720,56 +627,6 @@ class Renderer:
         return self._position
 
     # --- open data and feed ---------------------------------------------------------------------
-
-    def data_files(self) -> Iterator[tuple[str, bytes]]:
-        """Yearly wide CSVs, the whole-archive zip and the data page documenting them."""
-        year_files: dict[str, Deflated] = {}
-        year_sizes: dict[str, int] = {}
-        for year, reports in sorted(self.site.by_year.items()):
-            name = f"{year}.csv"
-            item, member = self.year_file(year, reports)
-            yield f"data/{name}", item
-            del item
-            year_files[name], year_sizes[name] = member()
-        ordered = sorted(self.site.reports, key=report_order)
-        readme = readme_text(self.config.title, {y: len(rs) for y, rs in self.site.by_year.items()}, len(ordered))
-        store, key_of = self.archive_store()
-        # Written to a file, not held (~400 MB at 100,000 reports); in the spool folder, on the
-        # output's file system, so that the writer can rename it into place.
-        fd, name = tempfile.mkstemp(prefix=".govsite-archive-", dir=self.spool_dir)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                size = write_archive(fh, readme, year_files, ordered, store, key_of)
-        except BaseException:
-            os.unlink(name)
-            raise
-        finally:
-            if store is not None:
-                store.close()
-        yield f"data/{ARCHIVE_NAME}", FileData(Path(name), size)
-        formats = sorted({r.format for r in self.site.reports} | set(FORMATS.values()), key=lambda f: f.version)
-        yield "data/index.html", self.page(
-            "data.html", year_files=[(y, f"data/{y}.csv", year_sizes[f"{y}.csv"])
-                                     for y in sorted(self.site.by_year, reverse=True)],
-            archive=(f"data/{ARCHIVE_NAME}", size), formats=formats,
-            format_columns={f.version: format_columns(f) for f in formats},
-            by_year_reports=self.site.by_year, meta_columns=META_COLUMNS, long_columns=LONG_COLUMNS, rules=RULES,
-            equations={f.version: _equation_summary(f) for f in formats},
-            page_meta=self.meta("开放数据", "开放数据说明"))
-
-    def year_file(self, year: int, reports: list[Report]) -> tuple[object, Callable[[], tuple[Deflated, int]]]:
-        """The yearly CSV of ``reports`` as the page stream yields it, and a function giving it
-        compressed for the archive with its size (called once the stream has moved past it)."""
-        # Compressed for the archive as it is made and then let go (issue 7: the seven yearly
-        # CSVs of 100,000 reports held until the archive was written were ~100 MB).
-        data = year_csv(reports)
-        member = deflated(data), len(data)
-        return data, lambda: member
-
-    def archive_store(self) -> tuple[PieceStore | None, Callable[[Report], str | None]]:
-        """Where the archive finds the compressed pieces of reports made by earlier builds, and each
-        report's key there (none here; the incremental builder keeps them in its cache)."""
-        return None, lambda r: None
 
     def feed(self) -> bytes:
         """The Atom feed of the newest reports."""
@@ -788,7 +645,7 @@ class Renderer:
             if self.site.has_regions():
                 out += [n.url for n in self.site.regions.values()]
             return out + ["data/", "search/"]
-        return self.page("sitemap.xml", urls=Deferred(urls), origin=self.config.origin)
+        return self.page("sitemap.xml", urls=urls(), origin=self.config.origin)
 
 
 ARCHIVE_NAME = "govsite-data.zip"
