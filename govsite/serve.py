@@ -280,7 +280,7 @@ class Preview:
         self._kept: Builder | None = None
         if builder is None:
             # Issue 7: one Builder kept for the whole session, so parsed reports stay in memory.
-            self._kept = Builder(root, workers=1, commit_lock=self.files)
+            self._kept = Builder(root, workers=1)
             kept = self._kept
             builder = lambda _root, **kw: kept.build(**kw)  # noqa: E731
         self.builder = builder

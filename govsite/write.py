@@ -201,6 +201,12 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
+def write_file(path: str, data: bytes) -> None:
+    """Write a new file (the one place the build writes bytes; tests inject failures here)."""
+    with open(path, "wb") as fh:
+        fh.write(data)
+
+
 class Staging:
     """A build's output under construction: write, place and link files, then :meth:`commit` or
     :meth:`abort`. Also a context manager: leaving the ``with`` block by an exception aborts."""
@@ -235,8 +241,7 @@ class Staging:
         """Store ``data`` at ``rel`` (a POSIX path below the output); returns the file's stat."""
         try:
             path = self._target(rel)
-            with open(path, "wb") as fh:
-                fh.write(data)
+            write_file(path, data)
             return os.stat(path)
         except OSError as exc:
             raise GovsiteError(os_error_message(exc, "写入", f"{self.output / rel}")) from None
