@@ -153,6 +153,7 @@ class _Input:
     shown: str
     key: str | None  # the content key; None when the file could not be read (parsed every time)
     state: tuple[int, int, int, str] | None = None  # size, mtime_ns, inode, content hash (when settled)
+    content: str = ""  # the hash of the bytes
 
 
 class Builder:
@@ -212,11 +213,15 @@ class Builder:
             except Exception:  # noqa: BLE001 - a damaged entry is only a miss
                 continue
         missing = [i for i in inputs if i.key is None or i.key not in self._memory]
-        for i, parsed in zip(missing, run(lambda n: _parse(missing[n], self.root), [1.0] * len(missing), self.workers)):
-            if i.key is None:
-                i.key = digest("unreadable", i.shown)
-            elif _unchanged_since(i):
+        for i, (parsed, stable) in zip(missing, run(lambda n: _parse(missing[n], self.root), [1.0] * len(missing),
+                                                    self.workers)):
+            if stable:
                 cache.put(i.key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+            else:
+                # Unreadable, or changed while it was parsed: used by this build only, under a key
+                # no later build can meet.
+                i.key = i.state = None
+                i.key = digest("transient", i.shown, time.time_ns(), id(parsed))
             self._memory[i.key] = parsed
         cache.put("inputs", pickle.dumps({i.shown: i.state for i in inputs if i.state}, protocol=pickle.HIGHEST_PROTOCOL))
         live = {i.key for i in inputs}
@@ -261,7 +266,7 @@ class Builder:
             settled = st.st_mtime_ns < now - RACY_NS
             state = (st.st_size, st.st_mtime_ns, st.st_ino, content) if settled else None
             real = os.path.realpath(path)
-            inputs.append(_Input(path, shown, digest(code, shown, real, content), state))
+            inputs.append(_Input(path, shown, digest(code, shown, real, content), state, content))
         return inputs
 
     def _write(self, out: Path, cache: "Cache | _NoCache", index: SiteIndex, plan: Plan, previous: set[str],
@@ -326,25 +331,22 @@ def code_fingerprint_cached() -> str:
     return _CODE[0]
 
 
-def _parse(i: _Input, root: Path) -> _Parsed:
-    """Load and check one file on its own (stages 1–2 for one report)."""
+def _parse(i: _Input, root: Path) -> tuple[_Parsed, bool]:
+    """Load and check one file on its own (stages 1–2 for one report); and whether the file still
+    holds the bytes its key was made from (else the parse may be of other bytes, and is not kept)."""
     report, diags = load_report(i.path, root)
     if report is None:
-        return _Parsed(None, diags, {}, "")
-    diags = diags + check_report(report)
-    text = search_text(report)
-    return _Parsed(report, diags, report_facets(report, text), text)
-
-
-def _unchanged_since(i: _Input) -> bool:
-    """True when the file is still as it was when its key was made (so the parse matches the key)."""
-    if i.state is None:
-        return True  # not settled: the key is from the bytes read, and the file is hashed again next time
+        parsed = _Parsed(None, diags, {}, "")
+    else:
+        diags = diags + check_report(report)
+        text = search_text(report)
+        parsed = _Parsed(report, diags, report_facets(report, text), text)
+    if i.key is None:
+        return parsed, False
     try:
-        st = os.stat(i.path)
+        return parsed, digest(i.path.read_bytes()) == i.content
     except OSError:
-        return False
-    return (st.st_size, st.st_mtime_ns, st.st_ino) == i.state[:3]
+        return parsed, False
 
 
 def _unpickled(blob: bytes | None) -> Any:
