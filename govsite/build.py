@@ -41,7 +41,7 @@ from .plan import FileRecord, Plan, Unit, make_plan, read_manifest, report_facet
 from .render import Renderer, SiteIndex, search_text
 from .templates import template_error_location, use_bytecode_cache
 from .workers import default_workers, run
-from .write import Staging, check_output_dir, foreign_files, os_error_message
+from .write import InPlace, Staging, check_output_dir, foreign_files, os_error_message
 
 #: A file modified this close to when its state was recorded may change again within the same mtime
 #: (file systems stamp from a coarse clock): its content is hashed again next time.
@@ -161,8 +161,11 @@ class Builder:
     besides the cache on disk."""
 
     def __init__(self, root: Path, *, workers: int | None = None, cache: bool = True,
-                 registry: tuple[Output, ...] = REGISTRY) -> None:
+                 registry: tuple[Output, ...] = REGISTRY, in_place: bool = False) -> None:
         self.root = root
+        #: Write into the last output in place instead of exchanging folders: for a private output
+        #: that no web server publishes (the preview), where a save must show at once.
+        self.in_place = in_place
         self.workers = workers if workers is not None else default_workers()
         self.use_cache = cache
         self.registry = outputs(registry)
@@ -279,7 +282,8 @@ class Builder:
             result.unchanged = True
             _count(result, files)
             return
-        with Staging(out) as staging:
+        writer = InPlace if self.in_place and previous else Staging
+        with writer(out) as staging:
             renderer = Renderer(index)
             if isinstance(cache, Cache) and cache.folder.is_dir():
                 use_bytecode_cache(renderer.env, cache.folder / "templates")

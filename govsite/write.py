@@ -318,3 +318,70 @@ class Staging:
     def abort(self) -> None:
         """Remove the staging folder; the output folder is untouched."""
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class InPlace:
+    """The writer of a private output that is never served half-made to the public (the preview):
+    each file is written beside its place and renamed over it, the kept files stay where they are,
+    and :meth:`commit` deletes the files the new manifest no longer lists. Same interface as
+    :class:`Staging`."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.staging = Staging(output)  # temporary files are made in it, then renamed into place
+        self.dir = self.staging.dir
+        self.written: set[str] = set()
+
+    def __enter__(self) -> "InPlace":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.staging.abort()
+
+    def _move_in(self, rel: str) -> os.stat_result:
+        target = self.output / safe_relpath(rel)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_dir():
+                shutil.rmtree(target)
+            os.replace(self.staging.dir / rel, target)
+            self.written.add(rel)
+            return os.stat(target)
+        except OSError as exc:
+            raise GovsiteError(os_error_message(exc, "写入", str(target))) from None
+
+    def write(self, rel: str, data: bytes) -> os.stat_result:
+        self.staging.write(rel, data)
+        return self._move_in(rel)
+
+    def place(self, rel: str, src: Path) -> os.stat_result:
+        self.staging.place(rel, src)
+        return self._move_in(rel)
+
+    def folder(self, rel: str) -> Path:
+        return self.staging.folder(rel)
+
+    def link(self, rel: str) -> None:
+        """A kept file is already in place."""
+
+    def commit(self, manifest: bytes, clean: bool = False) -> None:
+        """Move what was written into a folder in place, delete the files no longer listed, write the manifest."""
+        for dirpath, _, names in os.walk(self.staging.dir):
+            for name in names:
+                rel = Path(dirpath, name).relative_to(self.staging.dir).as_posix()
+                self._move_in(rel)
+        listed = set(json.loads(manifest).get("files", {}))
+        old = self.output / MANIFEST
+        try:
+            previous = set(json.loads(old.read_text(encoding="utf-8")).get("files", {})) if old.is_file() else set()
+        except (OSError, ValueError, AttributeError):
+            previous = set()
+        for rel in sorted(previous - listed - self.written):
+            try:
+                (self.output / safe_relpath(rel)).unlink()
+            except (OSError, GovsiteError):
+                pass
+        tmp = self.output / (MANIFEST + ".tmp")
+        write_file(str(tmp), manifest)
+        os.replace(tmp, old)
+        self.staging.abort()
