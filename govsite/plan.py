@@ -124,7 +124,9 @@ def site_facets(site: SiteIndex, content: dict[str, dict[str, str]]) -> dict[str
 def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, dict[str, str]], base: str,
               manifest: dict[str, FileRecord], output: Path) -> Plan:
     """The units of ``registry`` for ``site``; those whose key and files match ``manifest`` are kept."""
-    shape = digest(base, list(site.by_year), site.has_regions())
+    # The site's shape, read by every page: its years (the menu), its agencies' names and URLs (an
+    # agency's URL depends on every other agency's slug) and its regions.
+    shape = digest(base, list(site.by_year), [(a.name, a.url) for a in site.agencies], sorted(site.regions))
     keys = Keys(site, facets, shape)
     units = [keys.unit(o, item) for o in registry for item in items_of(o.kind, site)]
     by_unit: dict[str, list[tuple[str, FileRecord]]] = {}

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import pytest
 
+
+def pytest_addoption(parser) -> None:
+    """``--sequences N``: how many random edit sequences the engine's property test runs."""
+    parser.addoption("--sequences", type=int, default=100,
+                     help="random edit sequences of tests/test_engine_property.py (default 100)")
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
