@@ -18,6 +18,7 @@ processes and whatever the cache held.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import stat
@@ -195,7 +196,10 @@ class Builder:
             index = SiteIndex(cfg, site.reports, problems=_by_path(site.diagnostics),
                               search_texts={p: self._memory[k].search_text for p, k in self._keys.items()})
             facets = site_facets(index, {p: self._memory[k].facets for p, k in self._keys.items()})
-            base = digest(code, _site_toml(self.root), repr(cfg), tree_state(cfg.layouts_dir))
+            # Everything every output reads besides reports; not where the site is (a copied site
+            # keeps its keys).
+            settings = dataclasses.replace(cfg, root=Path("."))
+            base = digest(code, _site_toml(self.root), repr(settings), tree_state(cfg.layouts_dir))
             previous = read_manifest(out, cache)
             plan = make_plan(index, self.registry, facets, base, previous, out)
             self._write(out, cache, index, plan, set(previous), clean, result)
@@ -268,7 +272,7 @@ class Builder:
                     continue
             settled = st.st_mtime_ns < now - RACY_NS
             state = (st.st_size, st.st_mtime_ns, st.st_ino, content) if settled else None
-            real = os.path.realpath(path)
+            real = os.path.relpath(os.path.realpath(path), os.path.realpath(self.root))
             inputs.append(_Input(path, shown, digest(code, shown, real, content), state, content))
         return inputs
 

@@ -329,7 +329,9 @@ def test_pages_of_the_site_render(renderer: Renderer) -> None:
     page = renderer.report_page(report).decode()
     assert str(escape(report.agency)) in page and report.agency not in page
     for year, reports in site.by_year.items():
-        for rel, data in renderer.year_pages(year, reports):
+        entries = [(site.agency_of(r), r) for r in reports]
+        pages = [renderer.year_page(year, reports, entries)] + [data for _, data in renderer.ranking_pages(year, reports)]
+        for data in pages:
             text = data.decode()
             assert "<&\">" not in text and text.endswith("</html>\n")
     region = renderer.region_page(site.regions[("甲省",)]).decode()
