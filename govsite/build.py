@@ -18,15 +18,18 @@ processes and whatever the cache held.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import pickle
+import signal
 import stat
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from jinja2 import TemplateError
 
@@ -48,7 +51,7 @@ from .write import InPlace, Staging, check_output_dir, foreign_files, os_error_m
 #: (file systems stamp from a coarse clock): its content is hashed again next time.
 RACY_NS = 2_000_000_000
 
-__all__ = ["BuildResult", "Builder", "Site", "build", "default_workers", "load_site", "ordered", "select_files"]
+__all__ = ["BuildResult", "Builder", "Interrupted", "Site", "build", "default_workers", "load_site", "ordered", "select_files"]
 
 
 @dataclass
@@ -125,6 +128,34 @@ def load_site(root: Path, paths: list[Path] | None = None, config: Config | None
     return Site(cfg, reports, ordered(diags), len(files))
 
 
+class Interrupted(KeyboardInterrupt):
+    """A build stopped by a signal (Ctrl-C, SIGTERM, SIGHUP): the staging folder is removed and the
+    output left as it was. ``signum`` says which."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop a build as Ctrl-C does (cleanly, with one message), not with the
+    default instant death that leaves worker processes printing broken-pipe tracebacks."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
 def build(root: Path, output: Path | None = None, base_url: str | None = None, clean: bool = False,
           strict: bool = False, *, workers: int | None = None, cache: bool = True) -> BuildResult:
     """Build the whole site into ``output`` (default: the config's ``public/``).
@@ -177,6 +208,10 @@ class Builder:
     def build(self, output: Path | None = None, base_url: str | None = None, *, clean: bool = False,
               strict: bool = False) -> BuildResult:
         """One build; see :func:`build`."""
+        with _stopped_by_signals():
+            return self._build(output, base_url, clean, strict)
+
+    def _build(self, output: Path | None, base_url: str | None, clean: bool, strict: bool) -> BuildResult:
         start = time.perf_counter()
         cfg = require_config(self.root, {"base_url": base_url})
         out = output if output is not None else self.root / cfg.output

@@ -90,7 +90,9 @@ class Cache:
         self._pending: dict[str, bytes] = {}
         try:
             self._db = self._open()
-        except sqlite3.DatabaseError:
+        except sqlite3.OperationalError as exc:  # full disk, read-only, locked: not the file's fault
+            self.notes.append(f"构建缓存 {self.folder} 无法使用（{_reason(exc)}），本次不使用缓存")
+        except sqlite3.DatabaseError:  # malformed, not a database: the file is damaged
             self._set_aside()
         except (OSError, sqlite3.Error) as exc:
             self.notes.append(f"构建缓存 {self.folder} 无法使用（{_reason(exc)}），本次不使用缓存")

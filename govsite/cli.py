@@ -54,9 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     except GovsiteError as exc:
         print(f"govsite: 错误：{exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("govsite: 已中断（Ctrl-C）。构建是先写入临时目录再替换的，输出目录保持原样", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        # Ctrl-C, or SIGTERM/SIGHUP during a build (govsite.build.Interrupted): 128 + the signal.
+        signum = getattr(exc, "signum", 2)
+        what = "Ctrl-C" if signum == 2 else f"收到信号 {exc}"
+        print(f"govsite: 已中断（{what}）。构建是先写入临时目录再替换的，输出目录保持原样", file=sys.stderr)
+        return 128 + signum
     except OSError as exc:
         # A full disk, a read-only folder, no permission: one Chinese line naming the file (issue 8).
         from .write import os_error_message

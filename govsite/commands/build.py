@@ -27,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
     diags = result.site.diagnostics
     for d in diags:
         print(d.format(), file=sys.stderr)
+    for note in result.notes:  # the cache set aside or unusable: said once, the build goes on
+        print(f"govsite: {note}", file=sys.stderr)
     if not result.pages:
         print(f"构建未进行：{summary(diags)}。{result.output} 保持不变。", file=sys.stderr)
         return 1
