@@ -84,6 +84,7 @@ class BuildResult:
     unchanged: bool = False  # nothing to render and the output was as the last build left it
     rendered_units: list[str] = field(default_factory=list)  # ids of the units rendered
     notes: list[str] = field(default_factory=list)  # one line each: the cache set aside, no sitemap …
+    stages: dict[str, float] = field(default_factory=dict)  # seconds spent in load+check, plan, render+write
 
 
 def ordered(diags: list[Diagnostic]) -> list[Diagnostic]:
@@ -220,6 +221,7 @@ class Builder:
         try:
             code = code_fingerprint()
             site, parsed = self._load(cfg, cache, code)
+            loaded = time.perf_counter()
             result = BuildResult(site, out, parsed=parsed, notes=list(cache.notes))
             blocking = [d for d in site.diagnostics if d.is_error or strict]
             structural = [d for d in blocking if not d.rule.startswith("R")]
@@ -237,8 +239,10 @@ class Builder:
             base = digest(code, _site_toml(self.root), repr(settings), tree_state(cfg.layouts_dir))
             previous = read_manifest(out, cache)
             plan = make_plan(index, self.registry, facets, base, previous, out)
+            planned = time.perf_counter()
             self._write(out, cache, index, plan, set(previous), clean, result)
             cache.commit()
+            result.stages = {"load": loaded - start, "plan": planned - loaded, "write": time.perf_counter() - planned}
             result.notes += [n for n in cache.notes if n not in result.notes]
             result.seconds = time.perf_counter() - start
             return result
