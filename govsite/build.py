@@ -47,6 +47,9 @@ from .templates import template_error_location, use_bytecode_cache
 from .workers import default_workers, run
 from .write import InPlace, Staging, check_output_dir, foreign_files, os_error_message
 
+#: From this many files on, the previous output is deleted by a detached process after the exchange
+#: (unlinking tens of thousands of files would otherwise be most of a small edit's build).
+BACKGROUND_DELETE = 5000
 #: A file modified this close to when its state was recorded may change again within the same mtime
 #: (file systems stamp from a coarse clock): its content is hashed again next time.
 RACY_NS = 2_000_000_000
@@ -290,6 +293,8 @@ class Builder:
         now = time.time_ns()
         inputs = []
         code = code_fingerprint_cached()
+        folders: dict[str, str] = {}  # folder → where it really is (a symlinked year folder)
+        root = os.path.realpath(self.root) + os.sep
         for path in content_files(cfg.content_dir):
             shown = display_path(path, self.root)
             try:
@@ -311,7 +316,7 @@ class Builder:
                     continue
             settled = st.st_mtime_ns < now - RACY_NS
             state = (st.st_size, st.st_mtime_ns, st.st_ino, content) if settled else None
-            real = os.path.relpath(os.path.realpath(path), os.path.realpath(self.root))
+            real = _real(path, folders, root)
             inputs.append(_Input(path, shown, digest(code, shown, real, content), state, content))
         return inputs
 
@@ -321,7 +326,7 @@ class Builder:
         files: dict[str, FileRecord] = dict(plan.kept)
         result.rendered = len(plan.dirty)
         result.rendered_units = [u.id for u in plan.dirty]
-        if plan.nothing_to_do and set(files) == previous and not foreign_files(out):
+        if plan.nothing_to_do and set(files) == previous and not foreign_files(out, previous):
             result.unchanged = True
             _count(result, files)
             return
@@ -339,7 +344,7 @@ class Builder:
                 files.update(made)
             for rel in plan.kept:
                 staging.link(rel)
-            staging.commit(write_manifest(files, cache), clean)
+            staging.commit(write_manifest(files, cache), clean, background=len(files) > BACKGROUND_DELETE)
         _count(result, files)
 
 
@@ -394,6 +399,18 @@ def _parse(i: _Input, root: Path) -> tuple[_Parsed, bool]:
         return parsed, digest(i.path.read_bytes()) == i.content
     except OSError:
         return parsed, False
+
+
+def _real(path: Path, folders: dict[str, str], root: str) -> str:
+    """Where a content file really is (links followed), relative to the site when inside it: a link
+    out of the site is refused by the loader, so the same bytes behind another link are another
+    input; a site copied elsewhere keeps its keys."""
+    folder, name = os.path.split(path)
+    real_folder = folders.get(folder)
+    if real_folder is None:
+        real_folder = folders[folder] = os.path.realpath(folder)
+    real = os.path.realpath(path) if os.path.islink(path) else os.path.join(real_folder, name)
+    return real[len(root):] if real.startswith(root) else real
 
 
 def _unpickled(blob: bytes | None) -> Any:

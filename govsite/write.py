@@ -82,15 +82,22 @@ def check_output_dir(output: Path, root: Path) -> None:
         raise GovsiteError(f"输出路径 {output} 是一个文件而不是目录，拒绝覆盖：请换一个输出目录（--output）")
 
 
-def foreign_files(output: Path) -> list[str]:
-    """Files in an existing output folder that no govsite build wrote (not in its manifest)."""
-    if not output.is_dir():
-        return []
+def listed_files(output: Path) -> set[str]:
+    """The files an output folder's manifest lists (empty when it has none or it cannot be read:
+    an unreadable manifest proves nothing, so every file then counts as somebody else's)."""
     try:
         listed = json.loads((output / MANIFEST).read_text(encoding="utf-8")).get("files", {})
-        ours = set(listed) if isinstance(listed, dict) else set()
+        return set(listed) if isinstance(listed, dict) else set()
     except (OSError, ValueError, AttributeError):
-        ours = set()  # an unreadable manifest proves nothing: every file counts as somebody else's
+        return set()
+
+
+def foreign_files(output: Path, listed: set[str] | None = None) -> list[str]:
+    """Files in an existing output folder that no govsite build wrote (not in its manifest, or in
+    ``listed`` when the caller has read it)."""
+    if not output.is_dir():
+        return []
+    ours = set(listed_files(output) if listed is None else listed)
     ours.add(MANIFEST)
     found: list[str] = []
 
@@ -207,6 +214,28 @@ def write_file(path: str, data: bytes) -> None:
         fh.write(data)
 
 
+def _remove(folder: Path, background: bool) -> None:
+    """Delete a folder now, or from a detached grandchild process (the build returns at once; a
+    folder left by a killed deletion is removed by the next build's :func:`recover`)."""
+    if not background or not hasattr(os, "fork"):
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    try:
+        pid = os.fork()
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    if pid:
+        os.waitpid(pid, 0)
+        return
+    try:
+        if os.fork() == 0:
+            os.setsid()
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        os._exit(0)
+
+
 class Staging:
     """A build's output under construction: write, place and link files, then :meth:`commit` or
     :meth:`abort`. Also a context manager: leaving the ``with`` block by an exception aborts."""
@@ -277,18 +306,18 @@ class Staging:
         except OSError as exc:
             raise GovsiteError(os_error_message(exc, "复制", f"{self.output / rel}")) from None
 
-    def commit(self, manifest: bytes, clean: bool = False) -> None:
+    def commit(self, manifest: bytes, clean: bool = False, background: bool = False) -> None:
         """Put the manifest in and swap the staged site in for the output folder.
 
         One atomic exchange where the system has it; else two renames (output aside, staging in),
         the first undone if the second fails, and put back by :func:`recover` if the build is killed
-        between them.
+        between them. ``background``: the previous site is deleted by a detached process.
         """
         try:
             refuse_foreign(self.output, clean, self.dir)
             self.write(MANIFEST, manifest)
             if self.output.exists() and exchange(self.dir, self.output):
-                shutil.rmtree(self.dir, ignore_errors=True)
+                _remove(self.dir, background)
                 return
             self._rename_in()
         except BaseException as exc:
