@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import os
-import tempfile
 from collections import ChainMap, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -43,8 +41,9 @@ from .formats.figures import (
     figure_by_key, review_figure,
 )
 from .opendata import (
-    LONG_COLUMNS, META_COLUMNS, Deflated, PieceStore, deflated, format_columns, readme_text, report_csv, report_json,
-    write_archive, year_csv,
+    ARCHIVE_NAME, CHECK_COLUMNS, LONG_COLUMNS, META_COLUMNS, archive, checks_csv_name, codebook_csv, codebook_json,
+    codebook_rows, datapackage, readme_text, report_csv, report_json, year_checks, year_csv, year_csv_name,
+    year_formats,
 )
 from .portal import (
     AgencyEntry, RegionNode, build_agencies, build_regions, carry_chain, completeness, deadline, figure_value,
@@ -55,7 +54,6 @@ from .model import Report, parse_amount
 from .sections import split_sections
 from .tables import _INT_TEXT, plain_cells, render_table
 from .templates import make_environment
-from .write import FileData
 
 #: Which standard table belongs under which section heading (spec §2).
 TABLE_OF_SECTION = {"s2": "active", "s3": "applications", "s4": "reviews"}
@@ -527,8 +525,7 @@ class Renderer:
         """A report's folder: its page and its data files, in the order of :data:`REPORT_FILE_NAMES`."""
         url = report.url
         yield f"{url}index.html", self.report_page(report)
-        yield f"{url}report.json", report_json(report, self.config.base_path + url,
-                                               self.site.problems.get(report.path, []))
+        yield f"{url}report.json", report_json(report, self.site.problems.get(report.path, []))
         yield f"{url}report.csv", report_csv(report)
 
     def report_page(self, report: Report) -> bytes:
@@ -722,54 +719,41 @@ class Renderer:
     # --- open data and feed ---------------------------------------------------------------------
 
     def data_files(self) -> Iterator[tuple[str, bytes]]:
-        """Yearly wide CSVs, the whole-archive zip and the data page documenting them."""
-        year_files: dict[str, Deflated] = {}
-        year_sizes: dict[str, int] = {}
-        for year, reports in sorted(self.site.by_year.items()):
-            name = f"{year}.csv"
-            item, member = self.year_file(year, reports)
-            yield f"data/{name}", item
-            del item
-            year_files[name], year_sizes[name] = member()
-        ordered = sorted(self.site.reports, key=report_order)
-        readme = readme_text(self.config.title, {y: len(rs) for y, rs in self.site.by_year.items()}, len(ordered))
-        store, key_of = self.archive_store()
-        # Written to a file, not held (~400 MB at 100,000 reports); in the spool folder, on the
-        # output's file system, so that the writer can rename it into place.
-        fd, name = tempfile.mkstemp(prefix=".govsite-archive-", dir=self.spool_dir)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                size = write_archive(fh, readme, year_files, ordered, store, key_of)
-        except BaseException:
-            os.unlink(name)
-            raise
-        finally:
-            if store is not None:
-                store.close()
-        yield f"data/{ARCHIVE_NAME}", FileData(Path(name), size)
-        formats = sorted({r.format for r in self.site.reports} | set(FORMATS.values()), key=lambda f: f.version)
+        """The files of ``data/``: each year's wide CSV and checks, the codebook, the data package,
+        the archive of them all, and the data page documenting them."""
+        site = self.site
+        members: list[tuple[str, bytes]] = []
+        sizes: dict[str, int] = {}
+
+        def add(name: str, data: bytes) -> tuple[str, bytes]:
+            members.append((name, data))
+            sizes[name] = len(data)
+            return f"data/{name}", data
+
+        for year, reports in sorted(site.by_year.items()):
+            yield add(year_csv_name(year), year_csv(year, reports, site.problems))
+            yield add(checks_csv_name(year), year_checks(year, reports, site.problems))
+        yield add("codebook.csv", codebook_csv())
+        yield add("codebook.json", codebook_json())
+        formats = year_formats({y: (r.format for r in rs) for y, rs in site.by_year.items()})
+        yield add("datapackage.json", datapackage(self.config.title, formats))
+        readme = readme_text(self.config.title, {y: len(rs) for y, rs in site.by_year.items()})
+        # The archive is made in memory and yielded as bytes: the writer gives it the mode of every
+        # other output (a temporary file would keep mkstemp's 0600, which a web server cannot read).
+        zipped = archive([("README.txt", readme.encode("utf-8"))] + members)
+        members.clear()
+        yield f"data/{ARCHIVE_NAME}", zipped
+        years = sorted(site.by_year, reverse=True)
         yield "data/index.html", self.page(
-            "data.html", year_files=[(y, f"data/{y}.csv", year_sizes[f"{y}.csv"])
-                                     for y in sorted(self.site.by_year, reverse=True)],
-            archive=(f"data/{ARCHIVE_NAME}", size), formats=formats,
-            format_columns={f.version: format_columns(f) for f in formats},
-            by_year_reports=self.site.by_year, meta_columns=META_COLUMNS, long_columns=LONG_COLUMNS, rules=RULES,
-            equations={f.version: _equation_summary(f) for f in formats},
+            "data.html",
+            years=[(y, len(site.by_year[y]), (year_csv_name(y), sizes[year_csv_name(y)]),
+                    (checks_csv_name(y), sizes[checks_csv_name(y)])) for y in years],
+            archive=(ARCHIVE_NAME, len(zipped)), sizes=sizes,
+            formats=sorted(FORMATS.values(), key=lambda f: f.version, reverse=True),
+            codebook=codebook_rows(), meta_columns=META_COLUMNS, check_columns=CHECK_COLUMNS,
+            long_columns=LONG_COLUMNS, rules=RULES,
+            equations={f.version: _equation_summary(f) for f in FORMATS.values()},
             page_meta=self.meta("开放数据", "开放数据说明"))
-
-    def year_file(self, year: int, reports: list[Report]) -> tuple[object, Callable[[], tuple[Deflated, int]]]:
-        """The yearly CSV of ``reports`` as the page stream yields it, and a function giving it
-        compressed for the archive with its size (called once the stream has moved past it)."""
-        # Compressed for the archive as it is made and then let go (issue 7: the seven yearly
-        # CSVs of 100,000 reports held until the archive was written were ~100 MB).
-        data = year_csv(reports)
-        member = deflated(data), len(data)
-        return data, lambda: member
-
-    def archive_store(self) -> tuple[PieceStore | None, Callable[[Report], str | None]]:
-        """Where the archive finds the compressed pieces of reports made by earlier builds, and each
-        report's key there (none here; the incremental builder keeps them in its cache)."""
-        return None, lambda r: None
 
     def feed(self) -> bytes:
         """The Atom feed of the newest reports."""
@@ -790,8 +774,6 @@ class Renderer:
             return out + ["data/", "search/"]
         return self.page("sitemap.xml", urls=Deferred(urls), origin=self.config.origin)
 
-
-ARCHIVE_NAME = "govsite-data.zip"
 
 #: The rules of spec §7 that govsite checks, as the data page explains them.
 RULES: tuple[tuple[str, str, str], ...] = (

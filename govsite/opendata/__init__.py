@@ -1,0 +1,29 @@
+"""Open data of the portal: every cell under a stable key, per report, per year and as one archive.
+
+- :mod:`.codebook` — the keys and the codebook, derived from the format descriptions;
+- :mod:`.files` — the data files, each a pure function returning bytes (also ``govsite export``);
+- :mod:`.package` — ``datapackage.json``, the archive and its README;
+- :mod:`.safecsv` — CSV without live formulas, as every CSV govsite writes;
+- :mod:`.legacy` — names the old build engine imports.
+"""
+
+from .codebook import FORMULA_NOTE, codebook, codebook_csv, codebook_json, codebook_rows, format_cells, keys_of
+from .files import (
+    CHECK_COLUMNS, LONG_COLUMNS, META_COLUMNS, check_cells, export_csv, export_json, report_csv, report_json,
+    year_checks, year_csv,
+)
+from .legacy import (
+    EMPTY_PIECE, Deflated, PieceStore, deflated, from_stored, report_csv_and_pieces, stored_form, year_csv_rows,
+)
+from .package import ARCHIVE_NAME, archive, checks_csv_name, datapackage, readme_text, year_csv_name, year_formats
+from .safecsv import csv_bytes, safe_text
+
+__all__ = [
+    "FORMULA_NOTE", "codebook", "codebook_csv", "codebook_json", "codebook_rows", "format_cells", "keys_of",
+    "CHECK_COLUMNS", "LONG_COLUMNS", "META_COLUMNS", "check_cells", "export_csv", "export_json", "report_csv",
+    "report_json", "year_checks", "year_csv",
+    "EMPTY_PIECE", "Deflated", "PieceStore", "deflated", "from_stored", "report_csv_and_pieces", "stored_form",
+    "year_csv_rows",
+    "ARCHIVE_NAME", "archive", "checks_csv_name", "datapackage", "readme_text", "year_csv_name", "year_formats",
+    "csv_bytes", "safe_text",
+]
