@@ -1,5 +1,9 @@
-"""CSV as govsite writes it: UTF-8 with a BOM (Excel and WPS then read it as UTF-8), ``\\n`` line
-ends, and no text cell a spreadsheet would run as a formula.
+"""CSV as govsite writes it: UTF-8 with a BOM (Excel and WPS then read it as UTF-8), RFC 4180's
+CRLF line ends, and no text cell a spreadsheet would run as a formula.
+
+The line end is CRLF because :mod:`csv` quotes a field only for the characters of its line
+terminator: with ``\\n`` alone, a text holding a bare carriage return would be written unquoted
+and read back as two lines.
 
 OWASP "CSV Injection": a cell beginning with ``=``, ``+``, ``-``, ``@``, tab or carriage return is
 taken by Excel, WPS and LibreOffice as a formula (an agency named ``=HYPERLINK(…)`` would be a live
@@ -29,7 +33,7 @@ def csv_text(header: Iterable[str] | None, rows: Iterable[Iterable[object]], bom
     buf = io.StringIO()
     if bom:
         buf.write(BOM)
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\r\n")
     if header is not None:
         writer.writerow([safe_text(h) for h in header])
     for row in rows:
