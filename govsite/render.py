@@ -746,7 +746,7 @@ class Renderer:
         years = sorted(site.by_year, reverse=True)
         yield "data/index.html", self.page(
             "data.html",
-            years=[(y, len(site.by_year[y]), (year_csv_name(y), sizes[year_csv_name(y)]),
+            year_rows=[(y, len(site.by_year[y]), (year_csv_name(y), sizes[year_csv_name(y)]),
                     (checks_csv_name(y), sizes[checks_csv_name(y)])) for y in years],
             archive=(ARCHIVE_NAME, len(zipped)), sizes=sizes,
             formats=sorted(FORMATS.values(), key=lambda f: f.version, reverse=True),
