@@ -292,3 +292,41 @@ def test_data_page_speaks_to_people(built: Path) -> None:
         assert f'href="/data/{name}"' in page, name
     # every key shown in the codebook table beside its official labels
     assert "<code>applications.new_requests.natural_person</code></th><td>收到和处理政府信息公开申请情况</td>" in page
+
+
+# --- the files are what csv and json write ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [EVIL, 'a,"b"', "x\ry", "x\ny", "", "-3", "+86", "普通", "75.9260", 0, -8, 3119])
+def test_fields_are_what_the_csv_module_writes(value) -> None:
+    from govsite.opendata.files import csv_field
+
+    assert csv_field(value) + ",1\r\n" == csv_bytes(None, [[value, 1]], bom=False).decode("utf-8")
+
+
+def test_report_files_read_back_as_the_values(small) -> None:
+    """Blank cells, missing fields and awkward text, through both per-report files."""
+    import copy
+
+    from govsite.opendata import format_cells
+
+    _, reports, _ = small
+    odd = copy.deepcopy(reports["content/2021/huaian.md"])
+    odd.values["applications.granted"] = [None, 'a,"b"\r\n', *odd.values["applications.granted"][2:]]
+    del odd.values["reviews.litigation_direct"]
+    for r in [*reports.values(), odd]:
+        cells = format_cells(r.format)
+        expected = []
+        nested: dict = {}
+        for c in cells:
+            vals = r.values.get(c.field)
+            v = None if vals is None else ("" if vals[c.index] is None else vals[c.index])
+            expected.append([c.key, c.row[-1] if c.row else c.short, c.column.label, "" if v is None else str(v)])
+            table, field, column = c.key.split(".")
+            nested.setdefault(table, {}).setdefault(field, {})[column] = v
+        assert [list(row.values()) for row in read_csv(report_csv(r))] == expected
+        assert json.loads(report_json(r, []))["cells"] == nested
+    doc = json.loads(report_json(odd, []))
+    assert doc["cells"]["applications"]["granted"]["natural_person"] == ""
+    assert doc["cells"]["applications"]["granted"]["business"] == 'a,"b"\r\n'
+    assert doc["cells"]["reviews"]["litigation_direct"]["total"] is None

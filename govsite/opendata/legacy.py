@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from ..model import Report
-from .files import report_csv, year_table
-from .safecsv import csv_bytes
+from .files import report_csv, year_rows
+from .safecsv import csv_text
 
 #: A compressed piece: (raw deflate, CRC-32, size).
 Piece = tuple[bytes, int, int]
@@ -53,8 +53,8 @@ def report_csv_and_pieces(report: Report) -> tuple[bytes, tuple[Piece, Piece]]:
 def year_csv_rows(reports: list[Report],
                   known: Callable[[Report], bytes | None] = lambda r: None) -> tuple[bytes, list[bytes]]:
     """A year's CSV without check counts, as its header line and one line per report."""
-    header, rows = year_table(reports, {})
-    return csv_bytes(header, []), [csv_bytes(None, [row], bom=False) for row in rows]
+    header, lines = year_rows(reports, {})
+    return csv_text(header, []).encode("utf-8"), [line.encode("utf-8") for line in lines]
 
 
 def deflated(data: bytes) -> Deflated:

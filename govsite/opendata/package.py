@@ -65,7 +65,7 @@ def _csv_resource(name: str, path: str, title: str, fields: list[dict[str, objec
         "profile": "tabular-data-resource",
         "format": "csv",
         "mediatype": "text/csv",
-        "encoding": "utf-8-sig",
+        "encoding": "utf-8",  # with a BOM, which readers of UTF-8 skip
         "dialect": {"delimiter": ",", "quoteChar": '"', "header": True},
         "schema": {"fields": fields, "missingValues": [""]},
     }
