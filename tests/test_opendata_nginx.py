@@ -19,21 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ensure_debian_program
 from govsite.build import build
 from test_portal_support import BASE, make_site
 
 NGINX = "/usr/sbin/nginx"
-
-
-def _ensure_nginx() -> str:
-    """Install Debian's nginx when it is missing and we can (scripts/test.sh installs it)."""
-    if not Path(NGINX).exists() and shutil.which("apt-get") and os.geteuid() == 0:
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update"], check=False, env=env, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "nginx"],
-                       check=False, env=env, capture_output=True)
-    assert Path(NGINX).exists(), "nginx is required: apt-get install -y --no-install-recommends nginx"
-    return NGINX
 
 
 def _free_port() -> int:
@@ -56,7 +46,7 @@ def _config(run: Path, docroot: Path, port: int) -> str:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The synthetic site built into ``<docroot>/xxgk/ndbg/`` and served by nginx."""
-    exe = _ensure_nginx()
+    exe = ensure_debian_program(NGINX, "nginx")  # scripts/test.sh installs it
     root = tmp_path_factory.mktemp("nginx") / "site"
     make_site(root)
     # Outside pytest's private (0700) temporary folder, so that the workers can reach it.
