@@ -77,18 +77,23 @@ def test_keys_are_shared_exactly_where_the_meaning_is() -> None:
 
 def test_codebook_csv_lists_every_key_with_its_labels_per_format() -> None:
     rows = read_csv(codebook_csv())
-    assert [r["key"] for r in rows] == [e.key for e in codebook()]
-    assert len(rows) == len(set(all_keys("2019")) | set(all_keys("2021"))) == 226
+    meta = ["year", "slug", "agency", "format", "region", "level", "published", "errors", "warnings"]
+    assert [r["key"] for r in rows] == meta + [e.key for e in codebook()]
+    assert len(rows) - len(meta) == len(set(all_keys("2019")) | set(all_keys("2021"))) == 226
     by_key = {r["key"]: r for r in rows}
+    assert (by_key["agency"]["table"], by_key["agency"]["type"]) == ("报告信息", "文字")
+    assert by_key["agency"]["note"] == "机关全称；文字；在 CSV 中以 = + - @、制表符或回车开头时前加英文单引号 '"
+    assert (by_key["errors"]["type"], by_key["errors"]["note"]) == ("整数", "校验错误数")
     assert by_key["applications.new_requests.natural_person"] == {
         "key": "applications.new_requests.natural_person", "table": "收到和处理政府信息公开申请情况",
         "row_2021": "一、本年新收政府信息公开申请数量", "column_2021": "自然人",
         "row_2019": "一、本年新收政府信息公开申请数量", "column_2019": "自然人",
-        "unit": "件", "type": "非负整数（件数、条数）", "rules": "R1 R2"}
+        "unit": "件", "type": "非负整数（件数、条数）", "rules": "R1 R2", "note": ""}
     fees = by_key["active.fees.amount"]
     assert (fees["row_2021"], fees["column_2021"], fees["row_2019"]) == (
         "第二十条第（八）项 / 行政事业性收费", "本年收费金额（单位：万元）", "")
     assert fees["unit"] == "万元" and fees["type"].startswith("金额") and fees["rules"] == ""
+    assert fees["note"].startswith("文字；在 CSV 中以 = + - @")
     assert by_key["active.procurement.amount"]["unit"] == "元、万元（以单元格所写为准）"
     assert by_key["active.licensing.items_change"]["type"] == "整数，可为负（减少用负值表示）"
     assert by_key["applications.total.total"]["rules"] == "R1 R2 R3"

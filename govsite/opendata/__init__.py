@@ -1,6 +1,7 @@
 """Open data of the portal: every cell under a stable key, per report, per year and as one archive.
 
 - :mod:`.codebook` — the keys and the codebook, derived from the format descriptions;
+- :mod:`.columns` — the columns other than the cells, and what they hold;
 - :mod:`.files` — the data files, each a pure function returning bytes (also ``govsite export``);
 - :mod:`.package` — ``datapackage.json``, the archive and its README;
 - :mod:`.safecsv` — CSV without live formulas, as every CSV govsite writes;
@@ -8,10 +9,8 @@
 """
 
 from .codebook import FORMULA_NOTE, codebook, codebook_csv, codebook_json, codebook_rows, format_cells, keys_of
-from .files import (
-    CHECK_COLUMNS, LONG_COLUMNS, META_COLUMNS, check_cells, export_csv, export_json, report_csv, report_json,
-    year_checks, year_csv,
-)
+from .columns import CHECK_COLUMNS, LONG_COLUMNS, META_COLUMNS
+from .files import check_cells, export_csv, export_json, report_csv, report_json, year_checks, year_csv
 from .legacy import (
     EMPTY_PIECE, Deflated, PieceStore, deflated, from_stored, report_csv_and_pieces, stored_form, year_csv_rows,
 )

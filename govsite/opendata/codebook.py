@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..formats import FORMATS, Column, Field, Format, Kind, Table
+from .columns import COLUMN_TYPES, META_COLUMNS
 from .safecsv import csv_bytes
 
 #: How each kind of cell is typed in the data package (Frictionless Table Schema) and described.
@@ -26,6 +27,11 @@ KIND_TYPES: dict[Kind, tuple[str, str]] = {
 #: The codebook's note on CSV text cells (OWASP CSV injection).
 FORMULA_NOTE = ("本站所有 CSV 文件中，以 = + - @、制表符或回车开头的文字单元格前加一个英文单引号 '，"
                 "以免 Excel、WPS 把它当作公式执行；读取时去掉开头的 ' 即得原文。数值单元格不受影响。")
+#: The same, for a text column's row of the codebook.
+TEXT_NOTE = "文字；在 CSV 中以 = + - @、制表符或回车开头时前加英文单引号 '"
+
+#: How the codebook names the type of a report-information column (:data:`.columns.COLUMN_TYPES`).
+_TYPE_ZH = {"integer": "整数", "date": "日期（年-月-日）", "string": "文字"}
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,7 @@ CODEBOOK_COLUMNS: tuple[tuple[str, str], ...] = (
     ("unit", "单位"),
     ("type", "类型"),
     ("rules", "该单元格参与的校验规则（以空格分隔）"),
+    ("note", "说明"),
 )
 
 
@@ -178,22 +185,38 @@ def codebook_rows() -> list[dict[str, str]]:
         row["unit"] = e.unit
         row["type"] = KIND_TYPES[e.kind][1]
         row["rules"] = " ".join(rules_of(e))
+        row["note"] = TEXT_NOTE if e.kind is Kind.AMOUNT else ""
         rows.append(row)
     return rows
 
 
+def meta_rows() -> list[dict[str, str]]:
+    """The codebook's rows for the report-information columns of a year's CSV (before the cells)."""
+    rows = []
+    for name, meaning in META_COLUMNS:
+        kind = COLUMN_TYPES.get(name, "string")
+        rows.append({c: "" for c, _ in CODEBOOK_COLUMNS} | {
+            "key": name, "table": "报告信息", "type": _TYPE_ZH[kind],
+            "note": meaning + ("；" + TEXT_NOTE if kind == "string" else "")})
+    return rows
+
+
 def codebook_csv() -> bytes:
-    """``codebook.csv``: one row per cell key (UTF-8 with BOM)."""
+    """``codebook.csv``: one row per column of a year's CSV: the report information, then every
+    cell key (UTF-8 with BOM)."""
     header = ["key", "table"] + [f"{p}_{v}" for v in _version_columns() for p in ("row", "column")]
-    header += ["unit", "type", "rules"]
+    header += ["unit", "type", "rules", "note"]
     assert header == [c for c, _ in CODEBOOK_COLUMNS]
-    return csv_bytes(header, ([r[c] for c in header] for r in codebook_rows()))
+    return csv_bytes(header, ([r[c] for c in header] for r in meta_rows() + codebook_rows()))
 
 
 def codebook_json() -> bytes:
-    """``codebook.json``: the formats, the rules and every cell key with its labels per format."""
+    """``codebook.json``: the report-information columns, the formats, and every cell key with its
+    labels per format."""
     doc = {
         "note": FORMULA_NOTE,
+        "columns": [{"key": name, "type": COLUMN_TYPES.get(name, "string"), "description": meaning}
+                    for name, meaning in META_COLUMNS],
         "formats": [{"version": f.version, "name": f.name, "document": f.document,
                      "first_year": f.years[0], "last_year": f.years[1]}
                     for f in sorted(FORMATS.values(), key=lambda f: f.version, reverse=True)],

@@ -14,14 +14,10 @@ from typing import Iterable
 
 from ..formats import FORMATS, Format, Kind
 from .codebook import CODEBOOK_COLUMNS, FORMULA_NOTE, KIND_TYPES, codebook, keys_of
-from .files import CHECK_COLUMNS, LONG_COLUMNS, META_COLUMNS
+from .columns import CHECK_COLUMNS, COLUMN_TYPES, LONG_COLUMNS, META_COLUMNS
 
 ARCHIVE_NAME = "govsite-data.zip"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no build time leaks in
-
-#: Frictionless types of the metadata and check columns (every other column is a string).
-_META_TYPES = {"year": "integer", "errors": "integer", "warnings": "integer", "published": "date"}
-
 
 def year_csv_name(year: int) -> str:
     """The name of a year's wide CSV."""
@@ -38,7 +34,7 @@ def _field(name: str, description: str, type_: str = "string", **extra: object) 
 
 
 def _plain_fields(columns: tuple[tuple[str, str], ...]) -> list[dict[str, object]]:
-    return [_field(c, d, _META_TYPES.get(c, "string")) for c, d in columns]
+    return [_field(c, d, COLUMN_TYPES.get(c, "string")) for c, d in columns]
 
 
 def _cell_fields(keys: list[str]) -> list[dict[str, object]]:
