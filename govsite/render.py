@@ -12,6 +12,8 @@ import decimal
 from collections import ChainMap, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Callable, Iterator
@@ -747,10 +749,12 @@ class Renderer:
         yield "data/index.html", self.page(
             "data.html",
             year_rows=[(y, len(site.by_year[y]), (year_csv_name(y), sizes[year_csv_name(y)]),
-                    (checks_csv_name(y), sizes[checks_csv_name(y)])) for y in years],
+                        (checks_csv_name(y), sizes[checks_csv_name(y)]),
+                        sum(len(site.problems.get(r.path, ())) for r in site.by_year[y])) for y in years],
             archive=(ARCHIVE_NAME, len(zipped)), sizes=sizes,
             formats=sorted(FORMATS.values(), key=lambda f: f.version, reverse=True),
-            codebook=codebook_rows(), meta_columns=META_COLUMNS, check_columns=CHECK_COLUMNS,
+            codebook_tables=[(t, list(rows)) for t, rows in groupby(codebook_rows(), key=itemgetter("table"))],
+            meta_columns=META_COLUMNS, check_columns=CHECK_COLUMNS,
             long_columns=LONG_COLUMNS, rules=RULES,
             equations={f.version: _equation_summary(f) for f in FORMATS.values()},
             page_meta=self.meta("开放数据", "开放数据说明"))

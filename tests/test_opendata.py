@@ -296,7 +296,12 @@ def test_data_page_speaks_to_people(built: Path) -> None:
                  "2021-checks.csv"):
         assert f'href="/data/{name}"' in page, name
     # every key shown in the codebook table beside its official labels
-    assert "<code>applications.new_requests.natural_person</code></th><td>收到和处理政府信息公开申请情况</td>" in page
+    assert ("<code>applications.new_requests.natural_person</code></th><td>一、本年新收政府信息公开申请数量 · 自然人</td>"
+            "<td>一、本年新收政府信息公开申请数量 · 自然人</td><td>件</td><td>件数</td><td>R1 R2</td>") in page
+    assert "共 226 个单元格键" in page
+    assert page.index("<caption>代码本：主动公开政府信息情况</caption>") < page.index(
+        "<caption>代码本：收到和处理政府信息公开申请情况</caption>") < page.index(
+        "<caption>代码本：政府信息公开行政复议、行政诉讼情况</caption>")
 
 
 # --- the files are what csv and json write ---------------------------------------------------------

@@ -23,6 +23,8 @@ KIND_TYPES: dict[Kind, tuple[str, str]] = {
     Kind.SIGNED: ("integer", "整数，可为负（减少用负值表示）"),
     Kind.AMOUNT: ("string", "金额，按原文照录的十进制文本（可带单位“元”或“万元”），请勿按浮点数读入"),
 }
+#: The same in a word or two, for the data page's codebook table.
+KIND_SHORT = {Kind.COUNT: "件数", Kind.SIGNED: "可为负的整数", Kind.AMOUNT: "金额（文字）"}
 
 #: The codebook's note on CSV text cells (OWASP CSV injection).
 FORMULA_NOTE = ("本站所有 CSV 文件中，以 = + - @、制表符或回车开头的文字单元格前加一个英文单引号 '，"
@@ -186,6 +188,7 @@ def codebook_rows() -> list[dict[str, str]]:
         row["type"] = KIND_TYPES[e.kind][1]
         row["rules"] = " ".join(rules_of(e))
         row["note"] = TEXT_NOTE if e.kind is Kind.AMOUNT else ""
+        row["kind_short"] = KIND_SHORT[e.kind]  # the data page's; not a column of the CSV
         rows.append(row)
     return rows
 
