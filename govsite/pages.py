@@ -14,17 +14,19 @@ and the site's shape (its years, whether it has regions) — is in the key of ev
 from __future__ import annotations
 
 import enum
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
+from itertools import groupby
+from operator import itemgetter
+
 from .formats import FORMATS
 from .model import Report
-from .opendata import (LONG_COLUMNS, META_COLUMNS, deflated, format_columns, readme_text, report_csv, report_json,
-                       write_archive, year_csv)
-from .render import ARCHIVE_NAME, RULES, Renderer, SiteIndex, _after_children, _equation_summary, report_order
+from .opendata import (ARCHIVE_NAME, CHECK_COLUMNS, LONG_COLUMNS, META_COLUMNS, archive, checks_csv_name,
+                       codebook_csv, codebook_json, codebook_rows, datapackage, readme_text, report_csv, report_json,
+                       year_checks, year_csv, year_csv_name, year_formats)
+from .render import RULES, Renderer, SiteIndex, _after_children, _equation_summary
 from .search import SearchDoc, write_index
 from .templates import THEME_DIR
 
@@ -150,7 +152,7 @@ def _report_page(r: Renderer, report: Report, sink: Sink) -> None:
 
 def _report_data(r: Renderer, report: Report, sink: Sink) -> None:
     url = report.url
-    sink.write(f"{url}report.json", report_json(report, r.config.base_path + url, r.site.problems.get(report.path, [])))
+    sink.write(f"{url}report.json", report_json(report, r.site.problems.get(report.path, [])))
     sink.write(f"{url}report.csv", report_csv(report))
 
 
@@ -164,8 +166,10 @@ def _ranking_pages(r: Renderer, year: int, sink: Sink) -> None:
         sink.write(rel, data)
 
 
-def _year_csv(r: Renderer, year: int, sink: Sink) -> None:
-    sink.write(f"data/{year}.csv", year_csv(r.site.by_year[year]))
+def _year_data(r: Renderer, year: int, sink: Sink) -> None:
+    reports = r.site.by_year[year]
+    sink.write(f"data/{year_csv_name(year)}", year_csv(year, reports, r.site.problems))
+    sink.write(f"data/{checks_csv_name(year)}", year_checks(year, reports, r.site.problems))
 
 
 def _agency_page(r: Renderer, agency: Any, sink: Sink) -> None:
@@ -181,25 +185,40 @@ def _region_page(r: Renderer, node: Any, sink: Sink) -> None:
     sink.write(f"{node.file_path}index.html", r.region_page(node))
 
 
+def _codebook(r: Renderer, _: None, sink: Sink) -> None:
+    sink.write("data/codebook.csv", codebook_csv())
+    sink.write("data/codebook.json", codebook_json())
+
+
 def _archive(r: Renderer, _: None, sink: Sink) -> None:
-    """The whole-archive zip and the data page that documents it (which states every file's size)."""
+    """The data package, the archive of every data file and the data page that lists their sizes."""
     site = r.site
-    csvs = {y: year_csv(rs) for y, rs in sorted(site.by_year.items())}
-    ordered = sorted(site.reports, key=report_order)
-    readme = readme_text(r.config.title, {y: len(rs) for y, rs in site.by_year.items()}, len(ordered))
-    # Written to a file, not held: the archive of every cell grows with the site.
-    fd, name = tempfile.mkstemp(prefix=".govsite-archive-", dir=sink.folder(""))
-    with os.fdopen(fd, "wb") as fh:
-        size = write_archive(fh, readme, {f"{y}.csv": deflated(data) for y, data in csvs.items()}, ordered)
-    os.chmod(name, 0o644)  # mkstemp makes it private; a web server must read it
-    sink.place(f"data/{ARCHIVE_NAME}", Path(name))
-    formats = sorted({x.format for x in site.reports} | set(FORMATS.values()), key=lambda f: f.version)
+    members: list[tuple[str, bytes]] = []
+    for year, reports in sorted(site.by_year.items()):
+        members.append((year_csv_name(year), year_csv(year, reports, site.problems)))
+        members.append((checks_csv_name(year), year_checks(year, reports, site.problems)))
+    members += [("codebook.csv", codebook_csv()), ("codebook.json", codebook_json())]
+    formats = year_formats({y: (x.format for x in rs) for y, rs in site.by_year.items()})
+    package = datapackage(r.config.title, formats)
+    sink.write("data/datapackage.json", package)
+    members.append(("datapackage.json", package))
+    sizes = {name: len(data) for name, data in members}
+    readme = readme_text(r.config.title, {y: len(rs) for y, rs in site.by_year.items()})
+    zipped = archive([("README.txt", readme.encode("utf-8"))] + members)
+    members.clear()
+    sink.write(f"data/{ARCHIVE_NAME}", zipped)
+    years = sorted(site.by_year, reverse=True)
     sink.write("data/index.html", r.page(
-        "data.html", year_files=[(y, f"data/{y}.csv", len(csvs[y])) for y in sorted(site.by_year, reverse=True)],
-        archive=(f"data/{ARCHIVE_NAME}", size), formats=formats,
-        format_columns={f.version: format_columns(f) for f in formats},
-        by_year_reports=site.by_year, meta_columns=META_COLUMNS, long_columns=LONG_COLUMNS, rules=RULES,
-        equations={f.version: _equation_summary(f) for f in formats},
+        "data.html",
+        year_rows=[(y, len(site.by_year[y]), (year_csv_name(y), sizes[year_csv_name(y)]),
+                    (checks_csv_name(y), sizes[checks_csv_name(y)]),
+                    sum(len(site.problems.get(x.path, ())) for x in site.by_year[y])) for y in years],
+        archive=(ARCHIVE_NAME, len(zipped)), sizes=sizes,
+        formats=sorted(FORMATS.values(), key=lambda f: f.version, reverse=True),
+        codebook_tables=[(t, list(rows)) for t, rows in groupby(codebook_rows(), key=itemgetter("table"))],
+        meta_columns=META_COLUMNS, check_columns=CHECK_COLUMNS,
+        long_columns=LONG_COLUMNS, rules=RULES,
+        equations={f.version: _equation_summary(f) for f in FORMATS.values()},
         page_meta=r.meta("开放数据", "开放数据说明")))
 
 
@@ -280,14 +299,16 @@ REGISTRY: tuple[Output, ...] = (
                                     Read(Scope.SITE, META)), _year_page, cost=_per_report),
     Output("ranking-pages", Kind.YEAR, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS})), Read(Scope.SITE, META)),
            _ranking_pages, cost=lambda site, y: 2 * _per_report(site, y)),
-    Output("year-csv", Kind.YEAR, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS})),), _year_csv,
+    Output("year-data", Kind.YEAR, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})),), _year_data,
            cost=_per_report),
     Output("agency-list", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.CHECKS})),), _agency_list),
     Output("agency-page", Kind.AGENCY, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})),
                                         Read(Scope.SITE, META)), _agency_page),
     Output("region-page", Kind.REGION, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS})), Read(Scope.SITE, META)),
            _region_page, cost=lambda site, node: max(1.0, len(_own(Kind.REGION, node, site)) / 100)),
-    Output("archive", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.CELLS})),), _archive, cost=_per_site),
+    Output("codebook", Kind.SITE, (), _codebook),
+    Output("archive", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})),), _archive,
+           cost=_per_site),
     Output("home", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.CHECKS})),), _home),
     Output("not-found", Kind.SITE, (), _not_found),
     Output("feed", Kind.SITE, (Read(Scope.SITE, META),), _feed),

@@ -648,8 +648,6 @@ class Renderer:
         return self.page("sitemap.xml", urls=urls(), origin=self.config.origin)
 
 
-ARCHIVE_NAME = "govsite-data.zip"
-
 #: The rules of spec §7 that govsite checks, as the data page explains them.
 RULES: tuple[tuple[str, str, str], ...] = (
     ("R1", "错误", "表二每一列：一、本年新收 + 二、上年结转 = （七）总计 + 四、结转下年度继续办理（表头所印勾稽关系）"),
