@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .formats import Format, Kind
+from .formats import LEVELS, Format, Kind
 
 Value = int | str | None
 
@@ -42,20 +42,6 @@ META_KEYS: tuple[MetaKey, ...] = (
     MetaKey("doc_no", "文号", (str,)),
     MetaKey("missing", "缺失的表格或行", (list,)),
 )
-
-#: Agency levels (spec §7 R11: who can make 规章; 条例第四十九条: deadlines of 部门 and 人民政府).
-LEVELS: dict[str, bool] = {
-    "国务院部门": True,
-    "省级人民政府": True,
-    "省级部门": False,
-    "设区的市人民政府": True,
-    "设区的市部门": False,
-    "县级人民政府": False,
-    "县级部门": False,
-    "乡镇人民政府": False,
-    "其他": False,
-}
-
 
 def is_government(level: str) -> bool:
     """True for 人民政府 (reports due 31 March), False for 部门 (due 31 January), 条例第四十九条."""
