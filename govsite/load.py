@@ -162,7 +162,7 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
         if isinstance(v, bool) or not isinstance(v, m.types):
             diags.append(error(shown, at(m.key), "type", f"{m.key}（{m.label}）的类型不对：{_describe(v)}，应写成 {META_EXAMPLES[m.key]}"))
             continue
-        if isinstance(v, str) and m.key in ("agency", "title", "level", "index_no", "doc_no", "source_url"):
+        if isinstance(v, str) and m.types == (str,):  # text keys (not the format version)
             if m.key in ("agency", "title") and "\n" in v:
                 diags.append(error(shown, at(m.key), "value", f"{m.key}（{m.label}）不能跨行，请写在一行内"))
                 continue

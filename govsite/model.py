@@ -19,29 +19,38 @@ Value = int | str | None
 
 @dataclass(frozen=True)
 class MetaKey:
-    """One metadata key of the front matter."""
+    """One metadata key of the front matter: the one list that the loader, the scaffold, the
+    README, ``report.json`` and the yearly CSV all read."""
 
-    key: str
+    key: str  # the front-matter key, and the attribute of :class:`Report` that holds it
     label: str  # Chinese name, for messages and the README
     types: tuple[type, ...]
     required: bool = False
+    form: str = ""  # how its value reads in the open data: "YYYY-MM-DD，未知则为空"
+    in_year_csv: bool = False  # a metadata column of the yearly wide CSV
+
+    @property
+    def described(self) -> str:
+        """Its name with the form of its value: ``发布日期（YYYY-MM-DD，未知则为空）``."""
+        return f"{self.label}（{self.form}）" if self.form else self.label
 
 
-#: Front-matter metadata (issue 2 "Content model"). Table data lives in TOML tables named after the
-#: format description's tables (``[active]``, ``[applications]``, ``[reviews]``).
+#: Front-matter metadata (spec-independent: the content model). Table data lives in TOML tables
+#: named after the format description's tables (``[active]``, ``[applications]``, ``[reviews]``).
 META_KEYS: tuple[MetaKey, ...] = (
     MetaKey("agency", "机关全称", (str,), required=True),
     MetaKey("year", "报告年度", (int,), required=True),
-    MetaKey("format", "报告格式版本", (str, int)),
-    MetaKey("region", "行政区划", (list,)),
-    MetaKey("level", "机关层级", (str,)),
-    MetaKey("published", "发布日期", (dt.date,)),
+    MetaKey("format", "报告格式版本", (str, int), form="2019 或 2021", in_year_csv=True),
+    MetaKey("region", "行政区划", (list,), form="各级以 / 分隔", in_year_csv=True),
+    MetaKey("level", "机关层级", (str,), in_year_csv=True),
+    MetaKey("published", "发布日期", (dt.date,), form="YYYY-MM-DD，未知则为空", in_year_csv=True),
     MetaKey("title", "标题", (str,)),
     MetaKey("source_url", "原文链接", (str,)),
     MetaKey("index_no", "索引号", (str,)),
     MetaKey("doc_no", "文号", (str,)),
     MetaKey("missing", "缺失的表格或行", (list,)),
 )
+
 
 def is_government(level: str) -> bool:
     """True for 人民政府 (reports due 31 March), False for 部门 (due 31 January), 条例第四十九条."""
@@ -122,3 +131,29 @@ def kind_of(fmt: Format, key: str, index: int) -> Kind:
 def meta_value(report: Report, key: str) -> Any:
     """A metadata value by key (for templates and export)."""
     return getattr(report, key)
+
+
+def meta_json(report: Report, key: str) -> Any:
+    """A metadata value as ``report.json`` gives it: the format as its version, document and name,
+    a date in ISO form, lists as lists."""
+    v = getattr(report, key)
+    if isinstance(v, Format):
+        return {"version": v.version, "document": v.document, "name": v.name}
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def meta_text(report: Report, key: str) -> str | int:
+    """A metadata value as one CSV cell gives it: the format's version, levels of a region joined
+    by `` / ``, a date in ISO form, an unknown value empty."""
+    v = getattr(report, key)
+    if isinstance(v, Format):
+        return v.version
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, tuple):
+        return " / ".join(v)
+    return "" if v is None else v

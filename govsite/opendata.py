@@ -33,20 +33,20 @@ from typing import BinaryIO, Callable, Iterable, Sequence
 from .diagnostics import Diagnostic
 from .export import COLUMNS, to_csv
 from .formats import FORMATS, Format
-from .model import Report
+from .model import META_KEYS, Report, meta_json, meta_text
 
 SCHEMA = "govsite-report/1"
 
-#: Metadata columns of a yearly CSV, before the cells: (column, Chinese meaning).
+_META_KEY = {m.key: m for m in META_KEYS}
+_SLUG = ("slug", "网址标识（文件名）")
+
+#: Metadata columns of a yearly CSV, before the cells: (column, Chinese meaning). The report's
+#: identity (year, agency, slug), then the metadata keys marked for the yearly CSV.
 META_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("year", "报告年度"),
-    ("agency", "机关全称"),
-    ("slug", "网址标识（文件名）"),
-    ("format", "报告格式版本（2019 或 2021）"),
-    ("region", "行政区划，各级以 / 分隔"),
-    ("level", "机关层级"),
-    ("published", "发布日期（YYYY-MM-DD，未知则为空）"),
+    ("year", _META_KEY["year"].described), ("agency", _META_KEY["agency"].described), _SLUG,
+    *((m.key, m.described) for m in META_KEYS if m.in_year_csv),
 )
+_META_COLUMN_KEYS = tuple(c for c, _ in META_COLUMNS)
 
 #: Long-format columns, as ``govsite export`` writes them.
 LONG_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -141,8 +141,7 @@ def year_csv_rows(reports: list[Report],
         if picker is None:
             picker = pick[fmt.version] = _column_picker(fmt, columns)
         cells = _encoded(picker(_cell_values(r, _compiled(fmt).groups)), _CSV_BYTES, _csv_cell)
-        meta = _csv_fields(r.year, r.agency, r.slug, fmt.version, " / ".join(r.region), r.level,
-                           r.published.isoformat() if r.published else "")
+        meta = _csv_fields(*(meta_text(r, key) for key in _META_COLUMN_KEYS))
         out.append(b",".join((meta.encode("utf-8"), *cells)) + b"\n")
     return buf.getvalue().encode("utf-8"), out
 
@@ -169,26 +168,13 @@ def report_csv(report: Report) -> bytes:
 
 def report_json(report: Report, url: str, diagnostics: list[Diagnostic]) -> bytes:
     """``report.json``: metadata, the check results, and the cells as ``govsite export`` gives them."""
-    doc = {
-        "schema": SCHEMA,
-        "year": report.year,
-        "agency": report.agency,
-        "slug": report.slug,
-        "title": report.title,
-        "url": url,
-        "format": {"version": report.format.version, "document": report.format.document,
-                   "name": report.format.name},
-        "region": list(report.region),
-        "level": report.level,
-        "published": report.published.isoformat() if report.published else None,
-        "source_url": report.source_url,
-        "index_no": report.index_no,
-        "doc_no": report.doc_no,
-        "missing": list(report.missing),
+    doc = {"schema": SCHEMA, "year": report.year, "agency": report.agency, "slug": report.slug,
+           "url": url, **{m.key: meta_json(report, m.key) for m in META_KEYS}}
+    doc.update({
         "checks": [{"severity": d.severity, "rule": d.rule, "line": d.line, "message": d.message}
                    for d in diagnostics],
         "cells": [],
-    }
+    })
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     assert text.endswith('"cells":[]}')
     compiled = _compiled(report.format)
