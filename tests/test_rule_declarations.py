@@ -77,7 +77,7 @@ def test_prose_figures_in_real_phrasings(text, found) -> None:
 def test_statement_offsets_point_into_the_original_text() -> None:
     text = "一、总体情况\n\n2024 年，全区\n受理政府信息公开申请 1,234 件。"
     [s] = narrative.statements(text)
-    assert s.phrase == "全区受理政府信息公开申请1234件"
+    assert (s.phrase, s.number) == ("全区受理政府信息公开申请1,234件", 1234)
     assert text[s.offset:].startswith("全区\n受理")
 
 

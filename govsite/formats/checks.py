@@ -21,7 +21,7 @@ from .common import LEVELS, PROSE_SECTIONS
 from .schema import Equation, Format
 
 if TYPE_CHECKING:
-    from ..model import Report, Value
+    from ..model import Report
 
 #: The reports of a site (or of one agency) by ``(agency, year)``; more than one is a duplicate.
 ByAgencyYear = Mapping[tuple[str, int], Sequence["Report"]]
@@ -59,13 +59,12 @@ def failed_equations(report: "Report", rule: str | None = None) -> list[Diagnost
     """The 勾稽 failures of ``rule`` (of R1–R4 when None): what a report page lists in its notice."""
     # ~40 equations of ~10 cells per report: both sides are summed straight from the values; only
     # an equation that fails is worked out again by ``check_equation`` for its message.
-    values = report.values
     out = []
     for eq, left, right in _equation_cells(report.format, rule):
-        ls = _cell_sum(values, left)
+        ls = _cell_sum(report, left)
         if ls is None:
             continue
-        rs = _cell_sum(values, right)
+        rs = _cell_sum(report, right)
         if rs is None or ls == rs:
             continue
         d = check_equation(report, eq)
@@ -82,10 +81,9 @@ def _equation_cells(fmt: Format, rule: str | None) -> tuple[tuple[Equation, Cell
                  for eq in fmt.equations if rule is None or eq.rule == rule)
 
 
-def _cell_sum(values: dict[str, list["Value"]], cells: Cells) -> int | Decimal | None:
+def _cell_sum(report: "Report", cells: Cells) -> int | Decimal | None:
     """The sum of ``cells`` as ``Report.number`` reads them; None when one is missing."""
-    from ..model import cell_number  # the model imports the format descriptions
-
+    values = report.values
     total: int | Decimal = 0
     for key, index in cells:
         vals = values.get(key)
@@ -93,7 +91,7 @@ def _cell_sum(values: dict[str, list["Value"]], cells: Cells) -> int | Decimal |
             return None
         v = vals[index]
         if type(v) is not int:
-            v = cell_number(values, key, index)  # blank → 0, an amount → Decimal (None if not one)
+            v = report.number(key, index)  # blank → 0, an amount → Decimal (None if not one)
             if v is None:
                 return None
         total += v
