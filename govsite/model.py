@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .formats import LEVELS, Format, Kind
+from .formats import LEVELS as LEVELS  # the metadata vocabulary, kept by the format descriptions
+from .formats import Format, Kind
 
 Value = int | str | None
 

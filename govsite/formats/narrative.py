@@ -3,9 +3,9 @@ R7, R8, R12).
 
 Reports restate a few figures in words — "共收到政府信息公开申请17件", "办结69件", "1件结转下年度继续办理",
 "均获维持", "统计期限自2024年1月1日起至2024年12月31日止". The prose reaches govsite re-flowed from PDFs
-and web pages, so whitespace is ignored (``2024 年`` is ``2024年``), and so are thousands separators.
-Each statement keeps the offset of its first character in the original text, so that a warning can
-name the file line it is on.
+and web pages, so whitespace is ignored (``2024 年`` is ``2024年``); numbers may carry thousands
+separators (``3,119``). Each finding knows the offset of its first character in the original text,
+so that a warning can name the file line it is on.
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def upheld_statements(text: str) -> list[Upheld]:
 
 def _clause(text: str, start: int, end: int, most: int = 40) -> tuple[int, int]:
     """The clause (between commas or sentence ends) around ``text[start:end]``, at most about
-    ``most`` characters on either side of it. A comma inside a number (3,119) does not end one."""
+    ``most`` characters on either side of it."""
     before = [m.end() for m in _CLAUSE_END.finditer(text, max(0, start - most), start)]
     after = _CLAUSE_END.search(text, end, end + most)
     return (before[-1] if before else max(0, start - most)), (after.start() if after else min(len(text), end + most))
