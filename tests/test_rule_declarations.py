@@ -69,6 +69,9 @@ def test_plain_sentence_by_id() -> None:
     ("上年结转申请3件", []),
     ("办结率100%，已全部办结", []),
     ("受理渠道畅通，处理信访举报投诉类申请5件", []),
+    ("较上年收到申请80件有所增加", []),
+    ("办结上年结转申请3件", []),
+    ("2024年收到申请95件，2023年同期收到申请80件", [("received", 95)]),
 ])
 def test_prose_figures_in_real_phrasings(text, found) -> None:
     assert [(s.what, s.number) for s in narrative.statements(text)] == found

@@ -100,9 +100,11 @@ class Period(_Found):
 # A stretch within one clause: no sentence or clause punctuation, no count of its own.
 _GAP = r"[^。；;，,：:！？!?\n件]"
 _NUMBER = r"(?P<n>\d{1,3}(?:,\d{3})+(?!\d)|\d+)件"
-# Words a clause about something else uses near 收到/受理: other kinds of request, other years.
+# Words a clause about something else uses between the verb and the number: other kinds of
+# request, other years.
 _OTHER_MATTER = re.compile(r"复议|诉讼|举报|投诉|信访|提案|建议|咨询|热线|来电|留言|结转|上年|去年|上一年|同比|较|比")
 
+_OTHER_YEAR = re.compile(r"上年|去年|上一年|同期|前年")
 _RECEIVE_VERBS = ("收到", "受理", "新收", "接收", "接到")
 _RECEIVED = re.compile(
     rf"(?:{'|'.join(_RECEIVE_VERBS)})(?:"
@@ -110,7 +112,7 @@ _RECEIVED = re.compile(
     rf"(?P<gap>{_GAP}{{0,30}}?)申请[^。；;，,：:\d件]{{0,6}}?{_NUMBER}"
     # (共) 70件 … 申请: 共收到70件申请
     rf"|[共计各类]{{0,3}}{_NUMBER.replace('?P<n>', '?P<n2>')}{_GAP}{{0,12}}?申请)")
-_CONCLUDED = re.compile(rf"办结{_GAP}{{0,15}}?{_NUMBER}")
+_CONCLUDED = re.compile(rf"办结(?P<gap>{_GAP}{{0,15}}?){_NUMBER}")
 _CARRY_VERBS = ("结转", "顺延", "转入")
 _CARRY_VERB = rf"(?:{'|'.join(_CARRY_VERBS)})(?:至|到)?下一?年"
 # 结转下年度继续办理3件
@@ -138,10 +140,11 @@ def statements(text: str) -> list[Statement]:
         at[_VERB_KIND[m.group(0)]].append(m.start())
     found: list[tuple[str, int, int, int]] = []  # (what, number, start, end) in the flat text
     for m in _matches(_RECEIVED, t, at[RECEIVED]):
-        if m.group("n") is None or not _OTHER_MATTER.search(m.group("gap")):
+        if not _elsewhere(t, m):
             found.append((RECEIVED, _count(m.group("n") or m.group("n2")), m.start(), m.end()))
     for m in _matches(_CONCLUDED, t, at[CONCLUDED]):
-        found.append((CONCLUDED, _count(m.group("n")), m.start(), m.end()))
+        if not _elsewhere(t, m):
+            found.append((CONCLUDED, _count(m.group("n")), m.start(), m.end()))
     for m in _matches(_CARRIED, t, at[CARRIED_FORWARD]):
         found.append((CARRIED_FORWARD, _count(m.group("n")), m.start(), m.end()))
     for m in _matches(_CARRY_AFTER, t, at[CARRIED_FORWARD]):
@@ -153,6 +156,13 @@ def statements(text: str) -> list[Statement]:
         s, e = _clause(t, start, end)
         out.append(Statement(t[s:e], s, flat, what, number))
     return sorted(out, key=lambda st: (st.at, st.what))
+
+
+def _elsewhere(text: str, m: re.Match) -> bool:
+    """True when a match is about another year or another kind of case: 较上年收到…, 收到行政复议申请…,
+    办结上年结转申请…."""
+    gap = m.groupdict().get("gap") or ""
+    return bool(_OTHER_MATTER.search(gap) or _OTHER_YEAR.search(text, max(0, m.start() - 6), m.start()))
 
 
 def _matches(pattern: re.Pattern, text: str, starts: list[int]) -> list[re.Match]:
