@@ -77,6 +77,15 @@ def test_prose_figures_in_real_phrasings(text, found) -> None:
     assert [(s.what, s.number) for s in narrative.statements(text)] == found
 
 
+def test_upheld_sentences() -> None:
+    found = narrative.upheld_statements(
+        "行政复议2件，均获维持。行政诉讼3件，其中2件均维持。已审结的行政诉讼案件全部被依法维持。维持原有做法。")
+    assert [(u.phrase, u.review, u.litigation, u.concluded_only) for u in found] == [
+        ("行政复议2件，均获维持", True, False, False),
+        ("已审结的行政诉讼案件全部被依法维持", False, True, True),
+    ]
+
+
 def test_statement_offsets_point_into_the_original_text() -> None:
     text = "一、总体情况\n\n2024 年，全区\n受理政府信息公开申请 1,234 件。"
     [s] = narrative.statements(text)

@@ -285,3 +285,16 @@ def test_cells_at_fault_are_named(tmp_path) -> None:
     reports = [load_report(site / p, site)[0] for p in ("content/2023/huaian.md", PATH)]
     [r6] = check_site(reports)
     assert (r6.rule, r6.cells) == ("R6", (("applications.carried_over", 0), ("applications.carried_over", 6)))
+
+
+def test_r8_concluded_cases_upheld_leaves_pending_ones(tmp_path, capsys) -> None:
+    # 淮安市人民政府 2024: litigation 13+12 维持, 4+1 纠正, 8+1 其他, 1+6 尚未审结
+    s1 = "已审结的政府信息公开行政诉讼案件均获维持。"
+    text = report_text(prose={**PROSE, "s1": s1})
+    code, lines = run_check(tmp_path, {PATH: text}, capsys=capsys)
+    assert lines == [
+        f"{PATH}:{_line_of(text, s1)}: 警告 [R8] 正文说“已审结的政府信息公开行政诉讼案件均获维持”，但表格中有未维持的结果："
+        "未经复议直接起诉 · 结果纠正 4、未经复议直接起诉 · 其他结果 8、复议后起诉 · 结果纠正 1、复议后起诉 · 其他结果 1",
+    ]
+    settled = values_2021(reviews__litigation_direct=[13, 0, 0, 1, 14], reviews__litigation_after_review=[12, 0, 0, 6, 18])
+    assert run_check(tmp_path / "ok", {PATH: report_text(settled, prose={**PROSE, "s1": s1})}, capsys=capsys) == (0, [])

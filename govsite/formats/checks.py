@@ -38,8 +38,10 @@ _CARRIED_OVER = "applications.carried_over"
 _CONCLUDED = "applications.total"
 _CARRIED_FORWARD = "applications.carried_forward"
 
-# Table 3 (spec §5): the outcomes besides 结果维持 that "均获维持" rules out (spec §7 R8).
+# Table 3 (spec §5): the outcomes besides 结果维持 that "均获维持" rules out (spec §7 R8): 结果纠正,
+# 其他结果 and, unless the sentence speaks only of concluded cases, 尚未审结.
 _NOT_UPHELD = (1, 2, 3)
+_PENDING = 3
 _REVIEW = ("reviews.administrative_review",)
 _LITIGATION = ("reviews.litigation_direct", "reviews.litigation_after_review")
 
@@ -217,13 +219,14 @@ def check_narrative(report: "Report") -> list[Diagnostic]:
 
 def check_upheld(report: "Report") -> list[Diagnostic]:
     """R8: a sentence saying every review or lawsuit was upheld ("均获维持") leaves 结果纠正, 其他结果
-    and 尚未审结 of that group at zero in Table 3."""
+    and 尚未审结 of that group at zero in Table 3 (尚未审结 may stand when it says 已审结的…)."""
     text = _overview(report)
     diags = []
     for st in narrative.upheld_statements(text):
         keys = (_REVIEW if st.review else ()) + (_LITIGATION if st.litigation else ())
         fmt = report.format
-        cells = tuple((k, i) for k in keys for i in _NOT_UPHELD if report.number(k, i))
+        outcomes = [i for i in _NOT_UPHELD if not (st.concluded_only and i == _PENDING)]
+        cells = tuple((k, i) for k in keys for i in outcomes if report.number(k, i))
         if not cells:
             continue
         found = "、".join(f"{fmt.field(k).short} · {fmt.field(k).value_columns[i].label} {report.number(k, i)}"

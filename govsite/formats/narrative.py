@@ -88,6 +88,7 @@ class Upheld(_Found):
 
     review: bool = False  # the sentence speaks of 行政复议
     litigation: bool = False  # … of 行政诉讼
+    concluded_only: bool = False  # … of the concluded cases only (已审结的…均获维持)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ _VERB_KIND = {**{v: RECEIVED for v in _RECEIVE_VERBS}, "办结": CONCLUDED, **{v
 _VERBS = re.compile("|".join(_VERB_KIND))
 _UPHOLD = re.compile("维持")
 _ALL_BEFORE = re.compile(r"(?:均|全部|都|皆|全都)[^。；;，,]{0,6}$")  # 均获维持, 全部被依法维持
-_PERIOD = re.compile(r"统计(?:期限|期间|时限|时段|区间|周期|范围)[^。；;]{0,40}")
+_PERIOD = re.compile(r"统计(?:期限|期间|时限|时段|区间|周期)[^。；;]{0,40}")
 _YEAR = re.compile(r"(\d{4})年")
 _CLAUSE_END = re.compile(r"[。；;！!？?\n，,：:（）()]")
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
@@ -194,7 +195,7 @@ def upheld_statements(text: str) -> list[Upheld]:
             continue  # "其中3件均获维持": only part of the cases
         review, litigation = "复议" in before, "诉讼" in before or "起诉" in before
         if review or litigation:
-            out.append(Upheld(flat.text[start:m.end()], start, flat, review, litigation))
+            out.append(Upheld(flat.text[start:m.end()], start, flat, review, litigation, "审结" in before))
     return out
 
 
