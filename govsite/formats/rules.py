@@ -10,6 +10,11 @@ R1–R4 are instances of the equations each format version declares (``Format.eq
 check evaluates the equations of the report's format that carry the rule's id. A rule declared
 without a check is either enforced elsewhere (R5, while reading the file) or deliberately not
 checked (R9 is only a plausibility, R10 forbids an arithmetic).
+
+Adding a rule: write its check in :mod:`.checks` (return diagnostics with the rule's id, naming the
+cells at fault), declare it below, and run ``python3 -m govsite.reference --write README.md
+docs/rules.md``. A new 勾稽 equation of a format version instead goes into that version's
+``equations`` under an existing id.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ class Scope(enum.Enum):
     AGENCY = "agency"  # the reports of one agency, across its years
 
 
-SCOPE_ZH = {Scope.REPORT: "一份报告", Scope.PLACE: "报告文件所在目录", Scope.AGENCY: "同一机关的各年度报告"}
+SCOPE_ZH = {Scope.REPORT: "一份报告", Scope.PLACE: "报告文件所在目录", Scope.AGENCY: "同一机关的全部报告"}
 SEVERITY_ZH = {ERROR: "错误", WARNING: "警告", None: "不校验"}
 
 
