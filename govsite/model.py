@@ -29,6 +29,7 @@ class MetaKey:
     required: bool = False
     form: str = ""  # how its value reads in the open data: "YYYY-MM-DD，未知则为空"
     in_year_csv: bool = False  # a metadata column of the yearly wide CSV
+    example: str = ""  # how it is written, for messages that say what to do: year = 2022
 
     @property
     def described(self) -> str:
@@ -39,17 +40,28 @@ class MetaKey:
 #: Front-matter metadata (spec-independent: the content model). Table data lives in TOML tables
 #: named after the format description's tables (``[active]``, ``[applications]``, ``[reviews]``).
 META_KEYS: tuple[MetaKey, ...] = (
-    MetaKey("agency", "机关全称", (str,), required=True),
-    MetaKey("year", "报告年度", (int,), required=True),
-    MetaKey("format", "报告格式版本", (str, int), form="2019 或 2021", in_year_csv=True),
-    MetaKey("region", "行政区划", (list,), form="各级以 / 分隔", in_year_csv=True),
-    MetaKey("level", "机关层级", (str,), in_year_csv=True),
-    MetaKey("published", "发布日期", (dt.date,), form="YYYY-MM-DD，未知则为空", in_year_csv=True),
-    MetaKey("title", "标题", (str,)),
-    MetaKey("source_url", "原文链接", (str,)),
-    MetaKey("index_no", "索引号", (str,)),
-    MetaKey("doc_no", "文号", (str,)),
-    MetaKey("missing", "缺失的表格或行", (list,)),
+    MetaKey("agency", "机关全称", (str,), required=True,
+            example='agency = "卫辉市商务局"'),
+    MetaKey("year", "报告年度", (int,), required=True,
+            example="year = 2022"),
+    MetaKey("format", "报告格式版本", (str, int), form="2019 或 2021", in_year_csv=True,
+            example='format = "2021"'),
+    MetaKey("region", "行政区划", (list,), form="各级以 / 分隔", in_year_csv=True,
+            example='region = ["河南省", "新乡市", "卫辉市"]'),
+    MetaKey("level", "机关层级", (str,), in_year_csv=True,
+            example='level = "县级部门"'),
+    MetaKey("published", "发布日期", (dt.date,), form="YYYY-MM-DD，未知则为空", in_year_csv=True,
+            example="published = 2023-01-20（不加引号）"),
+    MetaKey("title", "标题", (str,),
+            example='title = "卫辉市商务局2022年政府信息公开工作年度报告"'),
+    MetaKey("source_url", "原文链接", (str,),
+            example='source_url = "https://www.example.gov.cn/…"'),
+    MetaKey("index_no", "索引号", (str,),
+            example='index_no = "11410781MB1A23456X/2023-00012"'),
+    MetaKey("doc_no", "文号", (str,),
+            example='doc_no = "卫商〔2023〕1号"'),
+    MetaKey("missing", "缺失的表格或行", (list,),
+            example='missing = ["reviews"]'),
 )
 
 
