@@ -170,12 +170,17 @@ def _sections(body: str, body_line: int) -> tuple[str, list[Prose]]:
 def _overview(report: "Report") -> str:
     """The body up to the end of section 一 (its preface and 一、总体情况), where reports restate
     their figures (spec §7 R7); a prefix of the body, so that offsets in it are offsets in the body."""
-    preface, sections = _sections(report.body, report.body_line)
+    return _overview_of(report.body, report.body_line)
+
+
+@lru_cache(maxsize=8)
+def _overview_of(body: str, body_line: int) -> str:
+    preface, sections = _sections(body, body_line)
     one = sections[0]
     for piece in (one.text if one.line else "", preface):
-        at = report.body.find(piece) if piece else -1
+        at = body.find(piece) if piece else -1
         if at >= 0:
-            return report.body[: at + len(piece)]
+            return body[: at + len(piece)]
     return ""
 
 
