@@ -32,19 +32,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-
 MIN_YEAR, MAX_YEAR = 2008, 2100  # 条例 took effect on 1 May 2008; beyond 2100 is a typo
 
 #: How each metadata key is written, for messages that say what to do.
-META_EXAMPLES: dict[str, str] = {
-    "agency": 'agency = "卫辉市商务局"',
-    "year": "year = 2022",
-    "format": 'format = "2021"',
-    "region": 'region = ["河南省", "新乡市", "卫辉市"]',
-    "level": 'level = "县级部门"',
-    "published": "published = 2023-01-20（不加引号）",
-    "title": 'title = "卫辉市商务局2022年政府信息公开工作年度报告"',
-    "source_url": 'source_url = "https://www.example.gov.cn/…"',
-    "index_no": 'index_no = "11410781MB1A23456X/2023-00012"',
-    "doc_no": 'doc_no = "卫商〔2023〕1号"',
-    "missing": 'missing = ["reviews"]',
-}
+META_EXAMPLES: dict[str, str] = {m.key: m.example for m in META_KEYS}
 
 
 def content_files(content_dir: Path) -> list[Path]:
@@ -162,7 +150,7 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
         if isinstance(v, bool) or not isinstance(v, m.types):
             diags.append(error(shown, at(m.key), "type", f"{m.key}（{m.label}）的类型不对：{_describe(v)}，应写成 {META_EXAMPLES[m.key]}"))
             continue
-        if isinstance(v, str) and m.key in ("agency", "title", "level", "index_no", "doc_no", "source_url"):
+        if isinstance(v, str) and m.types == (str,):  # text keys (not the format version)
             if m.key in ("agency", "title") and "\n" in v:
                 diags.append(error(shown, at(m.key), "value", f"{m.key}（{m.label}）不能跨行，请写在一行内"))
                 continue

@@ -39,6 +39,7 @@ from .formats.figures import (
     AGENCY_FIGURES, INDEX_FIGURES, KEY_FIGURES, OUTCOME_FIGURES, REVIEW_GROUPS, REVIEW_OUTCOMES, KeyFigure,
     figure_by_key, review_figure,
 )
+from .formats.rules import RULES as DECLARED_RULES
 from .portal import (
     AgencyEntry, RegionNode, build_agencies, build_regions, carry_chain, completeness, deadline, figure_value,
     figure_values, ranking,
@@ -648,16 +649,8 @@ class Renderer:
         return self.page("sitemap.xml", urls=urls(), origin=self.config.origin)
 
 
-#: The rules of spec §7 that govsite checks, as the data page explains them.
-RULES: tuple[tuple[str, str, str], ...] = (
-    ("R1", "错误", "表二每一列：一、本年新收 + 二、上年结转 = （七）总计 + 四、结转下年度继续办理（表头所印勾稽关系）"),
-    ("R2", "错误", "表二每一行：总计 = 自然人 + 法人或其他组织各列之和"),
-    ("R3", "错误", "表二每一列：（七）总计 = （一）至（六）各项之和"),
-    ("R4", "错误", "表三行政复议、未经复议直接起诉、复议后起诉各组：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结"),
-    ("R6", "警告", "同一机关相邻年度：本年“二、上年结转”应等于上年“四、结转下年度继续办理”（机构改革等情况可能合理不一致）"),
-    ("R11", "警告", "只有国务院部门和省、设区的市、自治州人民政府可以制定规章，其他机关的规章行应为 0"),
-    ("R13", "警告", "2019、2020 年度报告使用 2019 年版（试行）格式，2021 年度起使用 2021 年版格式"),
-)
+#: The rules govsite checks, as the data page explains them: (id, severity, exact statement).
+RULES: tuple[tuple[str, str, str], ...] = tuple((r.id, r.severity_zh, r.expert) for r in DECLARED_RULES if r.severity)
 
 
 def _equation_summary(fmt) -> dict[str, int]:

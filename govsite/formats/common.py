@@ -15,6 +15,20 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("s6", "六、其他需要报告的事项"),
 )
 
+#: Agency levels, the values of the ``level`` metadata key, each with whether it can make 规章
+#: (spec §7 R11; 条例第四十九条 sets the deadlines of 部门 and 人民政府).
+LEVELS: dict[str, bool] = {
+    "国务院部门": True,
+    "省级人民政府": True,
+    "省级部门": False,
+    "设区的市人民政府": True,
+    "设区的市部门": False,
+    "县级人民政府": False,
+    "县级部门": False,
+    "乡镇人民政府": False,
+    "其他": False,
+}
+
 #: Sections whose prose is required (spec §2: 一, 五, 六 are free prose; 二–四 are tables).
 PROSE_SECTIONS = ("s1", "s5", "s6")
 

@@ -3,6 +3,8 @@ codebook, the data package and the data page describe them)."""
 
 from __future__ import annotations
 
+from ..model import META_KEYS
+
 #: The columns of a report's long CSV.
 LONG_COLUMNS: tuple[tuple[str, str], ...] = (
     ("key", "单元格键（见代码本 codebook）"),
@@ -18,12 +20,12 @@ REPORT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("agency", "机关全称"),
 )
 
+#: The metadata keys of a year's wide CSV (those the content model marks for it), in their order.
+YEAR_META_KEYS: tuple[str, ...] = tuple(m.key for m in META_KEYS if m.in_year_csv)
+
 #: The metadata columns of a year's wide CSV, before the cell columns.
-META_COLUMNS: tuple[tuple[str, str], ...] = REPORT_COLUMNS + (
-    ("format", "报告格式版本（2019 或 2021）"),
-    ("region", "行政区划，各级以 / 分隔"),
-    ("level", "机关层级"),
-    ("published", "发布日期（年-月-日，未知则为空）"),
+META_COLUMNS: tuple[tuple[str, str], ...] = REPORT_COLUMNS + tuple(
+    (m.key, m.described) for m in META_KEYS if m.in_year_csv) + (
     ("errors", "校验错误数"),
     ("warnings", "校验警告数"),
 )

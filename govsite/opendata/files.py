@@ -25,9 +25,9 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from ..diagnostics import Diagnostic
 from ..formats import FORMATS
-from ..model import Report, Value
+from ..model import META_KEYS, Report, Value, meta_json, meta_text
 from .codebook import Cell, equation_cells, field_cells, format_cells, keys_of
-from .columns import CHECK_COLUMNS, EXPORT_COLUMNS, LONG_COLUMNS, META_COLUMNS
+from .columns import CHECK_COLUMNS, EXPORT_COLUMNS, LONG_COLUMNS, META_COLUMNS, YEAR_META_KEYS
 from .safecsv import csv_bytes, csv_text, safe_text
 
 SCHEMA = "govsite-report/2"
@@ -192,19 +192,17 @@ def report_document(report: Report, diagnostics: Sequence[Diagnostic]) -> dict[s
         "year": report.year,
         "slug": report.slug,
         "agency": report.agency,
-        "title": report.title,
-        "format": report.format.version,
-        "region": list(report.region),
-        "level": report.level,
-        "published": report.published.isoformat() if report.published else None,
-        "source_url": report.source_url,
-        "index_no": report.index_no,
-        "doc_no": report.doc_no,
-        "missing": list(report.missing),
+        **{m.key: _meta_value(report, m.key) for m in META_KEYS if m.key not in ("year", "agency")},
         "errors": errors,
         "warnings": warnings,
         "checks": check_records(report, diagnostics),
     }
+
+
+def _meta_value(report: Report, key: str) -> object:
+    """A metadata value as report.json gives it (the format by its version)."""
+    value = meta_json(report, key)
+    return value["version"] if key == "format" else value
 
 
 def _report_text(report: Report, diagnostics: Sequence[Diagnostic]) -> str:
@@ -253,8 +251,7 @@ def year_rows(reports: Sequence[Report], problems: Mapping[str, Sequence[Diagnos
     memo: dict = {}
     for r in reports:
         errors, warnings = _counts(problems.get(r.path, ()))
-        meta = [r.format.version, " / ".join(r.region), r.level, r.published.isoformat() if r.published else "",
-                errors, warnings]
+        meta = [*(meta_text(r, key) for key in YEAR_META_KEYS), errors, warnings]
         cells = _wide_picker(r.format.version, keys)(_encoded(flat_values(r), memo, csv_field) + [""])
         lines.append(",".join((_meta_text(r), *map(csv_field, meta), *cells[:-1])) + "\r\n")
     return _names(META_COLUMNS) + list(keys), lines
