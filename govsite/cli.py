@@ -47,7 +47,7 @@ def add_common_options(parser: argparse.ArgumentParser, top: bool) -> None:
     """``-C``, ``-q`` and ``-v``; on a subcommand they leave the values given before it alone."""
     unset = None if top else argparse.SUPPRESS
     action = parser.add_argument(
-        "-C", dest="chdir" if top else "chdir_after", action="append", default=unset, metavar="DIR",
+        "-C", "--site", dest="chdir" if top else "chdir_after", action="append", default=unset, metavar="DIR",
         help="先进入目录 DIR 再运行（同 git -C；命令行中的相对路径也相对于 DIR）；"
              "站点是 DIR 或其上级中第一个含 site.toml 的目录")
     action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
@@ -62,11 +62,12 @@ def make_parser() -> argparse.ArgumentParser:
     parser = ChineseArgumentParser(
         prog="govsite",
         description="政府信息公开工作年度报告门户的静态网站生成器",
-        epilog="用 govsite help <命令> 查看某个命令的用法；新建站点：govsite init 站点目录",
+        epilog="新建站点：govsite init 站点目录。补全脚本：govsite completion bash（或 zsh）",
     )
     parser.add_argument("--version", action="version", version=f"govsite {__version__}", help="显示版本号并退出")
     add_common_options(parser, top=True)
-    sub = parser.add_subparsers(dest="command", metavar="命令", title="命令",
+    sub = parser.add_subparsers(dest="command", metavar="<命令>", title="命令",
+                                help="govsite <命令> -h 或 govsite help <命令> 查看该命令的用法",
                                 parser_class=ChineseArgumentParser)
     for name in command_modules():
         module = importlib.import_module(f"govsite.commands.{name}")
