@@ -387,7 +387,8 @@ def require_config(root: Path, overrides: dict[str, Any] | None = None) -> Confi
     """Load the config for a command, raising :class:`GovsiteError` (exit 2) when it is invalid."""
     cfg, diags = load_config(root, overrides)
     if diags:
-        raise GovsiteError("site.toml 有误：\n" + "\n".join(d.format() for d in diags))
+        where = CONFIG_NAME if all(d.path == CONFIG_NAME for d in diags) else "设置"
+        raise GovsiteError(f"{where} 有误：\n" + "\n".join(d.format() for d in diags))
     return cfg
 
 

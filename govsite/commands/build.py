@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 from ..build import build
-from ..diagnostics import summary
+from ..config import check_base_url
+from ..diagnostics import GovsiteError, summary
+from ..progress import for_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build and print the summary; exit 1 when content problems stopped the build."""
     root = Path(args.site)
-    result = build(root, output=args.output, base_url=args.base_url, clean=args.clean, strict=args.strict)
+    if args.base_url is not None and (problem := check_base_url(args.base_url)):
+        raise GovsiteError(problem)
+    output = args.output.absolute() if args.output else None  # relative to where the command runs, as -C says
+    with for_args(args) as progress:
+        progress.stage("生成网站")
+        result = build(root, output=output, base_url=args.base_url, clean=args.clean, strict=args.strict)
     diags = result.site.diagnostics
     for d in diags:
         print(d.format(), file=sys.stderr)

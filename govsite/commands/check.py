@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..build import load_site
 from ..diagnostics import summary, to_json
+from ..progress import for_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the diagnostics; exit 1 on errors (or warnings with --strict)."""
     root = Path(args.site)
-    site = load_site(root, [p if p.is_absolute() else Path.cwd() / p for p in args.paths] or None)
+    with for_args(args) as progress:
+        progress.stage("读取并校验报告")
+        site = load_site(root, [p.absolute() for p in args.paths] or None)
     diags = site.diagnostics
     if args.format == "json":
         print(to_json(diags))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..build import load_site
 from ..export import to_csv, to_json
+from ..progress import for_args
 from ..render import report_order
 
 
@@ -23,9 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Export the loadable reports; files that fail to load are reported and make the exit code 1."""
-    site = load_site(Path(args.site), [p if p.is_absolute() else Path.cwd() / p for p in args.paths] or None)
-    reports = sorted(site.reports, key=report_order)
-    text = to_json(reports) + "\n" if args.format == "json" else to_csv(reports, bom=args.bom)
+    with for_args(args) as progress:
+        progress.stage("读取并校验报告")
+        site = load_site(Path(args.site), [p.absolute() for p in args.paths] or None)
+        progress.stage("导出数据")
+        reports = sorted(site.reports, key=report_order)
+        text = to_json(reports) + "\n" if args.format == "json" else to_csv(reports, bom=args.bom)
     structural = [d for d in site.errors if not d.rule.startswith("R")]
     for d in structural:
         print(d.format(), file=sys.stderr)
