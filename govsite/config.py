@@ -150,7 +150,7 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> tuple[Co
         diags.append(error(CONFIG_NAME, lines.get("output", 1), "config",
                            f"output {doc['output']!r} 必须是站点目录内的相对路径（如 \"public\"）；"
                            "要输出到别处，请在命令行用 --output 指定"))
-    return cfg, diags
+    return cfg, sorted(diags, key=lambda d: (d.path != CONFIG_NAME, d.line))
 
 
 #: Where a problem with a command-line option is reported (in place of a file name).
