@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     others = sorted(p.name for p in folder.iterdir() if p.name not in HARMLESS) if folder.is_dir() else []
     if others and not args.force:
         shown = "、".join(others[:5]) + (f" 等 {len(others)} 项" if len(others) > 5 else "")
-        raise GovsiteError(f"目录 {args.dir} 不是空的（有 {shown}）：请换一个空目录，或加 --force 在此新建（不覆盖已有的文件）")
+        raise GovsiteError(f"目录 {folder.absolute()} 不是空的（有 {shown}）：请换一个空目录，或加 --force 在此新建（不覆盖已有的文件）")
     title = args.title.strip()
     if not title:
         raise GovsiteError("--title 不能为空")
@@ -62,8 +62,10 @@ def _ignore(path: Path) -> None:
 
 def next_steps(folder: str) -> str:
     """The message after ``init``: what was made and the commands of the first hour."""
-    go = "" if folder in (".", "") else f"  cd {folder}\n"
-    return (f"已新建站点 {folder}：\n"
+    here = folder in (".", "")
+    head = "已在当前目录新建站点：" if here else f"已新建站点 {folder}："
+    go = "" if here else f"  cd {folder}\n"
+    return (f"{head}\n"
             "  site.toml    网站设置（标题、网址、机关名录），每项都有注释\n"
             "  content/     报告目录：每份报告是 content/<年度>/<文件名>.md\n"
             "  .gitignore   不纳入版本管理的 public/ 和 .govsite-cache/\n"
