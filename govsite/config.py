@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from .diagnostics import Diagnostic, GovsiteError, error
 from .frontmatter import SplitFile, decode, parse_toml
 from .load import SLUG_RE
+from .load import _describe as describe  # the same words for a value as report messages use
 from .model import LEVELS
 
 CONFIG_NAME = "site.toml"
@@ -174,21 +175,6 @@ TYPE_NAMES: dict[type, str] = {
     dict: "表（如 [meta] 开头的一节）",
     list: "数组（如 [\"河南省\", \"新乡市\"]）",
 }
-
-
-def describe(value: Any) -> str:
-    """A value as the user wrote it, with its type: ``字符串 "是"``, ``整数 -5``."""
-    if isinstance(value, bool):
-        return f"布尔值 {str(value).lower()}"
-    if isinstance(value, int):
-        return f"整数 {value}"
-    if isinstance(value, str):
-        return f"字符串 {json.dumps(value, ensure_ascii=False)}"
-    if isinstance(value, dict):
-        return "表"
-    if isinstance(value, list):
-        return "数组"
-    return f"{type(value).__name__} {value}"
 
 
 def _expected(types: tuple[type, ...]) -> str:

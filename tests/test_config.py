@@ -26,7 +26,7 @@ def test_config_errors_are_all_reported(tmp_path, capsys) -> None:
         "govsite: 错误：site.toml 有误：\n"
         "site.toml:2: 错误 [config] 未知的设置 base_ulr，是不是 base_url？\n"
         "site.toml:3: 错误 [config] 设置 publish_invalid（为 true 时，校验出错的报告也照常发布，并在报告页列出错误）"
-        "应为布尔值 true 或 false（小写，不加引号），现在是字符串 \"yes\"\n"
+        "应为布尔值 true 或 false（小写，不加引号），现在是字符串 'yes'\n"
         "site.toml:6: 错误 [config] [meta] 中未知的设置 site_nmae，是不是 site_name？（可用：site_name、site_domain、site_id_code、"
         "column_name、column_description、column_keywords、column_type、content_source）\n"
     )
@@ -60,8 +60,8 @@ def test_latest_out_of_range(tmp_path, value) -> None:
 
 def test_wrong_types_name_the_expected_type_and_the_value(tmp_path) -> None:
     assert problems(tmp_path, 'publish_invalid = "是"\nlatest = "10"\ntitle = 5\n') == [
-        f"site.toml:1: 错误 [config] {PUBLISH_INVALID}应为布尔值 true 或 false（小写，不加引号），现在是字符串 \"是\"",
-        "site.toml:2: 错误 [config] 设置 latest（首页列出的最新报告数）应为整数（不加引号，如 10），现在是字符串 \"10\"",
+        f"site.toml:1: 错误 [config] {PUBLISH_INVALID}应为布尔值 true 或 false（小写，不加引号），现在是字符串 '是'",
+        "site.toml:2: 错误 [config] 设置 latest（首页列出的最新报告数）应为整数（不加引号，如 10），现在是字符串 '10'",
         "site.toml:3: 错误 [config] 设置 title（网站标题）应为字符串（用英文双引号括起来，如 \"…\"），现在是整数 5",
     ]
 
