@@ -47,9 +47,9 @@ def add_common_options(parser: argparse.ArgumentParser, top: bool) -> None:
     """``-C``, ``-q`` and ``-v``; on a subcommand they leave the values given before it alone."""
     unset = None if top else argparse.SUPPRESS
     action = parser.add_argument(
-        "-C", "--site", dest="chdir" if top else "chdir_after", action="append", default=unset, metavar="DIR",
-        help="先进入目录 DIR 再运行（同 git -C；命令行中的相对路径也相对于 DIR）；"
-             "站点是 DIR 或其上级中第一个含 site.toml 的目录")
+        "-C", "--site", dest="chdir" if top else "chdir_after", action="append", default=unset, metavar="目录",
+        help="先进入该目录再运行（同 git -C；命令行中的相对路径也相对于它）；"
+             "站点是该目录或其上级中第一个含 site.toml 的目录")
     action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
     parser.add_argument("-q", "--quiet", action="store_true", default=False if top else argparse.SUPPRESS,
                         help="只输出问题和结果，不显示进度")

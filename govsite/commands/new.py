@@ -27,9 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("year", type=int, metavar="年度", help="报告年度，例如 2024")
     p.add_argument("agency", metavar="机关", help="机关全称，例如 卫辉市商务局")
     p.add_argument("--slug", help="文件名（网址的一部分），只能用小写字母、数字和连字符；默认由机关名称的拼音生成")
-    p.add_argument("--region", help="行政区划，用 / 分隔，例如 河南省/新乡市/卫辉市")
-    p.add_argument("--level", help=f"机关层级：{'、'.join(LEVELS)}；默认按机关名称推定")
-    p.add_argument("--format", dest="format_version", choices=sorted(FORMATS), help="报告格式版本；默认按年度（2019–2020 为 2019，2021 起为 2021）")
+    p.add_argument("--region", metavar="地区", help="行政区划，用 / 分隔，例如 河南省/新乡市/卫辉市")
+    p.add_argument("--level", metavar="层级", help=f"机关层级：{'、'.join(LEVELS)}；默认按机关名称推定")
+    p.add_argument("--format", dest="format_version", choices=sorted(FORMATS), metavar="版本", help=f"报告格式版本：{'、'.join(sorted(FORMATS))}；默认按年度（2019–2020 为 2019，2021 起为 2021）")
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件")
     p.set_defaults(run=run)
 

@@ -21,10 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "serve", help="本地预览，保存后浏览器自动刷新",
         description="生成网站到临时目录并在本机提供预览；content/、layouts/、static/ 或 site.toml "
                     "有改动时自动重新生成并刷新浏览器。内容有误时每个页面都显示错误页。按 Ctrl-C 停止。")
-    p.add_argument("--host", default="127.0.0.1",
+    p.add_argument("--host", default="127.0.0.1", metavar="地址",
                    help="监听地址（默认 127.0.0.1，仅本机可访问；0.0.0.0 会让局域网内的人都能访问）")
-    p.add_argument("--port", type=int, default=1313, help="端口（默认 1313）")
-    p.add_argument("--base-url", help="网站地址或子路径，覆盖 site.toml 的 base_url，如 /xxgk/ndbg/")
+    p.add_argument("--port", type=int, default=1313, metavar="端口", help="端口（默认 1313）")
+    p.add_argument("--base-url", metavar="网址", help="网站地址或子路径，覆盖 site.toml 的 base_url，如 /xxgk/ndbg/")
     p.set_defaults(run=run)
 
 
