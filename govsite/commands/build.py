@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..build import build
+from ..build import BuildResult, build
 from ..config import check_base_url
 from ..diagnostics import GovsiteError, summary
 from ..progress import for_args
@@ -31,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     with for_args(args) as progress:
         progress.stage("生成网站")
         result = build(root, output=output, base_url=args.base_url, clean=args.clean, strict=args.strict)
+        for line in build_notes(result):
+            progress.note(line)
     diags = result.site.diagnostics
     for d in diags:
         print(d.format(), file=sys.stderr)
@@ -41,3 +43,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"已生成 {result.output}：{len(result.site.reports)} 份报告（{years}），"
           f"{result.pages} 个文件，{result.bytes / 1024:.0f} KB；{summary(diags)}；用时 {result.seconds:.2f} 秒")
     return 0
+
+
+def build_notes(result: BuildResult) -> list[str]:
+    """What the build reused and what it redid (shown with ``-v``)."""
+    reports = len(result.site.reports)
+    if result.unchanged:
+        return ["没有改动，输出目录保持原样"]
+    notes = [f"重新解析 {result.parsed} 份报告，其余 {reports - result.parsed} 份取自缓存",
+             f"重新生成 {result.rendered} 个页面"]
+    if result.patched:
+        notes.append("只改了正文：就地更新了这些页面和搜索索引")
+    if result.search_reused:
+        notes.append("搜索索引沿用上次构建")
+    return notes
