@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import shtab
+
 from ..build import BuildResult, build
 from ..config import check_base_url
 from ..diagnostics import GovsiteError, summary
@@ -15,7 +17,8 @@ from ..progress import for_args
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``build`` subcommand."""
     p = sub.add_parser("build", help="生成网站", description="校验全部报告并生成静态网站")
-    p.add_argument("-o", "--output", type=Path, metavar="目录", help="输出目录（默认 public/）")
+    arg = p.add_argument("-o", "--output", type=Path, metavar="目录", help="输出目录（默认 public/）")
+    arg.complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shell completion
     p.add_argument("--base-url", metavar="网址", help="网站地址或子路径，覆盖 site.toml 的 base_url")
     p.add_argument("--clean", action="store_true", help="允许替换输出目录中不是 govsite 生成的文件")
     p.add_argument("--strict", action="store_true", help="有警告也不生成")

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import shtab
+
 from ..build import load_site
 from ..diagnostics import summary, to_json
 from ..progress import for_args
@@ -14,7 +16,8 @@ from ..progress import for_args
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``check`` subcommand."""
     p = sub.add_parser("check", help="校验报告内容", description="校验报告的格式、数据和勾稽关系，列出全部问题")
-    p.add_argument("paths", nargs="*", type=Path, metavar="路径", help="要校验的文件或目录（默认 content/ 下全部）")
+    arg = p.add_argument("paths", nargs="*", type=Path, metavar="路径", help="要校验的文件或目录（默认 content/ 下全部）")
+    arg.complete = shtab.FILE  # type: ignore[attr-defined]  # shell completion
     p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式")
     p.add_argument("--strict", action="store_true", help="有警告也视为失败")
     p.set_defaults(run=run)

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import shtab
+
 from ..build import load_site
 from ..export import to_csv, to_json
 from ..progress import for_args
@@ -15,9 +17,11 @@ from ..render import report_order
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``export`` subcommand."""
     p = sub.add_parser("export", help="导出表格数据", description="以长表格式导出每个表格单元格（CSV 或 JSON）")
-    p.add_argument("paths", nargs="*", type=Path, metavar="路径", help="要导出的文件或目录（默认全部）")
+    arg = p.add_argument("paths", nargs="*", type=Path, metavar="路径", help="要导出的文件或目录（默认全部）")
+    arg.complete = shtab.FILE  # type: ignore[attr-defined]  # shell completion
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="导出格式（默认 csv）")
-    p.add_argument("-o", "--output", type=Path, metavar="文件", help="写入文件（默认输出到标准输出）")
+    arg = p.add_argument("-o", "--output", type=Path, metavar="文件", help="写入文件（默认输出到标准输出）")
+    arg.complete = shtab.FILE  # type: ignore[attr-defined]  # shell completion
     p.add_argument("--bom", action="store_true", help="CSV 加 UTF-8 BOM，便于 Excel 打开")
     p.set_defaults(run=run)
 

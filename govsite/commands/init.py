@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import shtab
+
 from ..config import CONFIG_NAME
 from ..diagnostics import GovsiteError
 from ..scaffold import site_toml_text
@@ -22,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="新建一个站点",
                        description="在目录（默认当前目录）中新建站点：带注释的 site.toml、空的 content/ 目录和 .gitignore。"
                                    "目录不为空时需加 --force；已有的 site.toml 不会被覆盖。")
-    p.add_argument("dir", nargs="?", default=".", metavar="目录", help="站点目录（不存在时新建；默认当前目录）")
+    arg = p.add_argument("dir", nargs="?", default=".", metavar="目录", help="站点目录（不存在时新建；默认当前目录）")
+    arg.complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shell completion
     p.add_argument("--title", metavar="标题", default="政府信息公开工作年度报告", help="网站标题（以后可在 site.toml 中修改）")
     p.add_argument("--force", action="store_true", help="目录不为空时也新建（不覆盖已有的文件）")
     p.set_defaults(run=run, needs_site=False)
