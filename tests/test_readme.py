@@ -116,3 +116,24 @@ def test_readme_commands_work_in_a_fresh_clone(tmp_path) -> None:
     collected = subprocess.run(["bash", "-c", f"{tests} --collect-only -q"], cwd=clone, env=env, capture_output=True,
                                text=True, timeout=1800)
     assert collected.returncode == 0, collected.stdout[-3000:] + collected.stderr[-3000:]
+
+
+def test_completion_install_commands_work(tmp_path) -> None:
+    """The "命令行补全" block, run by bash with a scratch home, installs scripts that complete."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("### 命令行补全\n", 1)[1]
+    _, commands = fenced_blocks(block.split("\n## ", 1)[0])[0]
+    shim = tmp_path / "bin" / "govsite"  # `govsite` as installed, but this checkout's
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\nPYTHONPATH="{REPO}" exec "{sys.executable}" -m govsite "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-euc", commands], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    bash_script = home / ".local/share/bash-completion/completions/govsite"
+    assert (home / ".zfunc/_govsite").read_text(encoding="utf-8").startswith("#compdef govsite")
+    probe = f'source "{bash_script}"; COMP_WORDS=(govsite init --ti); COMP_CWORD=2; _shtab_govsite; echo "${{COMPREPLY[@]}}"'
+    done = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30)
+    assert done.stdout.split() == ["--title"], done.stderr
