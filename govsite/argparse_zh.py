@@ -11,6 +11,7 @@ the patterns below (argparse's messages in Python 3.11–3.13).
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 import sys
 from typing import NoReturn
@@ -37,9 +38,16 @@ _TYPES = {"int": "整数", "float": "数字", "Path": "路径", "str": "文字"}
 _ARGUMENT = re.compile(r"argument (?P<name>[^:]+): (?P<rest>.*)\Z", re.S)
 
 
+#: The metavar of the subcommand argument: an invalid choice there is an unknown command.
+COMMAND = "<命令>"
+_CHOICE = re.compile(r"invalid choice: '?(?P<value>.*?)'? \(choose from (?P<choices>.*)\)\Z", re.S)
+
+
 def translate_error(message: str) -> str:
     """argparse's English usage error → Chinese (unknown messages are returned unchanged)."""
     m = _ARGUMENT.match(message)
+    if m and m.group("name") == COMMAND and (c := _CHOICE.match(m.group("rest"))):
+        return unknown_command(c.group("value"), _choices(c.group("choices")).split("、"))
     if m:
         return f"参数 {m.group('name')}：{translate_error(m.group('rest'))}"
     for pattern, zh in _ERRORS:
@@ -48,6 +56,13 @@ def translate_error(message: str) -> str:
             parts = {k: _TYPES.get(v, v) if k == "type" else _choices(v) for k, v in m.groupdict().items()}
             return zh.format(**parts)
     return message
+
+
+def unknown_command(name: str, commands: list[str]) -> str:
+    """``没有命令 biuld，是不是 build？（可用：…）``."""
+    close = difflib.get_close_matches(name, commands, n=1)
+    hint = f"，是不是 {close[0]}？" if close else ""
+    return f"没有命令 {name}{hint}（可用：{'、'.join(commands)}）"
 
 
 def _choices(text: str) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 import shtab
 
 from . import __version__
-from .argparse_zh import ChineseArgumentParser
+from .argparse_zh import COMMAND, ChineseArgumentParser
 from .config import CONFIG_NAME
 from .diagnostics import GovsiteError
 
@@ -66,7 +66,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"govsite {__version__}", help="显示版本号并退出")
     add_common_options(parser, top=True)
-    sub = parser.add_subparsers(dest="command", metavar="<命令>", title="命令",
+    sub = parser.add_subparsers(dest="command", metavar=COMMAND, title="命令",
                                 help="govsite <命令> -h 或 govsite help <命令> 查看该命令的用法",
                                 parser_class=ChineseArgumentParser)
     for name in command_modules():

@@ -45,7 +45,7 @@ def test_every_help_page_is_chinese(capsys) -> None:
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["init2"], "govsite: 错误：参数 <命令>：无效的选择 init2（可选：init、new、import、check、build、serve、export、help、completion）"),
+    (["biuld"], "govsite: 错误：没有命令 biuld，是不是 build？（可用：init、new、import、check、build、serve、export、help、completion）"),
     (["check", "--formt", "json"], "govsite: 错误：无法识别的参数：--formt"),
     (["check", "--format"], "govsite check: 错误：参数 --format：需要一个值"),
     (["check", "--format", "xml"], "govsite check: 错误：参数 --format：无效的选择 xml（可选：text、json）"),
@@ -77,7 +77,7 @@ def test_version_and_help_command(capsys) -> None:
     code, out, _ = run(capsys, "help", "build")
     assert code == 0 and out == subcommand_parsers(make_parser())["build"].format_help()
     code, _, err = run(capsys, "help", "biuld")
-    assert code == 2 and err.startswith("govsite: 错误：没有命令 biuld（可用：init、new、import")
+    assert code == 2 and err.startswith("govsite: 错误：没有命令 biuld，是不是 build？（可用：init、new、import")
 
 
 @pytest.mark.parametrize("shell, marker", [("bash", "complete -o bashdefault -F _shtab_govsite govsite"), ("zsh", "#compdef govsite")])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..argparse_zh import unknown_command
 from ..diagnostics import GovsiteError
 
 
@@ -24,6 +25,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     commands = subcommand_parsers(parser)
     if args.topic not in commands:
-        raise GovsiteError(f"没有命令 {args.topic}（可用：{'、'.join(commands)}）")
+        raise GovsiteError(unknown_command(args.topic, list(commands)))
     commands[args.topic].print_help()
     return 0
