@@ -92,7 +92,8 @@ def start_folder(args: argparse.Namespace) -> Path:
         folder = folder / given
         if not folder.is_dir():
             what = "不是目录" if folder.exists() else "不存在"
-            raise GovsiteError(f"-C 指定的目录 {given} {what}（{folder}）")
+            where = "" if Path(given).is_absolute() else f"（{folder}）"
+            raise GovsiteError(f"-C 指定的目录 {given} {what}{where}")
     return folder
 
 

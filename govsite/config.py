@@ -140,9 +140,8 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> tuple[Co
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     if isinstance(doc.get("base_url"), str) and not _BASE_URL.fullmatch(doc["base_url"]):
         diags.append(error(CONFIG_NAME, lines.get("base_url", 1), "config", f"base_url {BASE_URL_RULE}"))
-    if "base_url" in overrides and not _BASE_URL.fullmatch(overrides["base_url"]):
-        # Named as the command line's: the file is not at fault.
-        diags.append(error(COMMAND_LINE, 0, "config", f"--base-url {overrides['base_url']!r} 无效：{BASE_URL_RULE}"))
+    if "base_url" in overrides and (problem := check_base_url(overrides["base_url"])):
+        diags.append(error(COMMAND_LINE, 0, "config", problem))  # the command line's: the file is not at fault
     for key, value in overrides.items():
         setattr(cfg, key, value)
     if "output" in doc and isinstance(doc["output"], str) and not _inside_site(doc["output"]):

@@ -114,7 +114,9 @@ def test_outside_a_site_every_command_says_so(tmp_path, capsys) -> None:
 def test_c_to_a_missing_folder(tmp_path, capsys) -> None:
     code, _, err = run(capsys, "-C", str(tmp_path / "no-such-folder"), "check")
     assert code == 2
-    assert err == f"govsite: 错误：-C 指定的目录 {tmp_path / 'no-such-folder'} 不存在（{tmp_path / 'no-such-folder'}）\n"
+    assert err == f"govsite: 错误：-C 指定的目录 {tmp_path / 'no-such-folder'} 不存在\n"
+    code, _, err = run(capsys, "-C", str(tmp_path), "-C", "no-such-folder", "check")
+    assert code == 2 and err == f"govsite: 错误：-C 指定的目录 no-such-folder 不存在（{tmp_path / 'no-such-folder'}）\n"
     (tmp_path / "file").write_text("x")
     code, _, err = run(capsys, "-C", str(tmp_path / "file"), "build")
     assert code == 2 and "不是目录" in err
