@@ -165,3 +165,11 @@ def test_new_outside_a_site_says_so(tmp_path, capsys):
     code, _, err = run(capsys, "-C", str(tmp_path), "new", "2024", "卫辉市商务局")
     assert code == 2 and "找不到站点设置文件 site.toml" in err and "govsite init" in err
     assert not (tmp_path / "content").exists()
+
+
+def test_new_names_an_agency_missing_from_the_registry(tmp_path, capsys):
+    (tmp_path / "site.toml").write_text(REGISTRY, encoding="utf-8")
+    code, out, _ = run(capsys, "-C", str(tmp_path), "new", "2024", "青山县人民政", "--slug", "qs")
+    assert code == 0
+    assert out.splitlines()[0] == ("提示：青山县人民政 未在 site.toml 的 [[agencies]] 中登记（是不是“青山县人民政府”？）；"
+                                   "登记后年度总览会跟踪它是否按时发布")

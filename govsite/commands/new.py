@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import difflib
 import re
 from pathlib import Path
 
@@ -57,7 +58,12 @@ def run(args: argparse.Namespace) -> int:
     agency = args.agency.strip()
     if not agency:
         raise GovsiteError("机关名称不能为空")
-    registered = registry_entry(require_config(site), agency)
+    cfg = require_config(site)
+    registered = registry_entry(cfg, agency)
+    if cfg.agencies and registered is None:
+        close = difflib.get_close_matches(agency, [a.name for a in cfg.agencies], n=1)
+        hint = f"（是不是“{close[0]}”？）" if close else ""
+        print(f"提示：{agency} 未在 site.toml 的 [[agencies]] 中登记{hint}；登记后年度总览会跟踪它是否按时发布")
     slug = check_slug(args.slug) if args.slug else registered.slug if registered and registered.slug else slug_for(agency)
     if not slug:
         raise GovsiteError(f"无法由机关名称“{agency}”生成文件名，请用 --slug 指定（例如 --slug weihui-shangwu）")
