@@ -14,6 +14,7 @@ import argparse
 import difflib
 import re
 import sys
+import unicodedata
 from typing import NoReturn
 
 #: Usage-error messages of argparse (3.11–3.13) → Chinese; each pattern matches the whole message
@@ -71,11 +72,64 @@ def _choices(text: str) -> str:
     return "、".join(items) if len(items) > 1 else text.strip("'")
 
 
+#: Wrapping units of help text: a run of non-space narrow characters, a space, or one wide character.
+_TOKENS = re.compile(r"[^\s\u2e80-\uffef]+| |[\u2e80-\uffef]")
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 class ChineseHelpFormatter(argparse.HelpFormatter):
-    """Help with a Chinese usage prefix."""
+    """Help with a Chinese usage prefix, its columns aligned for Chinese placeholders."""
 
     def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def _format_usage(self, usage, actions, groups, prefix) -> str:  # type: ignore[no-untyped-def]
+        # argparse wraps the usage by len(): wrap it narrower until it fits the terminal's columns.
+        width = self._width
+        try:
+            while True:
+                text = super()._format_usage(usage, actions, groups, prefix)
+                if max(map(_columns, text.splitlines())) <= width or self._width < 40:
+                    return text
+                self._width -= 2
+        finally:
+            self._width = width
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        """Wrap help by the columns a terminal gives each character (two for Chinese), never
+        inside a run of Latin letters, digits or punctuation such as ``site.toml``."""
+        lines, line, used = [], "", 0
+        for token in _TOKENS.findall(" ".join(text.split())):
+            size = _columns(token)
+            if used + size > width and line.strip():
+                lines.append(line.rstrip())
+                line, used = "", 0
+                token = token.lstrip(" ")
+                size = _columns(token)
+            line, used = line + token, used + size
+        return lines + ([line.rstrip()] if line.strip() else [])
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in self._split_lines(text, width - len(indent)))
+
+    def _format_action(self, action: argparse.Action) -> str:
+        # argparse pads the option column by len(), but a Chinese character takes two columns
+        # of a terminal: take the surplus back out of the padding, keeping two spaces.
+        text = super()._format_action(action)
+        invocation = self._format_action_invocation(action)
+        surplus = _columns(invocation) - len(invocation)
+        head, found, rest = text.partition(invocation)
+        if not surplus or not found or rest.startswith("\n"):
+            return text
+        padding = len(rest) - len(rest.lstrip(" "))
+        if padding - surplus >= 2:
+            return head + invocation + rest[surplus:]
+        column = len(head) + len(invocation) + padding  # too wide: the help starts on the next line
+        return head + invocation + "\n" + " " * column + rest.lstrip(" ")
 
 
 class ChineseArgumentParser(argparse.ArgumentParser):

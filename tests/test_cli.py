@@ -181,3 +181,19 @@ def test_serve_on_a_busy_port_fails_before_building(tmp_path) -> None:
     assert done.stderr == f"govsite: 错误：无法在 127.0.0.1:{port} 上监听：端口已被占用，可用 --port 换一个端口\n"
     assert done.stdout == ""  # no "正在生成预览……": nothing was built
     assert not (site / ".govsite-cache").exists()
+
+
+def test_help_fits_the_terminal_and_its_columns_line_up(monkeypatch) -> None:
+    """Chinese takes two columns a character: no help line is wider than the terminal, and every
+    help text starts in the same column as the others."""
+    from govsite.argparse_zh import _columns
+
+    monkeypatch.setenv("COLUMNS", "80")
+    parser = make_parser()
+    for name, sub in [("govsite", parser), *subcommand_parsers(parser).items()]:
+        page = sub.format_help()
+        assert max(_columns(line) for line in page.splitlines()) <= 78, (name, page)
+        options = page.split("选项:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        starts = {_columns(line[: len(line) - len(line.split("  ")[-1].lstrip())]) if "  " in line.strip() else None
+                  for line in options if line.startswith("  -") and "  " in line.strip()}
+        assert len(starts - {None}) == 1, (name, options)
