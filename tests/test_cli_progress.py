@@ -74,7 +74,9 @@ def test_bar_in_a_terminal_is_drawn_and_then_erased() -> None:
     drawn = screen.getvalue()
     assert "生成页面" in drawn and "400/400" in drawn
     progress.done()
-    assert screen.getvalue().endswith("\x1b[2K") or "\x1b[2K" in screen.getvalue()[len(drawn):]  # erased
+    after = screen.getvalue()[len(drawn):]
+    assert "\x1b[?25h" in after  # the cursor is shown again
+    assert after.endswith("\r\x1b[1A\x1b[2K")  # and the bar's line erased: only the result stays
 
 
 def test_a_stage_without_a_total_is_one_line_in_a_terminal() -> None:
