@@ -14,7 +14,8 @@ The work reports what it does through one small API and does not care how it is 
 Four modes, chosen from ``-q``/``-v`` and whether stderr is a terminal:
 
 * ``bar`` (a terminal): a progress bar per counted stage (rich), erased when the stage ends, so
-  that only the command's own result stays on the screen; a stage without a total is one line;
+  that only the command's own result stays on the screen; a stage that is not counted item by
+  item is one line;
 * ``plain`` (a log file, CI, a pipe): one line per stage, but only for long work — a stage of at
   least :data:`LONG_WORK` items — so that a small site's output stays as it was;
 * ``verbose`` (``-v``): every stage with its time, the total time and the memory in use and at
@@ -94,14 +95,19 @@ class Progress:
         """A reporter that shows nothing (library calls, tests)."""
         return cls(Mode.QUIET)
 
-    def stage(self, name: str, total: int | None = None) -> None:
-        """Start the stage ``name`` (Chinese, e.g. ``生成页面``) of ``total`` items, ending the one before."""
+    def stage(self, name: str, total: int | None = None, *, unit: str = "项", counted: bool = True) -> None:
+        """Start the stage ``name`` (Chinese, e.g. ``生成页面``) of ``total`` items, ending the one before.
+
+        ``counted=False`` says that no :meth:`advance` will follow (work done in one call): the
+        total then only sizes the stage — a line, not a bar that would stand still.
+        """
         self._end_stage()
         self._stage = _Stage(name, total, time.perf_counter())
+        size = f"（共 {total} {unit}）" if total is not None else ""
         if self.mode is Mode.PLAIN and total is not None and total >= LONG_WORK:
-            self._say(f"{name}（共 {total} 项）……")
-        elif self.mode is Mode.BAR and total is None:
-            self._say(f"{name}……")  # nothing to count: a bar would stand still
+            self._say(f"{name}{size}……")
+        elif self.mode is Mode.BAR and (total is None or not counted):
+            self._say(f"{name}{size}……")
         elif self.mode is Mode.BAR:
             self._show_bar()
 

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from govsite import progress as progress_module
 from govsite.cli import main
 from govsite.progress import LONG_WORK, Mode, Progress, choose_mode
 from sitekit import make_site, report_text
@@ -79,11 +80,12 @@ def test_bar_in_a_terminal_is_drawn_and_then_erased() -> None:
     assert after.endswith("\r\x1b[1A\x1b[2K")  # and the bar's line erased: only the result stays
 
 
-def test_a_stage_without_a_total_is_one_line_in_a_terminal() -> None:
+def test_a_stage_not_counted_is_one_line_in_a_terminal() -> None:
     screen = Terminal()
     with Progress(Mode.BAR, screen) as progress:
         progress.stage("生成网站")
-    assert screen.getvalue() == "生成网站……\n"
+        progress.stage("读取并校验报告", 2000, unit="个文件", counted=False)
+    assert screen.getvalue() == "生成网站……\n读取并校验报告（共 2000 个文件）……\n"
 
 
 @pytest.mark.parametrize("command", [["check"], ["build"], ["export", "--format", "json"]])
@@ -99,3 +101,17 @@ def test_commands_accept_q_and_v_and_keep_progress_off_stdout(tmp_path, capsys, 
     assert "秒]" not in out
     if command[0] != "build":
         assert out == quiet_out  # the data is the same with and without -v
+
+
+@pytest.mark.parametrize("command, line", [
+    (["check"], "读取并校验报告（共 2 个文件）……"),
+    (["build"], "生成网站（共 2 个报告文件）……"),
+    (["export"], "读取并校验报告（共 2 个文件）……"),
+])
+def test_a_long_run_announces_its_size_in_a_log(tmp_path, capsys, monkeypatch, command, line) -> None:
+    monkeypatch.setattr(progress_module, "LONG_WORK", 2)  # two reports stand for a large archive
+    site = make_site(tmp_path / "s", {"content/2024/a.md": report_text(), "content/2023/a.md": report_text(year=2023)})
+    assert main(["-C", str(site), *command]) == 0
+    assert capsys.readouterr().err.splitlines()[0] == line
+    assert main(["-C", str(site), *command, "-q"]) == 0
+    assert line not in capsys.readouterr().err

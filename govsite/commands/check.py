@@ -8,7 +8,8 @@ from pathlib import Path
 
 import shtab
 
-from ..build import load_site
+from ..build import load_site, select_files
+from ..config import require_config
 from ..diagnostics import summary, to_json
 from ..progress import for_args
 
@@ -26,9 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the diagnostics; exit 1 on errors (or warnings with --strict)."""
     root = Path(args.site)
+    paths = [p.absolute() for p in args.paths] or None
     with for_args(args) as progress:
-        progress.stage("读取并校验报告")
-        site = load_site(root, [p.absolute() for p in args.paths] or None)
+        progress.stage("读取并校验报告", report_count(root, paths), unit="个文件", counted=False)
+        site = load_site(root, paths)
     diags = site.diagnostics
     if args.format == "json":
         print(to_json(diags))
@@ -38,3 +40,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"已校验 {site.files} 个文件：{summary(diags)}", file=sys.stderr)
     failed = any(d.is_error for d in diags) or (args.strict and diags)
     return 1 if failed else 0
+
+
+def report_count(root: Path, paths: list[Path] | None = None) -> int:
+    """How many report files a command will read: the size its progress line announces."""
+    return len(select_files(require_config(root), paths))

@@ -12,6 +12,7 @@ from ..build import load_site
 from ..export import to_csv, to_json
 from ..progress import for_args
 from ..render import report_order
+from .check import report_count
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,10 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Export the loadable reports; files that fail to load are reported and make the exit code 1."""
+    root = Path(args.site)
+    paths = [p.absolute() for p in args.paths] or None
     with for_args(args) as progress:
-        progress.stage("读取并校验报告")
-        site = load_site(Path(args.site), [p.absolute() for p in args.paths] or None)
-        progress.stage("导出数据")
+        progress.stage("读取并校验报告", report_count(root, paths), unit="个文件", counted=False)
+        site = load_site(root, paths)
+        progress.stage("导出数据", len(site.reports), unit="份报告", counted=False)
         reports = sorted(site.reports, key=report_order)
         text = to_json(reports) + "\n" if args.format == "json" else to_csv(reports, bom=args.bom)
     structural = [d for d in site.errors if not d.rule.startswith("R")]
