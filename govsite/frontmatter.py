@@ -108,7 +108,10 @@ def parse_toml(path: str, sf: SplitFile) -> tuple[dict[str, Any] | None, list[Di
     try:
         return _toml.loads(sf.front), []
     except _DECODE_ERRORS as exc:
-        return None, [toml_error(path, sf, str(exc))]
+        from .toml_errors import later_errors  # the file's other syntax errors, where it can resume
+
+        first = toml_error(path, sf, str(exc))
+        return None, [first, *later_errors(path, sf, first)]
     except RecursionError:
         # tomllib recurses on nested arrays; ``a = [[[[…`` thousands deep is not a report.
         return None, [error(path, sf.front_line, "toml", "TOML 语法错误：数组或内联表嵌套过深，请检查方括号 [ ] 与花括号 { } 是否成对")]

@@ -1,4 +1,4 @@
-"""``govsite export [PATH...] --format csv|json``: the table data as open data, as the site's data files give it."""
+"""``govsite export``: every table cell of the site (or of the files named), as CSV or JSON."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import shtab
+
 from ..build import load_site
 from ..diagnostics import Diagnostic
 from ..export import FORMATS, export
+from ..progress import for_args
 from ..render import report_order
+from .check import report_count
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,9 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="导出表格数据",
                        description="导出每个表格单元格：CSV 为长表（每个单元格一行，列名与网站数据文件相同），"
                                    "JSON 为各报告的数据文件（含校验结果）")
-    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="要导出的文件或目录（默认全部）")
+    arg = p.add_argument("paths", nargs="*", type=Path, metavar="路径", help="要导出的文件或目录（默认全部）")
+    arg.complete = shtab.FILE  # type: ignore[attr-defined]  # shell completion
     p.add_argument("--format", choices=FORMATS, default="csv", help="导出格式（默认 csv）")
-    p.add_argument("-o", "--output", type=Path, help="写入文件（默认输出到标准输出）")
+    arg = p.add_argument("-o", "--output", type=Path, metavar="文件", help="写入文件（默认输出到标准输出）")
+    arg.complete = shtab.FILE  # type: ignore[attr-defined]  # shell completion
     p.add_argument("--bom", action=argparse.BooleanOptionalAction, default=True,
                    help="CSV 是否加 UTF-8 BOM（默认加，便于 Excel、WPS 打开；--no-bom 不加）")
     p.set_defaults(run=run)
@@ -28,12 +34,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Export the loadable reports; files that fail to load are reported and make the exit code 1."""
-    site = load_site(Path(args.site), [p if p.is_absolute() else Path.cwd() / p for p in args.paths] or None)
-    reports = sorted(site.reports, key=report_order)
-    problems: dict[str, list[Diagnostic]] = defaultdict(list)
-    for d in site.diagnostics:
-        problems[d.path].append(d)
-    data = export(reports, problems, args.format, bom=args.bom)
+    root = Path(args.site)
+    paths = [p.absolute() for p in args.paths] or None
+    with for_args(args) as progress:
+        progress.stage("读取并校验报告", report_count(root, paths), unit="个文件", counted=False)
+        site = load_site(root, paths)
+        progress.stage("导出数据", len(site.reports), unit="份报告", counted=False)
+        reports = sorted(site.reports, key=report_order)
+        problems: dict[str, list[Diagnostic]] = defaultdict(list)
+        for d in site.diagnostics:
+            problems[d.path].append(d)
+        data = export(reports, problems, args.format, bom=args.bom)
     structural = [d for d in site.errors if not d.rule.startswith("R")]
     for d in structural:
         print(d.format(), file=sys.stderr)
