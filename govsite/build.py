@@ -40,7 +40,7 @@ from .diagnostics import Diagnostic, GovsiteError
 from .diagnostics import ordered as ordered_diagnostics
 from .load import content_files, display_path, load_report
 from .model import Report
-from .pages import REGISTRY, Output, outputs
+from .pages import REGISTRY, Output, Previous, outputs
 from .plan import FileRecord, Plan, Unit, make_plan, read_manifest, report_facets, site_facets, write_manifest
 from .render import Renderer, SiteIndex, search_text
 from .templates import template_error_location, use_bytecode_cache
@@ -337,11 +337,15 @@ class Builder:
                 use_bytecode_cache(renderer.env, cache.folder / "templates")
             dirty = plan.dirty
 
-            def job(n: int) -> dict[str, FileRecord]:
-                return _render(renderer, staging, dirty[n])
+            previous = {u.id: _previous(out, plan.previous.get(u.id), cache) for u in dirty}
 
-            for made in run(job, [u.cost for u in dirty], self.workers):
+            def job(n: int) -> tuple[dict[str, FileRecord], bytes | None]:
+                return _render(renderer, staging, dirty[n], previous[dirty[n].id])
+
+            for unit, (made, state) in zip(dirty, run(job, [u.cost for u in dirty], self.workers)):
                 files.update(made)
+                if state is not None:
+                    cache.put(_state_key(unit.key), state)
             for rel in plan.kept:
                 staging.link(rel)
             staging.commit(write_manifest(files, cache), clean, background=len(files) > BACKGROUND_DELETE)
@@ -436,13 +440,37 @@ def _by_path(diags: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
     return out
 
 
+def _state_key(unit_key: str) -> str:
+    return digest("unit-state", unit_key)
+
+
+def _previous(out: Path, files: dict[str, FileRecord] | None, cache: "Cache | _NoCache") -> Previous | None:
+    """The previous files of a dirty unit (intact), with the state its render function saved."""
+    if not files:
+        return None
+    key = next(iter(files.values())).key
+    return Previous(out, tuple(sorted(files)), cache.get(_state_key(key)))
+
+
 class _Sink:
     """Where one unit's render function puts its files: the staging folder, recording each file."""
 
-    def __init__(self, staging: Staging, unit: Unit) -> None:
+    def __init__(self, staging: "Staging | InPlace", unit: Unit, previous: Previous | None) -> None:
         self.staging = staging
         self.unit = unit
+        self.previous = previous
         self.made: dict[str, FileRecord] = {}
+        self.state: bytes | None = None
+
+    def keep(self, rel: str) -> None:
+        """Take a previous file of the unit unchanged."""
+        assert self.previous is not None and rel in self.previous.files
+        self.staging.link(rel)
+        self._record(rel, os.stat(self.previous.folder / rel))
+
+    def save_state(self, state: bytes) -> None:
+        """What the render function wants to find in :attr:`Previous.state` next time."""
+        self.state = state
 
     def _record(self, rel: str, st: os.stat_result) -> None:
         self.made[rel] = FileRecord(self.unit.id, self.unit.key, st.st_size, st.st_mtime_ns)
@@ -464,9 +492,10 @@ class _Sink:
                 self._record(Path(path).relative_to(self.staging.dir).as_posix(), os.stat(path))
 
 
-def _render(renderer: Renderer, staging: Staging, unit: Unit) -> dict[str, FileRecord]:
-    """Render one unit into the staging folder; the files it made."""
-    sink = _Sink(staging, unit)
+def _render(renderer: Renderer, staging: "Staging | InPlace", unit: Unit,
+            previous: Previous | None) -> tuple[dict[str, FileRecord], bytes | None]:
+    """Render one unit into the staging folder; the files it made and the state it saved."""
+    sink = _Sink(staging, unit, previous)
     try:
         unit.output.render(renderer, unit.item, sink)
     except TemplateError as exc:
@@ -474,7 +503,7 @@ def _render(renderer: Renderer, staging: Staging, unit: Unit) -> dict[str, FileR
         raise GovsiteError(f"模板错误 {name}:{line}: {exc}") from None
     except OSError as exc:
         raise GovsiteError(os_error_message(exc, "写入", f"{staging.output}/{unit.id}")) from None
-    return sink.made
+    return sink.made, sink.state
 
 
 def _count(result: BuildResult, files: dict[str, FileRecord]) -> None:

@@ -14,6 +14,7 @@ and the site's shape (its years, whether it has regions) — is in the key of ev
 from __future__ import annotations
 
 import enum
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
@@ -27,7 +28,10 @@ from .opendata import (ARCHIVE_NAME, CHECK_COLUMNS, LONG_COLUMNS, META_COLUMNS, 
                        codebook_csv, codebook_json, codebook_rows, datapackage, readme_text, report_csv, report_json,
                        year_checks, year_csv, year_csv_name, year_formats)
 from .render import RULES, Renderer, SiteIndex, _after_children, _equation_summary
+from .cache import digest
 from .search import SearchDoc, write_index
+from .search.index import IndexStats, doc_ids
+from .search.update import update_index
 from .templates import THEME_DIR
 
 
@@ -70,10 +74,27 @@ class Read:
     facets: frozenset[Facet]
 
 
+@dataclass(frozen=True)
+class Previous:
+    """What the last build made for the same unit, when its files are still as it left them: an
+    output that can update its files (the search index) reads them and its saved state instead of
+    starting over, and keeps the files that do not change (:meth:`Sink.keep`)."""
+
+    folder: Path  # the output folder holding the previous files (read only)
+    files: tuple[str, ...]  # the unit's files there
+    state: bytes | None  # what the render function saved with :meth:`Sink.save_state` last time
+
+
 class Sink(Protocol):
     """Where an output's render function puts its files (paths relative to the output folder)."""
 
+    previous: Previous | None
+
     def write(self, rel: str, data: bytes) -> None: ...
+
+    def keep(self, rel: str) -> None: ...
+
+    def save_state(self, state: bytes) -> None: ...
 
     def place(self, rel: str, path: Path) -> None: ...
 
@@ -242,12 +263,44 @@ def _sitemap(r: Renderer, _: None, sink: Sink) -> None:
 
 
 def _search_index(r: Renderer, _: None, sink: Sink) -> None:
+    """The search page and index. When the documents are the same ones (same ids and facets) and few
+    of them changed, the previous index is updated (its unchanged files kept), else written anew;
+    either way the files are byte for byte those of a new index."""
     site = r.site
     docs = [SearchDoc(url=x.url, title=x.title, agency=x.agency, year=x.year, region=x.region, level=x.level,
                       text=site.search_texts[x.path]) for x in site.reports]
-    write_index(docs, sink.folder("search"), workers=1)
+    digests = {d.url: digest(d.title, d.text) for d in docs}
     sink.write("search/index.html", r.page("search.html", page_meta=r.meta("搜索")))
+    stats = _updated_index(docs, digests, sink)
+    if stats is None:
+        stats = write_index(docs, sink.folder("search"), workers=1)
+        sink.files_below("search")
+    if stats.state is not None:
+        sink.save_state(pickle.dumps((stats.state, digests), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _updated_index(docs: list[SearchDoc], digests: dict[str, str], sink: Sink) -> IndexStats | None:
+    """The previous index updated for the documents whose text changed, or None when it cannot be."""
+    prev = sink.previous
+    if prev is None or prev.state is None:
+        return None
+    try:
+        state, old = pickle.loads(prev.state)
+    except Exception:  # noqa: BLE001 - a state that does not load is only a full write
+        return None
+    ids = doc_ids(docs, state)
+    if ids is None:
+        return None
+    changed = {ids[d.url]: d for d in docs if old.get(d.url) != digests[d.url]}
+    stats = update_index(prev.folder / "search", sink.folder("search"), state, changed) if changed else None
+    if stats is None:
+        return None
+    written = {f"search/{rel}" for rel in stats.written}
     sink.files_below("search")
+    for rel in prev.files:
+        if rel not in written and rel != "search/index.html":
+            sink.keep(rel)
+    return stats
 
 
 def _static(r: Renderer, _: None, sink: Sink) -> None:

@@ -56,6 +56,9 @@ class Plan:
     units: list[Unit]
     dirty: list[Unit]
     kept: dict[str, FileRecord] = field(default_factory=dict)  # rel → record, for the kept units' files
+    #: unit id → its files in the output as the last build left them (intact), for a dirty unit that
+    #: may update them instead of starting over (:class:`govsite.pages.Previous`)
+    previous: dict[str, dict[str, FileRecord]] = field(default_factory=dict)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -136,10 +139,13 @@ def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, d
     root = str(output)
     for u in units:
         files = by_unit.get(u.id)
-        if files and all(rec.key == u.key and _as_recorded(f"{root}/{rel}", rec) for rel, rec in files):
+        intact = bool(files) and all(_as_recorded(f"{root}/{rel}", rec) for rel, rec in files)
+        if intact and all(rec.key == u.key for _, rec in files):
             plan.kept.update(files)
         else:
             plan.dirty.append(u)
+            if intact:
+                plan.previous[u.id] = dict(files)
     return plan
 
 

@@ -393,7 +393,7 @@ class InPlace:
     def link(self, rel: str) -> None:
         """A kept file is already in place."""
 
-    def commit(self, manifest: bytes, clean: bool = False) -> None:
+    def commit(self, manifest: bytes, clean: bool = False, background: bool = False) -> None:
         """Move what was written into a folder in place, delete the files no longer listed, write the manifest."""
         for dirpath, _, names in os.walk(self.staging.dir):
             for name in names:
