@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from .numbers import grouped
+
 Number = int | Decimal | None
 
 
@@ -33,7 +35,7 @@ def text_width(text: str, size: float) -> float:
 
 
 def _fmt(v: Number) -> str:
-    return "—" if v is None else str(v)
+    return grouped(v)
 
 
 def _num(x: float) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -84,7 +85,8 @@ def check_equation(report: Report, eq: Equation) -> Diagnostic | None:
     if ls == rs:
         return None
     message = f"{eq.context}：{_terms(eq.left, left)}={ls}，但{_terms(eq.right, right)}={rs}"
-    return error(report.path, report.line_of(eq.anchor or eq.left[0].key), eq.rule, message)
+    d = error(report.path, report.line_of(eq.anchor or eq.left[0].key), eq.rule, message)
+    return replace(d, cells=tuple((r.key, r.index) for r in eq.left + eq.right))
 
 
 def _terms(refs, values) -> str:

@@ -26,6 +26,8 @@ class Diagnostic:
     severity: str
     rule: str  # "R1" … "R13", or a structural code: "toml", "key", "type", "encoding" …
     message: str
+    #: The cells at fault, as ``("table.field", index of the value)``: what a report page marks.
+    cells: tuple[tuple[str, int], ...] = ()
 
     @property
     def is_error(self) -> bool:

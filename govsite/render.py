@@ -33,6 +33,8 @@ except ImportError:  # pragma: no cover - older markupsafe
 from . import __version__
 from .config import META_SETTINGS, Config
 from .diagnostics import Diagnostic
+from .explain import faults, rule_sentence
+from .numbers import grouped
 from .formats import SECTIONS
 from .aggregate import MIXED_UNITS, Aggregate, sum_by_format, sum_reports
 from .charts import Bar, chart_figure
@@ -48,7 +50,7 @@ from .opendata import (
 )
 from .portal import (
     AgencyEntry, RegionNode, build_agencies, build_regions, carry_chain, completeness, deadline, figure_value,
-    figure_values, ranking,
+    figure_values, ranking, year_pairs,
 )
 from .markdown import plain_text, render as render_markdown
 from .model import Report, parse_amount
@@ -223,12 +225,11 @@ REPORT_FILE_NAMES = ("index.html", "report.json", "report.csv")
 
 
 def _number(value: object) -> str:
-    """A figure or a rank in a cell as the templates write it: ``—`` when unknown."""
-    if value is None:
-        return "—"
-    if type(value) is int:
-        return _INT_TEXT.get(value) or str(value)
-    return str(escape(value))
+    """A figure or a rank in a list's cell as the templates write it: thousands separated, ``—``
+    when unknown."""
+    if value is None or type(value) is int:
+        return grouped(value)
+    return str(escape(grouped(value)))
 
 
 class Record(dict):
@@ -386,6 +387,7 @@ class Renderer:
         self._links: dict[int, Markup] = {}  # id of an agency's report list → its report_links
         self._agency_lists = {id(a.reports) for a in site.agencies}
         self.env.filters["region"] = lambda region: " / ".join(region)
+        self.env.filters["grouped"] = grouped
         self.env.filters["zhdate"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
         self.env.filters["agency"] = site.agency_of
 
@@ -519,7 +521,11 @@ class Renderer:
                                       page_meta=self.meta(description=self.config.description))
         yield "404.html", self.page("404.html")
         yield "search/index.html", self.page("search.html", page_meta=self.meta("搜索"))
-        yield "sitemap.xml", self.sitemap()
+        yield "rules/index.html", self.rules_page()
+        yield "sitemap/index.html", self.page("sitemap.html", agencies=site.agencies, by_year=site.by_year,
+                                              regions=site.regions, page_meta=self.meta("网站地图", "网站地图"))
+        if sitemap_notice(self.config) is None:
+            yield "sitemap.xml", self.sitemap()
 
     # --- reports --------------------------------------------------------------------------------
 
@@ -535,16 +541,25 @@ class Renderer:
         """The page of one report: metadata, the six sections, the three tables."""
         preface, prose = split_sections(report.body, report.body_line)
         cells = plain_cells(report.values)  # read once for the three tables (issue 7)
+        problems = self.site.errors_of(report)
+        found = faults(report, [(d.rule, d.cells) for d in problems]) if problems else []
+        at_fault = {c for f in found for c in f.cells}
+        mark = (lambda key, index: (key, index) in at_fault) if at_fault else None
         sections = []
         for p in prose:
             table_key = TABLE_OF_SECTION.get(p.anchor)
+            table = None
+            if table_key:
+                table = render_table(report, table_key, mark=mark, cells=cells)
+                if mark:  # the mark is also said in words, not by colour alone (WCAG 1.4.1)
+                    table = table.replace('class="flag">', f'class="flag" aria-describedby="{p.anchor}-faults">')
             sections.append(Record(
                 anchor=p.anchor,
                 title=p.title,
                 html=Markup(render_markdown(p.text)),
-                table=Markup(render_table(report, table_key, cells=cells)) if table_key else None,
+                table=Markup(table) if table else None,
+                faults=[f for f in found if f.table == table_key] if table_key else [],
             ))
-        problems = self.site.errors_of(report)
         prev, nxt = self.site.neighbours(report)
         agency = self.site.agency_of(report)
         limit = deadline(report.year, agency.level_of(report))
@@ -661,12 +676,18 @@ class Renderer:
                 per_year.append((year, rs, [self.summary(f"rg{year}-{i}", agg, f"{year}年度{agg.format.version}年版")
                                             for i, agg in enumerate(sums)]))
         figs = [figure_by_key(k) for k in AGENCY_FIGURES]
-        trend = chart_figure("rg-trend", f"{node.name}：历年新收政府信息公开申请数量（合计）",
-                             [Bar(str(y), sum_figure(sums, "new")) for y, _, sums in reversed(per_year)],
-                             kind="column") if per_year else None
+        new = figure_by_key("new")
+        pairs = year_pairs(agencies, sorted(y for y, _, _ in per_year), lambda r: self._figures(r, new))
+        shown = [p for p in pairs if p.agencies]
+        # Sums of all reports of each year follow how many reports there are, not demand: the chart
+        # compares each two adjacent years over the agencies that reported in both.
+        trend = chart_figure(
+            "rg-trend", f"{node.name}：新收政府信息公开申请数量的年度变化（只比较相邻两年都有报告的机关）",
+            [Bar(f"{y}年度", v, f"{p.before}→{p.after}年度（{p.agencies} 个机关）")
+             for p in shown for y, v in ((p.before, p.first), (p.after, p.second))]) if shown else None
         crumbs = [self.site.regions[node.path[:i]] for i in range(len(node.path))]
         return self.page("region.html", node=node, agencies=agencies, per_year=per_year, figs=figs,
-                         trend=trend, crumbs=crumbs, sum_figure=sum_figure,
+                         trend=trend, pairs=pairs, crumbs=crumbs, sum_figure=sum_figure,
                          page_meta=self.meta("地区", f"{node.name}政府信息公开工作年度报告合计"))
 
     def _region_year(self, node: RegionNode, year: int, taken: bool = False) -> tuple[list[Report], list[Aggregate]]:
@@ -781,17 +802,41 @@ class Renderer:
                     (lambda r: f"{origin}{base}{r.url}") if origin else (lambda r: f"urn:govsite:report:{r.year}:{r.slug}"))
 
     def sitemap(self) -> bytes:
-        """``sitemap.xml`` listing the home page, year indexes, reports, agencies, regions and data."""
+        """``sitemap.xml`` listing the home page, year indexes, reports, agencies, regions and data,
+        each by its absolute address (the sitemaps protocol requires them): built only when
+        ``base_url`` names the host (:func:`sitemap_notice`)."""
         def urls() -> list[str]:
             out = [""] + [f"{y}/" for y in self.site.by_year] + [r.url for rs in self.site.by_year.values() for r in rs]
             out += ["agency/"] + [a.url for a in self.site.agencies]
             if self.site.has_regions():
                 out += [n.url for n in self.site.regions.values()]
-            return out + ["data/", "search/"]
+            return out + ["data/", "search/", "rules/", "sitemap/"]
         return self.page("sitemap.xml", urls=Deferred(urls), origin=self.config.origin)
+
+    def rules_page(self) -> bytes:
+        """The rules explained: every checked equation of every format in plain Chinese (``rules/``)."""
+        formats = sorted({r.format for r in self.site.reports} | set(FORMATS.values()), key=lambda f: f.version,
+                         reverse=True)
+        sentences = {f.version: {rule: [rule_sentence(f, eq) for eq in f.equations if eq.rule == rule]
+                                 for rule, _, _ in RULES} for f in formats}
+        return self.page("rules.html", rules=RULES, formats=formats, sentences=sentences,
+                         page_meta=self.meta("校验规则", "年度报告表格的校验规则"))
 
 
 ARCHIVE_NAME = "govsite-data.zip"
+
+
+def sitemap_notice(config: Config) -> str | None:
+    """Why the build writes no ``sitemap.xml`` (for the build to print), or None when it writes one.
+
+    The sitemaps protocol requires absolute addresses (``<loc>https://…</loc>``): a ``base_url``
+    without the host (``/xxgk/ndbg/``) cannot give them.
+    """
+    if config.origin:
+        return None
+    return (f"未生成 sitemap.xml：site.toml 的 base_url（{config.base_url}）没有写网站域名，而网站地图协议要求完整网址。"
+            "如需提交给搜索引擎，请把 base_url 写成完整网址，如 https://www.example.gov.cn/xxgk/ndbg/。"
+            "供读者浏览的网站地图页面（sitemap/）照常生成。")
 
 #: The rules of spec §7 that govsite checks, as the data page explains them.
 RULES: tuple[tuple[str, str, str], ...] = (
