@@ -35,6 +35,7 @@ from .config import META_SETTINGS, Config
 from .diagnostics import Diagnostic
 from .explain import faults, rule_sentence
 from .numbers import grouped
+from .search.names import NAMES_FILE, names_blob
 from .formats import SECTIONS
 from .aggregate import MIXED_UNITS, Aggregate, sum_by_format, sum_reports
 from .charts import Bar, chart_figure
@@ -521,6 +522,7 @@ class Renderer:
                                       page_meta=self.meta(description=self.config.description))
         yield "404.html", self.page("404.html")
         yield "search/index.html", self.page("search.html", page_meta=self.meta("搜索"))
+        yield f"search/{NAMES_FILE}", names_blob(site.agencies, site.regions if site.has_regions() else {})
         yield "rules/index.html", self.rules_page()
         yield "sitemap/index.html", self.page("sitemap.html", agencies=site.agencies, by_year=site.by_year,
                                               regions=site.regions, page_meta=self.meta("网站地图", "网站地图"))

@@ -10,7 +10,17 @@
     var state = button.querySelector(".care-state");
     if (state) state.textContent = on ? "：开" : "：关";
   }
+  root.classList.add("js");
+  /* The scroll hint is shown only on the tables that do scroll sideways at this width. */
+  function markScrolling() {
+    var wraps = document.querySelectorAll(".table-wrap");
+    for (var i = 0; i < wraps.length; i++) {
+      wraps[i].classList.toggle("scrolls", wraps[i].scrollWidth > wraps[i].clientWidth + 1);
+    }
+  }
+  window.addEventListener("resize", markScrolling);
   document.addEventListener("DOMContentLoaded", function () {
+    markScrolling();
     var button = document.getElementById("care-toggle");
     if (!button) return;
     button.hidden = false;
@@ -18,6 +28,7 @@
     button.addEventListener("click", function () {
       var on = root.classList.toggle("care");
       show(button, on);
+      markScrolling();
       try { localStorage.setItem(KEY, on ? "1" : "0"); } catch (e) { /* storage blocked */ }
     });
   });
