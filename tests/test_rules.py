@@ -187,6 +187,7 @@ def test_json_output(tmp_path, capsys) -> None:
     assert data == [{
         "path": PATH, "line": 44, "column": 0, "severity": "error", "rule": "R4",
         "message": "政府信息公开行政复议、行政诉讼情况 · 行政复议：总计(0)=0，但结果维持(10)+结果纠正(1)+其他结果(0)+尚未审结(0)=11",
+        "cells": [["reviews.administrative_review", i] for i in (4, 0, 1, 2, 3)],
     }]
 
 
