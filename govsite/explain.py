@@ -56,10 +56,19 @@ def where(eq: Equation) -> str:
     return f"“{place}”一行" if _along_row(eq) else f"“{place}”一列"
 
 
+def _sides(eq: Equation, left: list | None = None, right: list | None = None) -> tuple:
+    """The two sides in reading order: the parts before their total (R2–R4 check a total against
+    its parts), else as the format prints the equation (R1: 一 + 二 = （七） + 四)."""
+    if len(eq.left) == 1 and len(eq.right) > 1:
+        return (eq.right, right), (eq.left, left)
+    return (eq.left, left), (eq.right, right)
+
+
 def rule_sentence(fmt: Format, eq: Equation) -> str:
     """What must add up to what, without numbers: the rules page's line for one equation."""
     along = _along_row(eq)
-    return f"{where(eq)}：{_side(fmt, eq.right, along)}应等于{_side(fmt, eq.left, along)}。"
+    (a, _), (b, _) = _sides(eq)
+    return f"{where(eq)}：{_side(fmt, a, along)}应等于{_side(fmt, b, along)}。"
 
 
 def _number(v: int | Decimal) -> str:
@@ -76,8 +85,9 @@ def fault_sentence(fmt: Format, eq: Equation, left: list, right: list) -> str:
             return f"填的是 {_number(total)}"
         return f"相加为 {_number(total)}（{'+'.join(_number(v) for v in values)}）"
 
-    return (f"{where(eq)}：{_side(fmt, eq.right, along)}应等于{_side(fmt, eq.left, along)}；"
-            f"原文中前者{sums(eq.right, right)}，后者{sums(eq.left, left)}。")
+    (a, av), (b, bv) = _sides(eq, left, right)
+    return (f"{where(eq)}：{_side(fmt, a, along)}应等于{_side(fmt, b, along)}；"
+            f"原文中前者{sums(a, av)}，后者{sums(b, bv)}。")
 
 
 def faults(report, rule_cells: list[tuple[str, tuple[tuple[str, int], ...]]]) -> list[Fault]:
