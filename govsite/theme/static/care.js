@@ -13,9 +13,14 @@
   root.classList.add("js");
   /* The scroll hint is shown only on the tables that do scroll sideways at this width. */
   function markScrolling() {
-    var wraps = document.querySelectorAll(".table-wrap");
+    var wraps = document.querySelectorAll(".table-wrap, .chart-draw");
     for (var i = 0; i < wraps.length; i++) {
-      wraps[i].classList.toggle("scrolls", wraps[i].scrollWidth > wraps[i].clientWidth + 1);
+      var scrolls = wraps[i].scrollWidth > wraps[i].clientWidth + 1;
+      wraps[i].classList.toggle("scrolls", scrolls);
+      /* a chart wider than the screen (关怀模式 on a phone) scrolls: reachable by keyboard too */
+      if (wraps[i].classList.contains("chart-draw")) {
+        if (scrolls) wraps[i].setAttribute("tabindex", "0"); else wraps[i].removeAttribute("tabindex");
+      }
     }
   }
   window.addEventListener("resize", markScrolling);
