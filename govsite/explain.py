@@ -83,6 +83,8 @@ def fault_sentence(fmt: Format, eq: Equation, left: list, right: list) -> str:
         total = sum(values)
         if len(values) == 1:
             return f"填的是 {_number(total)}"
+        if len(values) > _LISTED:  # named by first and last: the terms are not listed either
+            return f"相加为 {_number(total)}"
         return f"相加为 {_number(total)}（{'+'.join(_number(v) for v in values)}）"
 
     (a, av), (b, bv) = _sides(eq, left, right)

@@ -232,4 +232,4 @@ def test_fault_sentence_counts_decimals_as_written(tmp_path: Path) -> None:
     assert ("“一、本年新收政府信息公开申请数量”一行：“自然人”、“商业企业”、“科研机构”、“社会公益组织”、“法律服务机构”"
             "、“其他”之和应等于“总计”") not in note  # six terms are named by first and last
     assert ("“一、本年新收政府信息公开申请数量”一行：“自然人”至“其他”共 6 项之和应等于“总计”；"
-            "原文中前者相加为 3119（3001+53+0+0+61+4），后者填的是 3120。") in note
+            "原文中前者相加为 3119，后者填的是 3120。") in note
