@@ -64,6 +64,8 @@ def main() -> int:
                     for name, path in PAGES.items():
                         shoot(browser, origin + path, OUT / f"{name}-{width}.png", width)
                     shoot(browser, origin + PAGES["report"], OUT / f"report-care-{width}.png", width, care=True)
+                    # the tables further down the report, with the cells at fault marked
+                    shoot(browser, origin + PAGES["report"], OUT / f"report-tables-{width}.png", width, start="#s3")
                 browser.close()
         finally:
             httpd.shutdown()
@@ -72,15 +74,18 @@ def main() -> int:
     return 0
 
 
-def shoot(browser, url: str, dest: Path, width: int, care: bool = False) -> None:
-    """One page at ``width`` CSS px, up to MAX_HEIGHT tall; ``care``: in 关怀模式."""
+def shoot(browser, url: str, dest: Path, width: int, care: bool = False, start: str = "") -> None:
+    """One page at ``width`` CSS px, up to MAX_HEIGHT tall from the top (or from the element
+    ``start``); ``care``: in 关怀模式."""
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(url)
     if care:
         page.click("#care-toggle")
-    page.wait_for_timeout(300)  # the search page fills its results from its index
-    height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
-    page.screenshot(path=str(dest), clip={"x": 0, "y": 0, "width": width, "height": height}, full_page=True)
+    if url.endswith(PAGES["search"]):
+        page.wait_for_selector("#search-results[data-state=done]", state="attached")
+    top = page.evaluate(f"document.querySelector('{start}').getBoundingClientRect().top + scrollY") if start else 0
+    height = min(page.evaluate("document.documentElement.scrollHeight") - top, MAX_HEIGHT)
+    page.screenshot(path=str(dest), clip={"x": 0, "y": top, "width": width, "height": height}, full_page=True)
     page.close()
 
 
