@@ -4,33 +4,29 @@ larger in 关怀模式), the 关怀模式 switch shows its state, and search fin
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
 
 from govsite.build import build
-from sitekit import copy_example
+from sitekit import REPO, copy_example
 from test_portal_support import Server, make_site
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
 
 BASE = "/xxgk/ndbg/"
 
+def _screenshot_pages() -> dict[str, str]:
+    """The page types of the example portal, as scripts/screenshots.py photographs them."""
+    spec = importlib.util.spec_from_file_location("screenshots", REPO / "scripts" / "screenshots.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PAGES
+
+
 #: Every page type of the example portal (real reports).
-EXAMPLE = {
-    "home": "",
-    "year": "2024/",
-    "ranking": "2024/ranking/granted/",
-    "report": "2023/huaian-hongze/",
-    "agency": "agency/huaian-hongze/",
-    "agencies": "agency/",
-    "region": "region/江苏省/淮安市/",
-    "search": "search/?q=淮安",
-    "data": "data/",
-    "rules": "rules/",
-    "sitemap": "sitemap/",
-    "404": "404.html",
-}
+EXAMPLE = _screenshot_pages()
 #: The synthetic portal's long lists: a ranking and a year of many agencies, a region of several.
 SYNTHETIC = {"ranking": "2023/ranking/granted/", "year": "2023/", "region": "region/河南省/"}
 
