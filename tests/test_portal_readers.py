@@ -199,6 +199,9 @@ def test_names_file_lists_agencies_with_and_without_reports_and_regions(example:
                                         "%E5%8D%AB%E8%BE%89%E5%B8%82/", "weihuishi", "whs")
     assert len(data["items"]) == 4 + 6  # four agencies, six regions
     assert pinyin_keys("淮安市洪泽区") == ("huaianshihongzequ", "hashzq")
+    # read by parts, each a phrase: place names keep their readings
+    assert pinyin_keys("长沙市人民政府") == ("changshashirenminzhengfu", "cssrmzf")
+    assert pinyin_keys("重庆市教育委员会")[0] == "chongqingshijiaoyuweiyuanhui"
 
 
 def test_search_page_has_one_search_box_and_ordered_headings(example: Path) -> None:
