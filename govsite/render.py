@@ -221,6 +221,8 @@ class _FigureMemo:
 #: The figures of agency pages and rankings, as one tuple (see :func:`figure_values`).
 _AGENCY_FIGURES = tuple(figure_by_key(k) for k in AGENCY_FIGURES)
 
+_NEW_REQUESTS = figure_by_key("new")
+
 #: The files of a report's folder, as :meth:`Renderer.report_files` yields them.
 REPORT_FILE_NAMES = ("index.html", "report.json", "report.csv")
 
@@ -364,6 +366,7 @@ class Renderer:
         # (region path, year) → the region's reports of the year and their sums (_region_year).
         self._region_sums: dict[tuple[tuple[str, ...], int], tuple[list[Report], list[Aggregate]]] = {}
         self.spool_dir: Path | None = None  # where big files are made (default: the system's temp folder)
+        self._new_of: dict[int, object] = {}  # id of a report → its 新收申请 (_new_requests)
         self.env = fast_environment(make_environment(site.config.layouts_dir))
         base = site.config.base_path
         self.env.globals.update(
@@ -678,8 +681,7 @@ class Renderer:
                 per_year.append((year, rs, [self.summary(f"rg{year}-{i}", agg, f"{year}年度{agg.format.version}年版")
                                             for i, agg in enumerate(sums)]))
         figs = [figure_by_key(k) for k in AGENCY_FIGURES]
-        new = figure_by_key("new")
-        pairs = year_pairs(agencies, sorted(y for y, _, _ in per_year), lambda r: self._figures(r, new))
+        pairs = year_pairs(agencies, sorted(y for y, _, _ in per_year), self._new_requests)
         shown = [p for p in pairs if p.agencies]
         # Sums of all reports of each year follow how many reports there are, not demand: the chart
         # compares each two adjacent years over the agencies that reported in both.
@@ -691,6 +693,14 @@ class Renderer:
         return self.page("region.html", node=node, agencies=agencies, per_year=per_year, figs=figs,
                          trend=trend, pairs=pairs, crumbs=crumbs, sum_figure=sum_figure,
                          page_meta=self.meta("地区", f"{node.name}政府信息公开工作年度报告合计"))
+
+    def _new_requests(self, report: Report):
+        """A report's 新收申请 figure, read once for all the regions above it (the year-over-year
+        charts of a region and of every region above it compare the same reports)."""
+        key = id(report)
+        if key not in self._new_of:
+            self._new_of[key] = figure_value(report, _NEW_REQUESTS)
+        return self._new_of[key]
 
     def _region_year(self, node: RegionNode, year: int, taken: bool = False) -> tuple[list[Report], list[Aggregate]]:
         """A region's reports of ``year`` — its agencies' and those of every region below, each
