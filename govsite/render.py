@@ -654,9 +654,14 @@ class Renderer:
         """One agency across years: reports, key figures by year, trend chart, R6 chain."""
         figs = list(_AGENCY_FIGURES)
         rows = [(r, figure_values(r, _AGENCY_FIGURES)) for r in agency.reports]
+        # A year without a report keeps its place, shown as "—" (no bar): two reports years apart
+        # must not stand side by side as if consecutive.
+        by_year = {r.year: r for r in agency.reports}
+        span = range(agency.reports[0].year, agency.reports[-1].year + 1) if agency.reports else range(0)
         trend = chart_figure(
-            f"ag-trend", f"{agency.name}：历年新收政府信息公开申请数量",
-            [Bar(f"{r.year}", figure_value(r, figure_by_key("new"))) for r in agency.reports], kind="column")
+            "ag-trend", f"{agency.name}：历年新收政府信息公开申请数量（“—”为无报告的年度）"
+            if len(span) > len(by_year) else f"{agency.name}：历年新收政府信息公开申请数量",
+            [Bar(f"{y}", self._new_requests(by_year[y]) if y in by_year else None) for y in span], kind="column")
         chain = carry_chain(agency)
         years_all = sorted(self.site.by_year)
         gaps = [y for y in years_all if agency.registered and agency.report_for(y) is None]

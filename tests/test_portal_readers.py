@@ -236,3 +236,13 @@ def test_fault_sentence_counts_decimals_as_written(tmp_path: Path) -> None:
             "、“其他”之和应等于“总计”") not in note  # six terms are named by first and last
     assert ("“一、本年新收政府信息公开申请数量”一行：“自然人”至“其他”共 6 项之和应等于“总计”；"
             "原文中前者相加为 3119，后者填的是 3120。") in note
+
+
+def test_agency_chart_keeps_the_place_of_a_year_without_report(tmp_path: Path) -> None:
+    files = {f"content/{y}/huaian.md": report_text(year=y) for y in (2021, 2023)}
+    site = make_site(tmp_path / "s", files, 'title = "t"\npublish_invalid = true\n')
+    build(site, cache=False)
+    page = read(site / "public", "agency/huaian/index.html")
+    desc = re.search(r'<desc id="ag-trend-d">([^<]*)</desc>', page).group(1)
+    assert desc == "2021 3,119件；2022 —；2023 3,119件。"
+    assert "（“—”为无报告的年度）" in page
