@@ -42,7 +42,7 @@ from .load import content_files, display_path, load_report
 from .model import Report
 from .pages import REGISTRY, Output, Previous, outputs
 from .plan import FileRecord, Plan, Unit, make_plan, read_manifest, report_facets, site_facets, write_manifest
-from .render import Renderer, SiteIndex, search_text
+from .render import Renderer, SiteIndex, search_text, sitemap_notice
 from .templates import template_error_location, use_bytecode_cache
 from .workers import default_workers, run
 from .write import InPlace, Staging, check_output_dir, foreign_files, os_error_message
@@ -233,6 +233,8 @@ class Builder:
                 result.seconds = time.perf_counter() - start
                 return result
             result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
+            if (notice := sitemap_notice(cfg)) is not None:
+                result.notes.append(notice)
             index = SiteIndex(cfg, site.reports, problems=_by_path(site.diagnostics),
                               search_texts={p: self._memory[k].search_text for p, k in self._keys.items()})
             facets = site_facets(index, {p: self._memory[k].facets for p, k in self._keys.items()})

@@ -40,6 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("latest", (int,), 10, "首页列出的最新报告数", lambda n: None if 1 <= n <= 1000 else "应为 1 到 1000 之间的整数"),
     Setting("meta", (dict,), {}, "政府网站发展指引规定的页面元数据"),
     Setting("agencies", (list,), [], "应当发布报告的机关名录"),
+    Setting("favicon", (str,), "", "网站图标在输出目录中的路径（如放在 static/ 中的 favicon.ico）；留空则用主题自带的图标"),
 )
 
 #: Page metadata of 政府网站发展指引 (国办发〔2017〕47号), emitted as <meta name=…>.
@@ -80,6 +81,7 @@ class Config:
     latest: int = 10
     meta: dict[str, str] = field(default_factory=dict)
     agencies: tuple[Agency, ...] = ()
+    favicon: str = ""
 
     @property
     def base_path(self) -> str:
@@ -144,6 +146,10 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> tuple[Co
         diags.append(error(COMMAND_LINE, 0, "config", problem))  # the command line's: the file is not at fault
     for key, value in overrides.items():
         setattr(cfg, key, value)
+    if cfg.favicon and not _FAVICON.fullmatch(cfg.favicon):
+        diags.append(error(CONFIG_NAME, lines.get("favicon", 1), "config",
+                           "favicon 应是输出目录中的相对路径（如 favicon.ico 或 images/logo.png），不含 ..、空格和引号"))
+        cfg.favicon = ""
     if "output" in doc and isinstance(doc["output"], str) and not _inside_site(doc["output"]):
         # A site.toml may come from someone else's repository: it must not aim the build (which
         # replaces the output folder) at an arbitrary place. --output on the command line may.
@@ -158,6 +164,7 @@ COMMAND_LINE = "命令行"
 
 BASE_URL_RULE = "应以 / 开头（如 /xxgk/ndbg/），或是以 http:// 或 https:// 开头的完整网址，且不含空格、引号和尖括号"
 
+_FAVICON = re.compile(r"(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_./-]*")
 _BASE_URL = re.compile(r"(/(?!/)|https?://[^/\s\"'<>`\\]+/?)[^\s\"'<>`\\]*", re.I)
 
 

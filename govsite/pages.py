@@ -27,10 +27,11 @@ from .model import Report
 from .opendata import (ARCHIVE_NAME, CHECK_COLUMNS, LONG_COLUMNS, META_COLUMNS, archive, checks_csv_name,
                        codebook_csv, codebook_json, codebook_rows, datapackage, readme_text, report_csv, report_json,
                        year_checks, year_csv, year_csv_name, year_formats)
-from .render import RULES, Renderer, SiteIndex, _after_children, _equation_summary
+from .render import RULES, Renderer, SiteIndex, _after_children, _equation_summary, sitemap_notice
 from .cache import digest
 from .search import SearchDoc, write_index
 from .search.index import IndexStats, doc_ids
+from .search.names import NAMES_FILE, names_blob
 from .search.update import update_index
 from .templates import THEME_DIR
 
@@ -259,7 +260,22 @@ def _feed(r: Renderer, _: None, sink: Sink) -> None:
 
 
 def _sitemap(r: Renderer, _: None, sink: Sink) -> None:
-    sink.write("sitemap.xml", r.sitemap())
+    """``sitemap.xml`` for search engines (only with absolute addresses: see ``sitemap_notice``) and
+    the site map page for readers."""
+    site = r.site
+    if sitemap_notice(r.config) is None:
+        sink.write("sitemap.xml", r.sitemap())
+    sink.write("sitemap/index.html", r.page("sitemap.html", agencies=site.agencies, by_year=site.by_year,
+                                            regions=site.regions, page_meta=r.meta("网站地图", "网站地图")))
+
+
+def _rules_page(r: Renderer, _: None, sink: Sink) -> None:
+    sink.write("rules/index.html", r.rules_page())
+
+
+def _search_names(r: Renderer, _: None, sink: Sink) -> None:
+    site = r.site
+    sink.write(f"search/{NAMES_FILE}", names_blob(site.agencies, site.regions if site.has_regions() else {}))
 
 
 def _search_index(r: Renderer, _: None, sink: Sink) -> None:
@@ -366,6 +382,8 @@ REGISTRY: tuple[Output, ...] = (
     Output("not-found", Kind.SITE, (), _not_found),
     Output("feed", Kind.SITE, (Read(Scope.SITE, META),), _feed),
     Output("sitemap", Kind.SITE, (Read(Scope.SITE, META),), _sitemap),
+    Output("rules-page", Kind.SITE, (Read(Scope.SITE, META),), _rules_page),
+    Output("search-names", Kind.SITE, (Read(Scope.SITE, META),), _search_names),
     Output("search-index", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.PROSE, Facet.CELLS})),),
            _search_index, cost=_per_site),
     Output("static", Kind.SITE, (), _static, extra=_static_state),

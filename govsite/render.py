@@ -30,11 +30,13 @@ except ImportError:  # pragma: no cover - older markupsafe
 from . import __version__
 from .config import META_SETTINGS, Config
 from .diagnostics import Diagnostic
+from .explain import faults, rule_sentence
+from .numbers import grouped
 from .formats import SECTIONS
 from .aggregate import MIXED_UNITS, Aggregate, sum_by_format, sum_reports
 from .charts import Bar, chart_figure
 from .feed import atom
-from .formats import Format, Kind
+from .formats import FORMATS, Format, Kind
 from .formats.figures import (
     AGENCY_FIGURES, INDEX_FIGURES, KEY_FIGURES, OUTCOME_FIGURES, REVIEW_GROUPS, REVIEW_OUTCOMES, KeyFigure,
     figure_by_key, review_figure,
@@ -42,12 +44,12 @@ from .formats.figures import (
 from .formats.rules import RULES as DECLARED_RULES
 from .portal import (
     AgencyEntry, RegionNode, build_agencies, build_regions, carry_chain, completeness, deadline, figure_value,
-    figure_values, ranking,
+    figure_values, ranking, year_pairs,
 )
 from .markdown import plain_text, render as render_markdown
 from .model import Report, parse_amount
 from .sections import split_sections
-from .tables import _INT_TEXT, plain_cells, render_table
+from .tables import plain_cells, render_table
 from .templates import make_environment
 
 #: Which standard table belongs under which section heading (spec §2).
@@ -187,17 +189,18 @@ class _FigureMemo:
 #: The figures of agency pages and rankings, as one tuple (see :func:`figure_values`).
 _AGENCY_FIGURES = tuple(figure_by_key(k) for k in AGENCY_FIGURES)
 
+_NEW_REQUESTS = figure_by_key("new")
+
 #: The files of a report's folder, as :meth:`Renderer.report_files` yields them.
 REPORT_FILE_NAMES = ("index.html", "report.json", "report.csv")
 
 
 def _number(value: object) -> str:
-    """A figure or a rank in a cell as the templates write it: ``—`` when unknown."""
-    if value is None:
-        return "—"
-    if type(value) is int:
-        return _INT_TEXT.get(value) or str(value)
-    return str(escape(value))
+    """A figure or a rank in a list's cell as the templates write it: thousands separated, ``—``
+    when unknown."""
+    if value is None or type(value) is int:
+        return grouped(value)
+    return str(escape(grouped(value)))
 
 
 class Record(dict):
@@ -330,6 +333,7 @@ class Renderer:
         self._position: dict[int, int] | None = None
         # (region path, year) → the region's reports of the year and their sums (_region_year).
         self._region_sums: dict[tuple[tuple[str, ...], int], tuple[list[Report], list[Aggregate]]] = {}
+        self._new_of: dict[int, object] = {}  # id of a report → its 新收申请 (_new_requests)
         self.env = fast_environment(make_environment(site.config.layouts_dir))
         base = site.config.base_path
         self.env.globals.update(
@@ -354,6 +358,7 @@ class Renderer:
         self._links: dict[int, Markup] = {}  # id of an agency's report list → its report_links
         self._agency_lists = {id(a.reports) for a in site.agencies}
         self.env.filters["region"] = lambda region: " / ".join(region)
+        self.env.filters["grouped"] = grouped
         self.env.filters["zhdate"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
         self.env.filters["agency"] = site.agency_of
 
@@ -468,16 +473,25 @@ class Renderer:
         """The page of one report: metadata, the six sections, the three tables."""
         preface, prose = split_sections(report.body, report.body_line)
         cells = plain_cells(report.values)  # read once for the three tables (issue 7)
+        problems = self.site.errors_of(report)
+        found = faults(report, [(d.rule, d.cells) for d in problems]) if problems else []
+        at_fault = {c for f in found for c in f.cells}
+        mark = (lambda key, index: (key, index) in at_fault) if at_fault else None
         sections = []
         for p in prose:
             table_key = TABLE_OF_SECTION.get(p.anchor)
+            table = None
+            if table_key:
+                table = render_table(report, table_key, mark=mark, cells=cells)
+                if mark:  # the mark is also said in words, not by colour alone (WCAG 1.4.1)
+                    table = table.replace('class="flag">', f'class="flag" aria-describedby="{p.anchor}-faults">')
             sections.append(Record(
                 anchor=p.anchor,
                 title=p.title,
                 html=Markup(render_markdown(p.text)),
-                table=Markup(render_table(report, table_key, cells=cells)) if table_key else None,
+                table=Markup(table) if table else None,
+                faults=[f for f in found if f.table == table_key] if table_key else [],
             ))
-        problems = self.site.errors_of(report)
         prev, nxt = self.site.neighbours(report)
         agency = self.site.agency_of(report)
         limit = deadline(report.year, agency.level_of(report))
@@ -548,9 +562,14 @@ class Renderer:
         """One agency across years: reports, key figures by year, trend chart, R6 chain."""
         figs = list(_AGENCY_FIGURES)
         rows = [(r, figure_values(r, _AGENCY_FIGURES)) for r in agency.reports]
+        # A year without a report keeps its place, shown as "—" (no bar): two reports years apart
+        # must not stand side by side as if consecutive.
+        by_year = {r.year: r for r in agency.reports}
+        span = range(agency.reports[0].year, agency.reports[-1].year + 1) if agency.reports else range(0)
         trend = chart_figure(
-            f"ag-trend", f"{agency.name}：历年新收政府信息公开申请数量",
-            [Bar(f"{r.year}", figure_value(r, figure_by_key("new"))) for r in agency.reports], kind="column")
+            "ag-trend", f"{agency.name}：历年新收政府信息公开申请数量（“—”为无报告的年度）"
+            if len(span) > len(by_year) else f"{agency.name}：历年新收政府信息公开申请数量",
+            [Bar(f"{y}", self._new_requests(by_year[y]) if y in by_year else None) for y in span], kind="column")
         chain = carry_chain(agency)
         years_all = sorted(self.site.by_year)
         gaps = [y for y in years_all if agency.registered and agency.report_for(y) is None]
@@ -575,13 +594,26 @@ class Renderer:
                 per_year.append((year, rs, [self.summary(f"rg{year}-{i}", agg, f"{year}年度{agg.format.version}年版")
                                             for i, agg in enumerate(sums)]))
         figs = [figure_by_key(k) for k in AGENCY_FIGURES]
-        trend = chart_figure("rg-trend", f"{node.name}：历年新收政府信息公开申请数量（合计）",
-                             [Bar(str(y), sum_figure(sums, "new")) for y, _, sums in reversed(per_year)],
-                             kind="column") if per_year else None
+        pairs = year_pairs(agencies, sorted(y for y, _, _ in per_year), self._new_requests)
+        shown = [p for p in pairs if p.agencies]
+        # Sums of all reports of each year follow how many reports there are, not demand: the chart
+        # compares each two adjacent years over the agencies that reported in both.
+        trend = chart_figure(
+            "rg-trend", f"{node.name}：新收政府信息公开申请数量的年度变化（只比较相邻两年都有报告的机关）",
+            [Bar(f"{y}年度", v, f"{p.before}→{p.after}年度（{p.agencies} 个机关）")
+             for p in shown for y, v in ((p.before, p.first), (p.after, p.second))]) if shown else None
         crumbs = [self.site.regions[node.path[:i]] for i in range(len(node.path))]
         return self.page("region.html", node=node, agencies=agencies, per_year=per_year, figs=figs,
-                         trend=trend, crumbs=crumbs, sum_figure=sum_figure,
+                         trend=trend, pairs=pairs, crumbs=crumbs, sum_figure=sum_figure,
                          page_meta=self.meta("地区", f"{node.name}政府信息公开工作年度报告合计"))
+
+    def _new_requests(self, report: Report):
+        """A report's 新收申请 figure, read once for all the regions above it (the year-over-year
+        charts of a region and of every region above it compare the same reports)."""
+        key = id(report)
+        if key not in self._new_of:
+            self._new_of[key] = figure_value(report, _NEW_REQUESTS)
+        return self._new_of[key]
 
     def _region_year(self, node: RegionNode, year: int, taken: bool = False) -> tuple[list[Report], list[Aggregate]]:
         """A region's reports of ``year`` — its agencies' and those of every region below, each
@@ -639,18 +671,42 @@ class Renderer:
                     (lambda r: f"{origin}{base}{r.url}") if origin else (lambda r: f"urn:govsite:report:{r.year}:{r.slug}"))
 
     def sitemap(self) -> bytes:
-        """``sitemap.xml`` listing the home page, year indexes, reports, agencies, regions and data."""
+        """``sitemap.xml`` listing the home page, year indexes, reports, agencies, regions and data,
+        each by its absolute address (the sitemaps protocol requires them): built only when
+        ``base_url`` names the host (:func:`sitemap_notice`)."""
         def urls() -> list[str]:
             out = [""] + [f"{y}/" for y in self.site.by_year] + [r.url for rs in self.site.by_year.values() for r in rs]
             out += ["agency/"] + [a.url for a in self.site.agencies]
             if self.site.has_regions():
                 out += [n.url for n in self.site.regions.values()]
-            return out + ["data/", "search/"]
+            return out + ["data/", "search/", "rules/", "sitemap/"]
         return self.page("sitemap.xml", urls=urls(), origin=self.config.origin)
+
+    def rules_page(self) -> bytes:
+        """The rules explained: every checked equation of every format in plain Chinese (``rules/``)."""
+        formats = sorted({r.format for r in self.site.reports} | set(FORMATS.values()), key=lambda f: f.version,
+                         reverse=True)
+        sentences = {f.version: {rule: [rule_sentence(f, eq) for eq in f.equations if eq.rule == rule]
+                                 for rule, _, _ in RULES} for f in formats}
+        return self.page("rules.html", rules=RULES, formats=formats, sentences=sentences,
+                         page_meta=self.meta("校验规则", "年度报告表格的校验规则"))
 
 
 #: The rules govsite checks, as the data page explains them: (id, severity, exact statement).
 RULES: tuple[tuple[str, str, str], ...] = tuple((r.id, r.severity_zh, r.expert) for r in DECLARED_RULES if r.severity)
+
+
+def sitemap_notice(config: Config) -> str | None:
+    """Why the build writes no ``sitemap.xml`` (for the build to print), or None when it writes one.
+
+    The sitemaps protocol requires absolute addresses (``<loc>https://…</loc>``): a ``base_url``
+    without the host (``/xxgk/ndbg/``) cannot give them.
+    """
+    if config.origin:
+        return None
+    return (f"未生成 sitemap.xml：site.toml 的 base_url（{config.base_url}）没有写网站域名，而网站地图协议要求完整网址。"
+            "如需提交给搜索引擎，请把 base_url 写成完整网址，如 https://www.example.gov.cn/xxgk/ndbg/。"
+            "供读者浏览的网站地图页面（sitemap/）照常生成。")
 
 
 def _equation_summary(fmt) -> dict[str, int]:

@@ -229,7 +229,7 @@ def test_rows_and_links_are_the_template_loops(renderer: Renderer) -> None:
         counts = {r.path: (i % 3, i % 2) for i, r in enumerate(reports)}
         loop = env.from_string(
             "{% for r in rs %}\n<tr><th scope=\"row\"><a href=\"{{ url(r.url) }}\">{{ r.agency }}</a></th>\n"
-            "{% for f in index_figures %}{% set v = r | figure(f) %}<td class=\"num\">{{ '—' if v is none else v }}</td>{% endfor %}\n"
+            "{% for f in index_figures %}{% set v = r | figure(f) %}<td class=\"num\">{{ v | grouped }}</td>{% endfor %}\n"
             "{% set c = counts[r.path] %}<td class=\"num\">{% if c[0] %}<span class=\"bad\">{{ c[0] }} 个错误</span>{% endif %}"
             "{% if c[1] %} {{ c[1] }} 个警告{% endif %}{% if not c[0] and not c[1] %}无{% endif %}</td></tr>\n{% endfor %}")
         assert renderer.report_rows(reports, counts) == loop.render(rs=reports, counts=counts)
@@ -239,14 +239,14 @@ def test_rows_and_links_are_the_template_loops(renderer: Renderer) -> None:
             ranked = ranking(entries, fig, values=renderer._figures.values(reports, fig))
             assert ranked == ranking(entries, fig) == ranking(entries, fig, renderer._figures)
             rows = env.from_string(
-                "{% for rank, a, r, v in ranking %}<tr><td class=\"num\">{{ '—' if rank is none else rank }}</td>"
+                "{% for rank, a, r, v in ranking %}<tr><td class=\"num\">{{ rank | grouped }}</td>"
                 "<th scope=\"row\"><a href=\"{{ url(r.url) }}\">{{ r.agency }}</a></th>\n{% for f in agency_figures %}"
                 "{% set v = r | figure(f) %}<td class=\"num{% if f.key == figure.key %} sorted{% endif %}\">"
-                "{{ '—' if v is none else v }}</td>{% endfor %}</tr>\n{% endfor %}")
+                "{{ v | grouped }}</td>{% endfor %}</tr>\n{% endfor %}")
             assert renderer.ranking_rows(ranked, fig) == rows.render(ranking=ranked, figure=fig)
     figure_rows = env.from_string(
         "{% for r, values in rows %}\n<tr><th scope=\"row\"><a href=\"{{ url(r.url) }}\">{{ r.year }}</a></th>"
-        "{% for v in values %}<td class=\"num\">{{ '—' if v is none else v }}</td>{% endfor %}</tr>\n{% endfor %}")
+        "{% for v in values %}<td class=\"num\">{{ v | grouped }}</td>{% endfor %}</tr>\n{% endfor %}")
     for a in site.agencies:
         rows = [(r, figure_values(r, [figure_by_key(k) for k in AGENCY_FIGURES])) for r in a.reports]
         assert renderer.figure_rows(rows) == figure_rows.render(rows=rows)
