@@ -29,7 +29,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from jinja2 import TemplateError
 
@@ -486,12 +486,10 @@ class _Sink:
     def folder(self, rel: str) -> Path:
         return self.staging.folder(rel)
 
-    def files_below(self, rel: str) -> None:
-        top = self.staging.dir / rel
-        for dirpath, _, names in os.walk(top):
-            for name in sorted(names):
-                path = os.path.join(dirpath, name)
-                self._record(Path(path).relative_to(self.staging.dir).as_posix(), os.stat(path))
+    def adopt(self, rels: Iterable[str]) -> None:
+        """Record files the unit wrote itself into :meth:`folder` (paths relative to the output)."""
+        for rel in rels:
+            self._record(rel, os.stat(self.staging.dir / rel))
 
 
 def _render(renderer: Renderer, staging: "Staging | InPlace", unit: Unit,

@@ -101,7 +101,7 @@ class Sink(Protocol):
 
     def folder(self, rel: str) -> Path: ...
 
-    def files_below(self, rel: str) -> None: ...
+    def adopt(self, rels: Iterable[str]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -290,7 +290,7 @@ def _search_index(r: Renderer, _: None, sink: Sink) -> None:
     stats = _updated_index(docs, digests, sink)
     if stats is None:
         stats = write_index(docs, sink.folder("search"), workers=1)
-        sink.files_below("search")
+        sink.adopt(f"search/{rel}" for rel in stats.written)
     if stats.state is not None:
         sink.save_state(pickle.dumps((stats.state, digests), protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -312,7 +312,7 @@ def _updated_index(docs: list[SearchDoc], digests: dict[str, str], sink: Sink) -
     if stats is None:
         return None
     written = {f"search/{rel}" for rel in stats.written}
-    sink.files_below("search")
+    sink.adopt(written)
     for rel in prev.files:
         if rel not in written and rel != "search/index.html":
             sink.keep(rel)
