@@ -53,6 +53,7 @@ from .load import content_files, display_path, load_report
 from .model import Report
 from .opendata import (EMPTY_PIECE, Deflated, PieceStore, deflated, from_stored, report_csv, report_csv_and_pieces,
                        stored_form, year_csv_rows)
+from .preflight import preflight
 from .render import REPORT_FILE_NAMES, Renderer, SiteIndex, search_text
 from .search import SearchDoc, write_index
 from .search.index import doc_ids as doc_ids_of
@@ -497,6 +498,7 @@ class Builder:
         cfg = require_config(root, {"base_url": base_url})
         out = output if output is not None else root / cfg.output
         check_output_dir(out, root)
+        preflight(root, cfg, out)
         cache = BuildCache(root) if self.use_cache else None
         try:
             return self._build(cfg, out, cache, clean, strict, start)

@@ -112,6 +112,22 @@ def parse_toml(path: str, sf: SplitFile) -> tuple[dict[str, Any] | None, list[Di
     except RecursionError:
         # tomllib recurses on nested arrays; ``a = [[[[…`` thousands deep is not a report.
         return None, [error(path, sf.front_line, "toml", "TOML 语法错误：数组或内联表嵌套过深，请检查方括号 [ ] 与花括号 { } 是否成对")]
+    except ValueError:
+        # int() refuses decimal literals beyond sys.get_int_max_str_digits() (4300 digits).
+        return None, [huge_number(path, sf)]
+
+
+_LONG_DIGITS = re.compile(r"[0-9][0-9_]{100,}")
+
+
+def huge_number(path: str, sf: SplitFile) -> Diagnostic:
+    """The message for an integer literal too long to convert, at the line that holds it."""
+    for i, text in enumerate(sf.front.split("\n")):
+        m = _LONG_DIGITS.search(text)
+        if m:
+            digits = len(m.group().replace("_", ""))
+            return error(path, sf.front_line + i, "toml", f"数值有 {digits} 位，不是合理的数字：件数和金额不会有这么多位，请核对原文", m.start() + 1)
+    return error(path, sf.front_line, "toml", "数值的位数过多，不是合理的数字：请核对原文")
 
 
 # --- a fast path for the front matter as govsite writes it --------------------------------------

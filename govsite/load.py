@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
 import math
 import os
 import re
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +23,7 @@ from urllib.parse import urlsplit
 from .diagnostics import Diagnostic, error, warning
 from .formats import FORMATS, Field, Format, Kind, format_for_year
 from .frontmatter import MAX_BYTES, decode, parse_toml, split, too_big
+from .markdown import MAX_MARKUP, markup_count
 from .model import LEVELS, META_KEYS, Report, Value, parse_amount
 
 MAX_COUNT = 10**15  # a count beyond this is a typo, not a statistic (issue 8)
@@ -48,17 +51,99 @@ META_EXAMPLES: dict[str, str] = {
 
 
 def content_files(content_dir: Path) -> list[Path]:
-    """Every report file below ``content/<year>/``, sorted.
+    """Every entry below ``content/`` that :func:`load_report` has something to say about, sorted.
 
-    Symlinks that lead out of the site are listed too: :func:`load_report` refuses to read them and
-    says so, rather than the file silently vanishing from the portal (issue 8).
+    That is every ``*.md`` report file at any depth (misplaced ones too: :func:`load_report` says
+    where they belong), symlinks that lead out of the site or in a loop (refused, with the reason),
+    folders that cannot be read (an error: else a whole year would vanish from the portal without a
+    word), and files that look meant for the portal but are not published (``a.MD``, ``b.markdown``,
+    ``.hidden.md``, ``c.md~``: a warning says why). Hidden and ``_`` folders are not entered.
     """
-    if not content_dir.is_dir():
+    if not content_dir.is_dir() and not content_dir.is_symlink():
         return []
-    # Every .md below content/, also misplaced ones: load_report says where they belong instead of
-    # the file silently missing from the portal.
-    return [p for p in sorted(content_dir.rglob("*.md"))
-            if not any(part.startswith((".", "_")) for part in p.relative_to(content_dir).parts)]
+    found: list[Path] = []
+
+    def walk(folder: Path) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            found.append(folder)  # load_report names the folder that could not be read
+            return
+        for e in entries:
+            path = Path(e.path)
+            try:
+                is_dir = e.is_dir(follow_symlinks=False)
+                is_link = e.is_symlink()
+                points_to_dir = is_link and e.is_dir()
+            except OSError:
+                is_dir = is_link = points_to_dir = False
+            if is_dir:
+                if not e.name.startswith((".", "_")):
+                    walk(path)
+            elif points_to_dir and not e.name.startswith((".", "_")):
+                found.append(path)  # a linked folder is not entered: load_report says so
+            elif report_name(e.name) or skip_reason(e.name):
+                found.append(path)
+
+    walk(content_dir)
+    return sorted(found, key=lambda p: p.relative_to(content_dir).parts)
+
+
+def unreadable_folders(content_dir: Path) -> list[tuple[Path, str]]:
+    """``content/`` and its year folders that cannot be listed, with the reason: one ``opendir``
+    each, no listing (it runs before every build). Deeper folders hold no published report."""
+    found = []
+    folders = [content_dir]
+    try:
+        with os.scandir(content_dir) as entries:
+            folders += [Path(e.path) for e in entries
+                        if not e.name.startswith((".", "_")) and e.is_dir(follow_symlinks=False)]
+    except FileNotFoundError:
+        return []
+    except OSError:
+        pass  # content/ itself: reported below
+    for folder in folders:
+        try:
+            os.scandir(folder).close()
+        except OSError as exc:
+            found.append((folder, read_reason(exc)))
+    return found
+
+
+def report_name(name: str) -> bool:
+    """True for the name of a file the portal publishes: ``<slug>.md``, not hidden, not ``_``."""
+    return name.endswith(".md") and not name.startswith((".", "_"))
+
+
+#: Suffixes of editors' backup and swap files.
+_BACKUP_SUFFIXES = ("~", ".bak", ".orig", ".swp", ".tmp")
+_MARKDOWN_SUFFIXES = (".markdown", ".mdown", ".mkd", ".mdwn", ".md.txt")
+
+
+def skip_reason(name: str) -> str:
+    """Why a file in ``content/`` that looks meant for the portal is not published ("" when it is
+    published, or does not look like a report: ``.DS_Store``, a picture)."""
+    lower = name.lower()
+    if report_name(name):
+        return ""
+    if name.startswith("."):
+        return "以 . 开头的文件是隐藏文件，不会发布：如要发布，请去掉文件名开头的 ." if lower.endswith(".md") else ""
+    if lower.endswith(_BACKUP_SUFFIXES) or name.startswith("#"):
+        return "看起来是编辑器的备份或临时文件，不会发布；确认不需要后可以删除"
+    if name.startswith("_") and lower.endswith(".md"):
+        return "以 _ 开头的文件不会发布：如要发布，请去掉文件名开头的 _"
+    for suffix in (".md",) + _MARKDOWN_SUFFIXES:
+        if lower.endswith(suffix):
+            fixed = name[: -len(suffix)] + ".md"
+            what = "扩展名应为小写的 .md" if suffix == ".md" else "报告文件的扩展名应为 .md"
+            return f"{what}，不会发布：请改名为 {fixed}"
+    if lower.endswith(_OTHER_DOCUMENTS):
+        return "不是报告文件（报告应是 .md 文件），不会发布：原件请另行保存，或用 govsite import 导入"
+    return ""
+
+
+#: Documents people put next to the reports (the original, an export): not published, say so.
+_OTHER_DOCUMENTS = (".txt", ".toml", ".docx", ".doc", ".wps", ".html", ".htm", ".pdf", ".xls", ".xlsx")
 
 
 def key_lines(front: str, first_line: int) -> dict[str, int]:
@@ -81,12 +166,20 @@ def key_lines(front: str, first_line: int) -> dict[str, int]:
 def load_report(path: Path, root: Path) -> tuple[Report | None, list[Diagnostic]]:
     """Read and validate one report file. Returns ``None`` as the report when it cannot be built."""
     shown = display_path(path, root)
+    problem = _entry_problem(path, shown)
+    if problem is not None:
+        return None, [problem]
     content = Path(os.path.abspath(root)) / "content"
     if Path(os.path.abspath(path)).is_relative_to(content):
         parts = Path(os.path.abspath(path)).relative_to(content).parts
         if len(parts) != 2:
             return None, [warning(shown, 0, "file", "不在 content/<年度>/ 目录下，不会发布："
                                                     "报告应放在 content/<年度>/<文件名>.md，例如 content/2022/weihui-shangwu.md")]
+        if not YEAR_FOLDER_RE.fullmatch(parts[0]):
+            # The folder is the year of the report's URL: "abcd", "02023" or "２０２３" would put two
+            # reports at one address, one silently replacing the other.
+            return None, [error(shown, 0, "year", f"所在目录 {parts[0]}/ 不是年度：报告应放在以四位半角数字命名的年度目录中，"
+                                                   f"例如 content/2023/{parts[1]}")]
     try:
         target = path.resolve()
         if _inside(path, root) and not target.is_relative_to(root.resolve()):
@@ -99,9 +192,58 @@ def load_report(path: Path, root: Path) -> tuple[Report | None, list[Diagnostic]
         if size > MAX_BYTES:
             return None, [too_big(shown, size)]  # never read a huge file into memory
         data = target.read_bytes()
+    except RuntimeError:  # Path.resolve on Python < 3.13 (later versions raise OSError ELOOP)
+        return None, [_loop(shown)]
     except OSError as exc:
-        return None, [error(shown, 0, "file", f"无法读取文件：{exc.strerror or exc}")]
+        if exc.errno == errno.ELOOP:
+            return None, [_loop(shown)]
+        return None, [error(shown, 0, "file", f"无法读取文件：{read_reason(exc)}")]
     return load_bytes(shown, path.stem, data)
+
+
+#: A year folder: four ASCII digits (``str.isdigit`` would take "２０２３" and int() "02023").
+YEAR_FOLDER_RE = re.compile(r"[0-9]{4}")
+
+
+#: Why a file or folder could not be read, for the errno values met in practice.
+_READ_REASONS = {
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.ENOENT: "文件不存在（可能刚被删除或改名）",
+    errno.EIO: "磁盘读写错误，请检查磁盘",
+    errno.ENAMETOOLONG: "路径过长",
+    errno.ELOOP: "符号链接形成了循环",
+}
+
+
+def read_reason(exc: OSError) -> str:
+    """The reason of a failed read, in Chinese."""
+    return _READ_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+
+
+def _loop(shown: str) -> Diagnostic:
+    return error(shown, 0, "file", "是循环的符号链接（最终指向它自己），无法读取：请删除这个链接，把报告文件本身放在这里")
+
+
+def _entry_problem(path: Path, shown: str) -> Diagnostic | None:
+    """What keeps an entry listed by :func:`content_files` from being read as a report: a folder
+    that cannot be listed, a linked folder, a file the portal does not publish; None otherwise."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None  # gone or unreachable: reading it says why
+    if stat.S_ISDIR(st.st_mode):
+        try:
+            os.scandir(path).close()
+        except OSError as exc:
+            return error(shown, 0, "file", f"无法读取这个目录（{read_reason(exc)}），其中的报告都不会发布，"
+                                           "已发布的也会从网站上消失：请检查目录的权限（例如 chmod 755）")
+        return None
+    if stat.S_ISLNK(st.st_mode) and os.path.isdir(path):
+        return warning(shown, 0, "file", "是指向目录的符号链接，不会读取其中的报告：请把报告文件本身放在 content/<年度>/ 中")
+    if not report_name(path.name):
+        return warning(shown, 0, "file", skip_reason(path.name) or "不是报告文件（报告应是 .md 文件），不会发布")
+    return None
 
 
 def load_bytes(shown: str, slug: str, data: bytes) -> tuple[Report | None, list[Diagnostic]]:
@@ -162,6 +304,14 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
         if isinstance(v, bool) or not isinstance(v, m.types):
             diags.append(error(shown, at(m.key), "type", f"{m.key}（{m.label}）的类型不对：{_describe(v)}，应写成 {META_EXAMPLES[m.key]}"))
             continue
+        if isinstance(v, dt.datetime):
+            # TOML reads 2024-01-20T10:00:00 as a date-time; the disclosure date is a day.
+            diags.append(error(shown, at(m.key), "type", f"{m.key}（{m.label}）只写日期、不写时间：{_describe(v)} 应写成 "
+                                                         f"{m.key} = {v.date().isoformat()}（不加引号）"))
+            continue
+        if isinstance(v, str) and len(v) > MAX_LENGTHS.get(m.key, len(v)):
+            diags.append(error(shown, at(m.key), "size", _too_long(f"{m.key}（{m.label}）", len(v), MAX_LENGTHS[m.key])))
+            continue
         if isinstance(v, str) and m.key in ("agency", "title", "level", "index_no", "doc_no", "source_url"):
             if m.key in ("agency", "title") and "\n" in v:
                 diags.append(error(shown, at(m.key), "value", f"{m.key}（{m.label}）不能跨行，请写在一行内"))
@@ -192,9 +342,15 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
         diags.append(error(shown, at(key), "key", f"未知的键 {key}{_did_you_mean(key, list(known) + sorted(table_keys))}"))
 
     region = tuple(meta.get("region", ()))
-    if any(not isinstance(r, str) or not r.strip() or _CONTROL.search(r) or "\n" in r for r in region):
-        diags.append(error(shown, at("region"), "type", f"region（行政区划）应为非空字符串的列表，例如 {META_EXAMPLES['region']}"))
+    problem = _region_problem(region)
+    if problem:
+        diags.append(error(shown, at("region"), problem[0], f"region（行政区划）{problem[1]}"))
         region = ()
+    marks = markup_count(body)
+    if marks > MAX_MARKUP:
+        # markdown-it takes about a second per 100,000 of these; prose has a few dozen.
+        diags.append(error(shown, body_line, "size", f"正文中有 {marks} 个 Markdown 标记符号（[ ] * _ ! | ` < & \\），超过上限 {MAX_MARKUP}："
+                                                      "年度报告的正文是文字，请检查是否粘贴了乱码或别的文件的内容"))
     level = meta.get("level", "")
     if level and level not in LEVELS:
         diags.append(error(shown, at("level"), "value", f"level（机关层级）{level!r} 不在可选值中：{'、'.join(LEVELS)}"))
@@ -226,6 +382,33 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
         missing=missing, values=values, body=body, body_line=body_line, lines=lines,
     )
     return report, diags
+
+
+#: Longest text (characters) of each metadata string: the longest real agency name is under 40
+#: characters; beyond these limits a value is pasted text, and it would be repeated on every page
+#: that lists the report.
+MAX_LENGTHS: dict[str, int] = {"agency": 100, "title": 300, "level": 20, "index_no": 100, "doc_no": 100,
+                               "source_url": 2000, "format": 10}
+#: Region path: at most 省 › 市 › 县 › 乡 › 村 and a spare level, each a place name.
+MAX_REGION_DEPTH, MAX_REGION_NAME = 6, 50
+def _too_long(what: str, length: int, limit: int) -> str:
+    return f"{what}长达 {length} 个字符，超过上限 {limit} 个：请检查是否把正文或别的内容粘贴进了这一项"
+
+
+def _region_problem(region: tuple[Any, ...]) -> tuple[str, str] | None:
+    """(rule, reason) of the first problem of a region path, with the reason agency would get."""
+    if len(region) > MAX_REGION_DEPTH:
+        return "value", f"最多 {MAX_REGION_DEPTH} 级，而这里有 {len(region)} 级，例如 {META_EXAMPLES['region']}"
+    for r in region:
+        if not isinstance(r, str) or not r.strip():
+            return "type", f"应为非空字符串的列表，例如 {META_EXAMPLES['region']}"
+        if "\n" in r:
+            return "value", f"中的 {r.strip()[:20]!r} 不能跨行，请写在一行内"
+        if _CONTROL.search(r):
+            return "value", "中有不可见的控制字符（常见于从网页复制的文字），请删除后重新输入"
+        if len(r) > MAX_REGION_NAME:
+            return "size", _too_long("中的一级", len(r), MAX_REGION_NAME)
+    return None
 
 
 def _safe_url(url: str) -> bool:
