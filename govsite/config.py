@@ -145,7 +145,9 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> tuple[Co
             setattr(cfg, key, value)
     diags += _check_meta(cfg, lines)
     cfg.agencies, d = _agencies(doc.get("agencies", []), lines)
-    diags += d
+    from .registry import registry_problems  # noqa: PLC0415 — registry.py imports Agency from here
+
+    diags += d + registry_problems(cfg.agencies, root)
     if not isinstance(cfg.agencies, tuple):
         cfg.agencies = ()
     if not _BASE_URL.fullmatch(cfg.base_url):

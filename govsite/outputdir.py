@@ -18,15 +18,20 @@ from .diagnostics import GovsiteError
 
 #: The site's own files and folders, other than the configurable ones of :class:`Config`, with the
 #: name messages give them. ``.git`` is the site's history: a build must never write into it.
-_SITE_FILES = ((CONFIG_NAME, "站点设置文件 site.toml"), (CACHE_DIR, "构建缓存 .govsite-cache/"),
-               (".git", "版本库 .git/"))
+_SITE_FILES = ((CONFIG_NAME, "站点设置文件 site.toml"), (".git", "版本库 .git/"))
 
 
 def protected_paths(root: Path, cfg: Config) -> list[tuple[Path, str]]:
-    """The source paths of the site an output folder must keep clear of, with their names in messages."""
+    """The source paths of the site an output folder must be neither, nor hold, nor lie inside,
+    with their names in messages."""
     named = [(cfg.content_dir, "报告目录 content/"), (cfg.layouts_dir, "模板目录 layouts/"),
              (cfg.static_dir, "静态文件目录 static/")]
     return named + [(root / name, label) for name, label in _SITE_FILES]
+
+
+#: The build cache: an output folder may not be it or hold it, but ``govsite serve`` builds its
+#: preview into a folder of its own inside it.
+_CACHE_LABEL = "构建缓存 .govsite-cache/"
 
 
 def check_output_dir(root: Path, cfg: Config, out: Path) -> None:
@@ -39,6 +44,9 @@ def check_output_dir(root: Path, cfg: Config, out: Path) -> None:
     from_config = _real(root / cfg.output) == target
     where = f"site.toml 中的 output = {cfg.output!r}" if from_config else f"输出目录 {out}"
     fix = "请在 site.toml 中改为 output = \"public\"" if from_config else "请换一个输出目录，例如 --output public"
+    cache = _real(root / CACHE_DIR)
+    if target == cache or cache.is_relative_to(target):
+        raise GovsiteError(f"{where} 就是或包含{_CACHE_LABEL}：构建会替换输出目录，这会删除站点自己的文件，已拒绝。{fix}")
     for path, label in protected_paths(root, cfg):
         source = _real(path)
         if target == source:
