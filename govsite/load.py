@@ -14,6 +14,7 @@ import math
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,9 +30,9 @@ from .model import LEVELS, META_KEYS, Report, Value, parse_amount
 MAX_COUNT = 10**15  # a count beyond this is a typo, not a statistic (issue 8)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _KEY_LINE = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
-_TABLE_LINE = re.compile(r"^\s*\[\s*([A-Za-z0-9_\-.]+)\s*\]\s*(#.*)?$")
+_TABLE_LINE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_\-.]+)\s*\]\]?\s*(#.*)?$")  # [table] or [[array]]
 _AMOUNT_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$")  # ASCII only: \d would take full-width digits
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]")
 MIN_YEAR, MAX_YEAR = 2008, 2100  # 条例 took effect on 1 May 2008; beyond 2100 is a typo
 
 #: How each metadata key is written, for messages that say what to do.
@@ -179,7 +180,7 @@ def load_report(path: Path, root: Path) -> tuple[Report | None, list[Diagnostic]
             # The folder is the year of the report's URL: "abcd", "02023" or "２０２３" would put two
             # reports at one address, one silently replacing the other.
             return None, [error(shown, 0, "year", f"所在目录 {parts[0]}/ 不是年度：报告应放在以四位半角数字命名的年度目录中，"
-                                                   f"例如 content/2023/{parts[1]}")]
+                                                   f"例如 content/{_year_example(parts[0])}/{parts[1]}")]
     try:
         target = path.resolve()
         if _inside(path, root) and not target.is_relative_to(root.resolve()):
@@ -219,6 +220,13 @@ _READ_REASONS = {
 def read_reason(exc: OSError) -> str:
     """The reason of a failed read, in Chinese."""
     return _READ_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+
+
+def _year_example(folder: str) -> str:
+    """The year a folder name was meant to be (``02024``, ``２０２４``, ``2024年`` → 2024), else ``2023``."""
+    digits = "".join(str(unicodedata.digit(c)) for c in folder if unicodedata.digit(c, None) is not None)
+    year = int(digits) if digits and len(digits) <= 5 else 0
+    return str(year) if MIN_YEAR <= year <= MAX_YEAR else "2023"
 
 
 def _loop(shown: str) -> Diagnostic:
@@ -621,7 +629,11 @@ def _describe(v: Any) -> str:
         return "数组"
     if isinstance(v, dict):
         return "表"
-    if isinstance(v, (dt.date, dt.datetime, dt.time)):
+    if isinstance(v, dt.datetime):
+        return f"日期时间 {v}"
+    if isinstance(v, dt.time):
+        return f"时间 {v}"
+    if isinstance(v, dt.date):
         return f"日期 {v}"
     return type(v).__name__
 
