@@ -327,6 +327,9 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
             if _CONTROL.search(v):
                 diags.append(error(shown, at(m.key), "value", f"{m.key}（{m.label}）中有不可见的控制字符（常见于从网页复制的文字），请删除后重新输入"))
                 continue
+            if v.startswith(FORMULA_START):
+                diags.append(error(shown, at(m.key), "value", f"{m.key}（{m.label}）{formula_reason(v)}"))
+                continue
         meta[m.key] = v
 
     if "agency" in meta and not meta["agency"].strip():
@@ -416,7 +419,20 @@ def _region_problem(region: tuple[Any, ...]) -> tuple[str, str] | None:
             return "value", "中有不可见的控制字符（常见于从网页复制的文字），请删除后重新输入"
         if len(r) > MAX_REGION_NAME:
             return "size", _too_long("中的一级", len(r), MAX_REGION_NAME)
+        if r.startswith(FORMULA_START):
+            return "value", f"中的 {r[:20]!r} {formula_reason(r)}"
     return None
+
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (=HYPERLINK(…) and the
+#: like would run when someone opens the open data in Excel or WPS). No agency, place or document
+#: number starts with one of them.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def formula_reason(text: str) -> str:
+    return (f"不能以 {text[0]} 开头：以 = + - @ 开头的文字在 Excel、WPS 中打开开放数据（CSV）时会被当作公式执行，"
+            "请删去开头的符号")
 
 
 def _safe_url(url: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Iterable
 
 from .config import CONFIG_NAME, Agency
 from .diagnostics import Diagnostic, error
-from .load import SLUG_RE
+from .load import FORMULA_START, SLUG_RE, formula_reason
 from .model import Report
 
 _ENTRY = re.compile(r"^\s*\[\[\s*agencies\s*\]\]")
@@ -45,6 +45,8 @@ def registry_problems(agencies: tuple[Agency, ...], root: Path) -> list[Diagnost
         what = f"agencies 第 {i + 1} 项（{a.name}）"
         if not a.name.strip():
             diags.append(error(CONFIG_NAME, at(i), "config", f"agencies 第 {i + 1} 项的 name 为空：请填写机关全称"))
+        if a.name.startswith(FORMULA_START):
+            diags.append(error(CONFIG_NAME, at(i), "config", f"{what}的 name {formula_reason(a.name)}"))
         if a.slug and not SLUG_RE.fullmatch(a.slug):
             diags.append(error(CONFIG_NAME, at(i), "config",
                                f"{what}的 slug {a.slug!r} 不能用作网址：只能用小写字母、数字和连字符，且以字母或数字开头"
