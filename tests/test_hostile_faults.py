@@ -313,8 +313,11 @@ def test_safe_zip_read_does_not_trust_the_declared_size(tmp_path: Path) -> None:
 # --- 17. a full disk ----------------------------------------------------------------------------
 
 
-def test_full_disk_message_names_the_file(tmp_path: Path, capsys, monkeypatch) -> None:
-    site = make_site(tmp_path / "site", {})
+@pytest.mark.parametrize("command", ["new", "export"])
+def test_full_disk_message_names_the_file(tmp_path: Path, capsys, monkeypatch, command: str) -> None:
+    site = make_site(tmp_path / "site", {"content/2023/huaian.md": report_text(year=2023)})
+    target = site / PATH if command == "new" else site / "export" / "all.csv"
+    args = ["new", "2024", "淮安市人民政府", "--slug", "huaian"] if command == "new" else ["export", "-o", str(target)]
 
     def full(self, *args, **kwargs):
         with open(self, "w", encoding="utf-8") as fh:
@@ -322,10 +325,10 @@ def test_full_disk_message_names_the_file(tmp_path: Path, capsys, monkeypatch) -
         raise OSError(errno.ENOSPC, "No space left on device")  # … and the error names no file
 
     monkeypatch.setattr(Path, "write_text", full)
-    assert main(["-C", str(site), "new", "2024", "淮安市人民政府", "--slug", "huaian"]) == 2
+    assert main(["-C", str(site), *args]) == 2
     err = capsys.readouterr().err
-    assert f"govsite: 错误：读写 {site / PATH} 失败：磁盘空间不足" in err
-    assert list((site / "content" / "2024").iterdir()) == []  # neither the report nor a temporary file
+    assert f"govsite: 错误：读写 {target} 失败：磁盘空间不足" in err
+    assert list(target.parent.iterdir()) == []  # neither the file nor a temporary file
 
 
 # --- found by the CLI property test --------------------------------------------------------------

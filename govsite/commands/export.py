@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..build import load_site
+from ..content_file import write_new_file
 from ..export import to_csv, to_json
 from ..render import report_order
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         if args.output.exists() and args.output.is_dir():
             print(f"govsite: 错误：{args.output} 是目录", file=sys.stderr)
             return 2
-        args.output.write_text(text, encoding="utf-8")
+        write_new_file(args.output, text, force=True)  # atomic; a failure names the file
         print(f"已导出 {len(reports)} 份报告到 {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
