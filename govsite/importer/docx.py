@@ -32,7 +32,7 @@ def read_docx(path: str, data: bytes) -> Document:
         check_unzipped_size(data, MAX_UNZIPPED)  # python-docx unpacks every member into memory
         document = docx.Document(io.BytesIO(data))
     except ZipLimitError as exc:
-        raise UnreadableInput(f"{path}：{exc}") from None
+        raise UnreadableInput(f"{path}：无法打开 .docx 文档：{exc}") from None
     except Exception as exc:  # python-docx raises many kinds for a damaged package
         raise UnreadableInput(f"{path}：无法打开 .docx 文档（文件可能已损坏：{type(exc).__name__}）") from None
     blocks: list[Block] = []
