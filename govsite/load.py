@@ -353,7 +353,7 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
         diags.append(error(shown, at(key), "key", f"未知的键 {key}{_did_you_mean(key, list(known) + sorted(table_keys))}"))
 
     region = tuple(meta.get("region", ()))
-    problem = _region_problem(region)
+    problem = region_problem(region)
     if problem:
         diags.append(error(shown, at("region"), problem[0], f"region（行政区划）{problem[1]}"))
         region = ()
@@ -406,7 +406,12 @@ def _too_long(what: str, length: int, limit: int) -> str:
     return f"{what}长达 {length} 个字符，超过上限 {limit} 个：请检查是否把正文或别的内容粘贴进了这一项"
 
 
-def _region_problem(region: tuple[Any, ...]) -> tuple[str, str] | None:
+def has_invisible(text: str) -> bool:
+    """True when ``text`` holds a control, zero-width, bidi or line-separator character."""
+    return bool(_CONTROL.search(text))
+
+
+def region_problem(region: tuple[Any, ...]) -> tuple[str, str] | None:
     """(rule, reason) of the first problem of a region path, with the reason agency would get."""
     if len(region) > MAX_REGION_DEPTH:
         return "value", f"最多 {MAX_REGION_DEPTH} 级，而这里有 {len(region)} 级，例如 {META_EXAMPLES['region']}"

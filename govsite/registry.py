@@ -15,7 +15,7 @@ from typing import Iterable
 
 from .config import CONFIG_NAME, Agency
 from .diagnostics import Diagnostic, error
-from .load import FORMULA_START, SLUG_RE, formula_reason
+from .load import FORMULA_START, MAX_LENGTHS, SLUG_RE, formula_reason, has_invisible, region_problem
 from .model import Report
 
 _ENTRY = re.compile(r"^\s*\[\[\s*agencies\s*\]\]")
@@ -32,7 +32,8 @@ def entry_lines(root: Path) -> list[int]:
 
 
 def registry_problems(agencies: tuple[Agency, ...], root: Path) -> list[Diagnostic]:
-    """Slugs that cannot be a URL segment, and names or slugs registered twice."""
+    """Names and regions that reports could not carry either (invisible characters, formulas,
+    absurd lengths), slugs that cannot be a URL segment, and names or slugs registered twice."""
     lines = entry_lines(root)
 
     def at(i: int) -> int:
@@ -42,11 +43,22 @@ def registry_problems(agencies: tuple[Agency, ...], root: Path) -> list[Diagnost
     names: dict[str, int] = {}
     slugs: dict[str, int] = {}
     for i, a in enumerate(agencies):
-        what = f"agencies 第 {i + 1} 项（{a.name}）"
+        # A name with a direction override would garble the message itself: shown escaped.
+        shown = repr(a.name) if has_invisible(a.name) else a.name
+        what = f"agencies 第 {i + 1} 项（{shown}）"
         if not a.name.strip():
             diags.append(error(CONFIG_NAME, at(i), "config", f"agencies 第 {i + 1} 项的 name 为空：请填写机关全称"))
         if a.name.startswith(FORMULA_START):
             diags.append(error(CONFIG_NAME, at(i), "config", f"{what}的 name {formula_reason(a.name)}"))
+        if has_invisible(a.name) or "\n" in a.name:
+            diags.append(error(CONFIG_NAME, at(i), "config",
+                               f"agencies 第 {i + 1} 项的 name 中有不可见的控制字符或换行（常见于从网页复制的文字），请删除后重新输入"))
+        if len(a.name) > MAX_LENGTHS["agency"]:
+            diags.append(error(CONFIG_NAME, at(i), "config",
+                               f"agencies 第 {i + 1} 项的 name 长达 {len(a.name)} 个字符，超过上限 {MAX_LENGTHS['agency']} 个"))
+        region = region_problem(a.region)
+        if region:
+            diags.append(error(CONFIG_NAME, at(i), "config", f"{what}的 region（行政区划）{region[1]}"))
         if a.slug and not SLUG_RE.fullmatch(a.slug):
             diags.append(error(CONFIG_NAME, at(i), "config",
                                f"{what}的 slug {a.slug!r} 不能用作网址：只能用小写字母、数字和连字符，且以字母或数字开头"

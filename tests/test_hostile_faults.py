@@ -348,3 +348,27 @@ def test_a_copied_site_with_its_cache_publishes_every_page(tmp_path: Path) -> No
     public = copy / "public"
     listed = (public / ".govsite-manifest").read_text(encoding="utf-8").splitlines()
     assert [rel for rel in listed if not (public / rel).is_file()] == []
+
+
+def test_registry_names_and_regions_are_checked_like_reports(tmp_path: Path, capsys) -> None:
+    toml = ('title = "测试门户"\n\n[[agencies]]\nname = "=HYPERLINK(1)"\n\n'
+            '[[agencies]]\nname = "淮安\\u202e市人民政府"\nregion = ["江苏省", "@SUM(1)"]\n\n'
+            f'[[agencies]]\nname = "{"淮" * 150}"\nregion = ["江苏省", "淮安\\u200b市"]\n')
+    site = make_site(tmp_path / "site", {}, site_toml=toml)
+    assert main(["-C", str(site), "check"]) == 2
+    err = capsys.readouterr().err.splitlines()[1:]
+    formula = "以 = + - @ 开头的文字在 Excel、WPS 中打开开放数据（CSV）时会被当作公式执行，请删去开头的符号"
+    assert err == [
+        f"site.toml:3: 错误 [config] agencies 第 1 项（=HYPERLINK(1)）的 name 不能以 = 开头：{formula}",
+        "site.toml:6: 错误 [config] agencies 第 2 项的 name 中有不可见的控制字符或换行（常见于从网页复制的文字），请删除后重新输入",
+        "site.toml:6: 错误 [config] agencies 第 2 项（'淮安\\u202e市人民政府'）的 region（行政区划）中的 '@SUM(1)' 不能以 @ 开头：" + formula,
+        "site.toml:10: 错误 [config] agencies 第 3 项的 name 长达 150 个字符，超过上限 100 个",
+        f"site.toml:10: 错误 [config] agencies 第 3 项（{'淮' * 150}）的 region（行政区划）中有不可见的控制字符（常见于从网页复制的文字），请删除后重新输入",
+    ]
+
+
+def test_huge_integer_in_site_toml_is_located(tmp_path: Path, capsys) -> None:
+    site = make_site(tmp_path / "site", {}, site_toml='title = "测试门户"\nlatest = ' + "9" * 4301 + "\n")
+    assert main(["-C", str(site), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "site.toml:2:10: 错误 [toml] 数值有 4301 位，不是合理的数字" in err and "Traceback" not in err
