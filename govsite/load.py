@@ -52,42 +52,52 @@ META_EXAMPLES: dict[str, str] = {
 
 
 def content_files(content_dir: Path) -> list[Path]:
-    """Every entry below ``content/`` that :func:`load_report` has something to say about, sorted.
+    """Every report file below ``content/<year>/``, sorted.
 
-    That is every ``*.md`` report file at any depth (misplaced ones too: :func:`load_report` says
-    where they belong), symlinks that lead out of the site or in a loop (refused, with the reason),
-    folders that cannot be read (an error: else a whole year would vanish from the portal without a
-    word), and files that look meant for the portal but are not published (``a.MD``, ``b.markdown``,
-    ``.hidden.md``, ``c.md~``: a warning says why). Hidden and ``_`` folders are not entered.
+    Symlinks that lead out of the site are listed too: :func:`load_report` refuses to read them and
+    says so, rather than the file silently vanishing from the portal (issue 8). What else
+    ``content/`` holds that is not published is the business of :func:`content_notes`.
     """
-    if not content_dir.is_dir() and not content_dir.is_symlink():
+    if not content_dir.is_dir():
         return []
+    # Every .md below content/, also misplaced ones: load_report says where they belong instead of
+    # the file silently missing from the portal.
+    return [p for p in sorted(content_dir.rglob("*.md"))
+            if not any(part.startswith((".", "_")) for part in p.relative_to(content_dir).parts)]
+
+
+def content_notes(content_dir: Path, root: Path) -> list[Diagnostic]:
+    """What ``content/`` holds besides the files of :func:`content_files`, and why it is not
+    published: folders that cannot be read (an error: a whole year would vanish from the portal
+    without a word), linked folders (not entered), and files that look meant for the portal
+    (``a.MD``, ``b.markdown``, ``.hidden.md``, ``c.md~``, ``_draft.md``, a ``.docx``; a warning each).
+    Hidden and ``_`` folders are not entered."""
     found: list[Path] = []
 
     def walk(folder: Path) -> None:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except FileNotFoundError:
+            return
         except OSError:
-            found.append(folder)  # load_report names the folder that could not be read
+            found.append(folder)
             return
         for e in entries:
-            path = Path(e.path)
             try:
                 is_dir = e.is_dir(follow_symlinks=False)
-                is_link = e.is_symlink()
-                points_to_dir = is_link and e.is_dir()
+                points_to_dir = e.is_symlink() and e.is_dir()
             except OSError:
-                is_dir = is_link = points_to_dir = False
+                is_dir = points_to_dir = False
+            if e.name.startswith((".", "_")) and (is_dir or points_to_dir):
+                continue
             if is_dir:
-                if not e.name.startswith((".", "_")):
-                    walk(path)
-            elif points_to_dir and not e.name.startswith((".", "_")):
-                found.append(path)  # a linked folder is not entered: load_report says so
-            elif report_name(e.name) or skip_reason(e.name):
-                found.append(path)
+                walk(Path(e.path))
+            elif points_to_dir or skip_reason(e.name):
+                found.append(Path(e.path))
 
     walk(content_dir)
-    return sorted(found, key=lambda p: p.relative_to(content_dir).parts)
+    notes = (_entry_problem(p, display_path(p, root)) for p in sorted(found))
+    return [d for d in notes if d is not None]
 
 
 def unreadable_folders(content_dir: Path) -> list[tuple[Path, str]]:

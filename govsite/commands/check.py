@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..build import load_site
+from ..build import load_site, ordered
 from ..diagnostics import summary, to_json
+from ..load import content_notes
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
     """Print the diagnostics; exit 1 on errors (or warnings with --strict)."""
     root = Path(args.site)
     site = load_site(root, [p if p.is_absolute() else Path.cwd() / p for p in args.paths] or None)
-    diags = site.diagnostics
+    # The whole site: also what content/ holds that is not published, and why.
+    diags = site.diagnostics if args.paths else ordered(site.diagnostics + content_notes(site.config.content_dir, root))
     if args.format == "json":
         print(to_json(diags))
     else:
