@@ -29,7 +29,7 @@ from sitekit import make_site, report_text
 
 # Modest by default (each example is a check and a build, about a second); a deep run with
 # GOVSITE_CLI_FUZZ_EXAMPLES=500.
-CLI_FUZZ = settings(max_examples=int(os.environ.get("GOVSITE_CLI_FUZZ_EXAMPLES", "20")), deadline=None,
+CLI_FUZZ = settings(max_examples=int(os.environ.get("GOVSITE_CLI_FUZZ_EXAMPLES", "30")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 REPORTS = ("content/2024/huaian.md", "content/2023/huaian.md", "content/2024/hongze.md")

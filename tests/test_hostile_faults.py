@@ -219,6 +219,16 @@ def test_report_under_another_agencys_registry_slug(tmp_path: Path) -> None:
     assert registry_conflicts((Agency("淮安市人民政府", "huaian"),), [report]) == []
 
 
+def test_check_reports_a_report_under_another_agencys_registry_slug(tmp_path: Path, capsys) -> None:
+    toml = 'title = "测试门户"\n\n[[agencies]]\nname = "另一个机关"\nslug = "huaian"\n'
+    site = make_site(tmp_path / "site", {PATH: report_text()}, site_toml=toml)
+    assert main(["-C", str(site), "check"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "content/2024/huaian.md:2: 错误 [registry] 文件名 huaian 是机关名录（site.toml）中“另一个机关”的 slug，"
+        "但这份报告的 agency 是“淮安市人民政府”：请改正 agency，或把文件改名（文件名即网址，一个 slug 只属于一个机关）"]
+    assert main(["-C", str(site), "check", str(site / PATH)]) == 1
+
+
 def test_registry_slug_and_duplicates_are_refused(tmp_path: Path, capsys) -> None:
     toml = ('title = "测试门户"\n\n[[agencies]]\nname = "淮安市人民政府"\nslug = "../../etc"\n\n'
             '[[agencies]]\nname = "淮安市人民政府"\nslug = "huaian"\n\n[[agencies]]\nname = "另一个机关"\nslug = "huaian"\n')

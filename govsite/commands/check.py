@@ -9,6 +9,7 @@ from pathlib import Path
 from ..build import load_site, ordered
 from ..diagnostics import summary, to_json
 from ..load import content_notes
+from ..registry import registry_conflicts
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,8 +25,10 @@ def run(args: argparse.Namespace) -> int:
     """Print the diagnostics; exit 1 on errors (or warnings with --strict)."""
     root = Path(args.site)
     site = load_site(root, [p if p.is_absolute() else Path.cwd() / p for p in args.paths] or None)
-    # The whole site: also what content/ holds that is not published, and why.
-    diags = site.diagnostics if args.paths else ordered(site.diagnostics + content_notes(site.config.content_dir, root))
+    # Also reports filed under another agency's registry slug and, for the whole site, what
+    # content/ holds that is not published, and why.
+    notes = [] if args.paths else content_notes(site.config.content_dir, root)
+    diags = ordered(site.diagnostics + registry_conflicts(site.config.agencies, site.reports) + notes)
     if args.format == "json":
         print(to_json(diags))
     else:
