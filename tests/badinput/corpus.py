@@ -12,6 +12,7 @@ A case file (``tests/badinput/NN-name.txt``, UTF-8) looks like this — the expe
     === expect                                 symlink-outside (the file lives outside the site and
     content/2024/huaian.md:1: 错误 …            content/ holds a link to it), symlink=TARGET (the
                                                entry is a symlink to TARGET, the content ignored),
+                                               fifo (the entry is a named pipe),
                                                pad=N (append N bytes of prose to the body), bytes
                                                (the text is Python escapes of raw bytes: ``\x89PNG…``)
 
@@ -93,7 +94,9 @@ class Case:
         for f in self.files:
             dest = site / f.path
             dest.parent.mkdir(parents=True, exist_ok=True)
-            if "symlink" in f.options:
+            if "fifo" in f.options:
+                os.mkfifo(dest)  # a named pipe: opening it for reading would wait for a writer forever
+            elif "symlink" in f.options:
                 os.symlink(f.options["symlink"], dest)  # a link as written (a loop, a dangling link)
             elif "symlink-outside" in f.options:
                 outside = self.outside_dir(site) / Path(f.path).name
