@@ -77,8 +77,8 @@ def content_notes(content_dir: Path, root: Path) -> list[Diagnostic]:
     def walk(folder: Path) -> None:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except FileNotFoundError:
-            return
+        except (FileNotFoundError, NotADirectoryError):
+            return  # no content/ (an empty site) or a file of that name: nothing is listed from it
         except OSError:
             found.append(folder)
             return
