@@ -13,7 +13,6 @@ import errno
 import math
 import os
 import re
-import stat
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .contentdir import display_path, entry_problem, loop_error, read_reason
 from .diagnostics import Diagnostic, error, warning
 from .formats import FORMATS, Field, Format, Kind, format_for_year
 from .frontmatter import MAX_BYTES, decode, parse_toml, split, too_big
@@ -56,7 +56,7 @@ def content_files(content_dir: Path) -> list[Path]:
 
     Symlinks that lead out of the site are listed too: :func:`load_report` refuses to read them and
     says so, rather than the file silently vanishing from the portal (issue 8). What else
-    ``content/`` holds that is not published is the business of :func:`content_notes`.
+    ``content/`` holds that is not published is the business of :func:`govsite.contentdir.content_notes`.
     """
     if not content_dir.is_dir():
         return []
@@ -64,97 +64,6 @@ def content_files(content_dir: Path) -> list[Path]:
     # the file silently missing from the portal.
     return [p for p in sorted(content_dir.rglob("*.md"))
             if not any(part.startswith((".", "_")) for part in p.relative_to(content_dir).parts)]
-
-
-def content_notes(content_dir: Path, root: Path) -> list[Diagnostic]:
-    """What ``content/`` holds besides the files of :func:`content_files`, and why it is not
-    published: folders that cannot be read (an error: a whole year would vanish from the portal
-    without a word), linked folders (not entered), and files that look meant for the portal
-    (``a.MD``, ``b.markdown``, ``.hidden.md``, ``c.md~``, ``_draft.md``, a ``.docx``; a warning each).
-    Hidden and ``_`` folders are not entered."""
-    found: list[Path] = []
-
-    def walk(folder: Path) -> None:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except (FileNotFoundError, NotADirectoryError):
-            return  # no content/ (an empty site) or a file of that name: nothing is listed from it
-        except OSError:
-            found.append(folder)
-            return
-        for e in entries:
-            try:
-                is_dir = e.is_dir(follow_symlinks=False)
-                points_to_dir = e.is_symlink() and e.is_dir()
-            except OSError:
-                is_dir = points_to_dir = False
-            if e.name.startswith((".", "_")) and (is_dir or points_to_dir):
-                continue
-            if is_dir:
-                walk(Path(e.path))
-            elif points_to_dir or skip_reason(e.name):
-                found.append(Path(e.path))
-
-    walk(content_dir)
-    notes = (_entry_problem(p, display_path(p, root)) for p in sorted(found))
-    return [d for d in notes if d is not None]
-
-
-def unreadable_folders(content_dir: Path) -> list[tuple[Path, str]]:
-    """``content/`` and its year folders that cannot be listed, with the reason: one ``opendir``
-    each, no listing (it runs before every build). Deeper folders hold no published report."""
-    found = []
-    folders = [content_dir]
-    try:
-        with os.scandir(content_dir) as entries:
-            folders += [Path(e.path) for e in entries
-                        if not e.name.startswith((".", "_")) and e.is_dir(follow_symlinks=False)]
-    except FileNotFoundError:
-        return []
-    except OSError:
-        pass  # content/ itself: reported below
-    for folder in folders:
-        try:
-            os.scandir(folder).close()
-        except OSError as exc:
-            found.append((folder, read_reason(exc)))
-    return found
-
-
-def report_name(name: str) -> bool:
-    """True for the name of a file the portal publishes: ``<slug>.md``, not hidden, not ``_``."""
-    return name.endswith(".md") and not name.startswith((".", "_"))
-
-
-#: Suffixes of editors' backup and swap files.
-_BACKUP_SUFFIXES = ("~", ".bak", ".orig", ".swp", ".tmp")
-_MARKDOWN_SUFFIXES = (".markdown", ".mdown", ".mkd", ".mdwn", ".md.txt")
-
-
-def skip_reason(name: str) -> str:
-    """Why a file in ``content/`` that looks meant for the portal is not published ("" when it is
-    published, or does not look like a report: ``.DS_Store``, a picture)."""
-    lower = name.lower()
-    if report_name(name):
-        return ""
-    if name.startswith("."):
-        return "以 . 开头的文件是隐藏文件，不会发布：如要发布，请去掉文件名开头的 ." if lower.endswith(".md") else ""
-    if lower.endswith(_BACKUP_SUFFIXES) or name.startswith("#"):
-        return "看起来是编辑器的备份或临时文件，不会发布；确认不需要后可以删除"
-    if name.startswith("_") and lower.endswith(".md"):
-        return "以 _ 开头的文件不会发布：如要发布，请去掉文件名开头的 _"
-    for suffix in (".md",) + _MARKDOWN_SUFFIXES:
-        if lower.endswith(suffix):
-            fixed = name[: -len(suffix)] + ".md"
-            what = "扩展名应为小写的 .md" if suffix == ".md" else "报告文件的扩展名应为 .md"
-            return f"{what}，不会发布：请改名为 {fixed}"
-    if lower.endswith(_OTHER_DOCUMENTS):
-        return "不是报告文件（报告应是 .md 文件），不会发布：原件请另行保存，或用 govsite import 导入"
-    return ""
-
-
-#: Documents people put next to the reports (the original, an export): not published, say so.
-_OTHER_DOCUMENTS = (".txt", ".toml", ".docx", ".doc", ".wps", ".html", ".htm", ".pdf", ".xls", ".xlsx")
 
 
 def key_lines(front: str, first_line: int) -> dict[str, int]:
@@ -177,7 +86,7 @@ def key_lines(front: str, first_line: int) -> dict[str, int]:
 def load_report(path: Path, root: Path) -> tuple[Report | None, list[Diagnostic]]:
     """Read and validate one report file. Returns ``None`` as the report when it cannot be built."""
     shown = display_path(path, root)
-    problem = _entry_problem(path, shown)
+    problem = entry_problem(path, shown)
     if problem is not None:
         return None, [problem]
     content = Path(os.path.abspath(root)) / "content"
@@ -204,10 +113,10 @@ def load_report(path: Path, root: Path) -> tuple[Report | None, list[Diagnostic]
             return None, [too_big(shown, size)]  # never read a huge file into memory
         data = target.read_bytes()
     except RuntimeError:  # Path.resolve on Python < 3.13 (later versions raise OSError ELOOP)
-        return None, [_loop(shown)]
+        return None, [loop_error(shown)]
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return None, [_loop(shown)]
+            return None, [loop_error(shown)]
         return None, [error(shown, 0, "file", f"无法读取文件：{read_reason(exc)}")]
     return load_bytes(shown, path.stem, data)
 
@@ -216,52 +125,11 @@ def load_report(path: Path, root: Path) -> tuple[Report | None, list[Diagnostic]
 YEAR_FOLDER_RE = re.compile(r"[0-9]{4}")
 
 
-#: Why a file or folder could not be read, for the errno values met in practice.
-_READ_REASONS = {
-    errno.EACCES: "没有读取权限",
-    errno.EPERM: "没有读取权限",
-    errno.ENOENT: "文件不存在（可能刚被删除或改名）",
-    errno.EIO: "磁盘读写错误，请检查磁盘",
-    errno.ENAMETOOLONG: "路径过长",
-    errno.ELOOP: "符号链接形成了循环",
-}
-
-
-def read_reason(exc: OSError) -> str:
-    """The reason of a failed read, in Chinese."""
-    return _READ_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
-
-
 def _year_example(folder: str) -> str:
     """The year a folder name was meant to be (``02024``, ``２０２４``, ``2024年`` → 2024), else ``2023``."""
     digits = "".join(str(unicodedata.digit(c)) for c in folder if unicodedata.digit(c, None) is not None)
     year = int(digits) if digits and len(digits) <= 5 else 0
     return str(year) if MIN_YEAR <= year <= MAX_YEAR else "2023"
-
-
-def _loop(shown: str) -> Diagnostic:
-    return error(shown, 0, "file", "是循环的符号链接（最终指向它自己），无法读取：请删除这个链接，把报告文件本身放在这里")
-
-
-def _entry_problem(path: Path, shown: str) -> Diagnostic | None:
-    """What keeps an entry listed by :func:`content_files` from being read as a report: a folder
-    that cannot be listed, a linked folder, a file the portal does not publish; None otherwise."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None  # gone or unreachable: reading it says why
-    if stat.S_ISDIR(st.st_mode):
-        try:
-            os.scandir(path).close()
-        except OSError as exc:
-            return error(shown, 0, "file", f"无法读取这个目录（{read_reason(exc)}），其中的报告都不会发布，"
-                                           "已发布的也会从网站上消失：请检查目录的权限（例如 chmod 755）")
-        return None
-    if stat.S_ISLNK(st.st_mode) and os.path.isdir(path):
-        return warning(shown, 0, "file", "是指向目录的符号链接，不会读取其中的报告：请把报告文件本身放在 content/<年度>/ 中")
-    if not report_name(path.name):
-        return warning(shown, 0, "file", skip_reason(path.name) or "不是报告文件（报告应是 .md 文件），不会发布")
-    return None
 
 
 def load_bytes(shown: str, slug: str, data: bytes) -> tuple[Report | None, list[Diagnostic]]:
@@ -280,21 +148,6 @@ def load_bytes(shown: str, slug: str, data: bytes) -> tuple[Report | None, list[
     if doc is None:
         return None, d
     return build_report(shown, slug, doc, sf.front, sf.front_line, sf.body, sf.body_line)
-
-
-def display_path(path: Path, root: Path) -> str:
-    """The path as messages show it: relative to the site root when inside it.
-
-    Symlinks are not followed here: a message names the file the user sees in ``content/``.
-    """
-    try:
-        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
-    except ValueError:
-        pass
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -412,6 +265,8 @@ MAX_LENGTHS: dict[str, int] = {"agency": 100, "title": 300, "level": 20, "index_
                                "source_url": 2000, "format": 10}
 #: Region path: at most 省 › 市 › 县 › 乡 › 村 and a spare level, each a place name.
 MAX_REGION_DEPTH, MAX_REGION_NAME = 6, 50
+
+
 def _too_long(what: str, length: int, limit: int) -> str:
     return f"{what}长达 {length} 个字符，超过上限 {limit} 个：请检查是否把正文或别的内容粘贴进了这一项"
 
@@ -446,6 +301,7 @@ FORMULA_START = ("=", "+", "-", "@")
 
 
 def formula_reason(text: str) -> str:
+    """Why ``text`` (which starts with one of :data:`FORMULA_START`) cannot be published."""
     return (f"不能以 {text[0]} 开头：以 = + - @ 开头的文字在 Excel、WPS 中打开开放数据（CSV）时会被当作公式执行，"
             "请删去开头的符号")
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import Config
+from .contentdir import display_path, unreadable_folders
 from .diagnostics import GovsiteError
-from .load import display_path, unreadable_folders
 from .outputdir import check_output_dir
 
 

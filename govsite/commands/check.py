@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from ..build import load_site, ordered
+from ..contentdir import content_notes
 from ..diagnostics import summary, to_json
-from ..load import content_notes
 from ..registry import registry_conflicts
 
 
