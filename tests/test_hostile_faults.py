@@ -394,3 +394,14 @@ def test_a_named_pipe_in_content_does_not_hang_the_build(tmp_path: Path) -> None
     except subprocess.TimeoutExpired:
         pytest.fail("govsite build still waiting on content/2024/pipe.md after 15 s")
     assert done.returncode == 1 and "content/2024/pipe.md: 错误 [file] 不是普通文件" in done.stderr
+
+
+def test_build_says_which_files_it_skipped(tmp_path: Path, capsys) -> None:
+    site = make_site(tmp_path / "site", {PATH: report_text(), "content/2024/a.MD": report_text(),
+                                         "content/2024/c.md~": report_text()})
+    assert main(["-C", str(site), "build"]) == 0
+    out = capsys.readouterr()
+    assert out.err.splitlines() == [
+        "content/2024/a.MD: 警告 [file] 扩展名应为小写的 .md，不会发布：请改名为 a.md",
+        "content/2024/c.md~: 警告 [file] 看起来是编辑器的备份或临时文件，不会发布；确认不需要后可以删除"]
+    assert "0 个错误，2 个警告" in out.out

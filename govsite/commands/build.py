@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..build import build
+from ..build import build, ordered
+from ..contentdir import content_notes
 from ..diagnostics import summary
 
 
@@ -24,7 +25,8 @@ def run(args: argparse.Namespace) -> int:
     """Build and print the summary; exit 1 when content problems stopped the build."""
     root = Path(args.site)
     result = build(root, output=args.output, base_url=args.base_url, clean=args.clean, strict=args.strict)
-    diags = result.site.diagnostics
+    # What content/ holds that the build did not publish, and why (a.MD, c.md~, a linked folder …).
+    diags = ordered(result.site.diagnostics + content_notes(result.site.config.content_dir, root))
     for d in diags:
         print(d.format(), file=sys.stderr)
     if not result.pages:
