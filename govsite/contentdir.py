@@ -36,28 +36,31 @@ def content_notes(content_dir: Path, root: Path) -> list[Diagnostic]:
     Hidden and ``_`` folders are not entered."""
     found: list[Path] = []
 
-    def walk(folder: Path) -> None:
+    def walk(folder: str) -> None:
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            entries = list(os.scandir(folder))
         except (FileNotFoundError, NotADirectoryError):
             return  # no content/ (an empty site) or a file of that name: nothing is listed from it
         except OSError:
-            found.append(folder)
+            found.append(Path(folder))
             return
         for e in entries:
+            name = e.name
+            if name.endswith(".md") and not name.startswith((".", "_")):
+                continue  # a report file, the common case (once per report on every build)
             try:
                 is_dir = e.is_dir(follow_symlinks=False)
-                points_to_dir = e.is_symlink() and e.is_dir()
+                points_to_dir = not is_dir and e.is_symlink() and e.is_dir()
             except OSError:
                 is_dir = points_to_dir = False
-            if e.name.startswith((".", "_")) and (is_dir or points_to_dir):
+            if name.startswith((".", "_")) and (is_dir or points_to_dir):
                 continue
             if is_dir:
-                walk(Path(e.path))
-            elif points_to_dir or skip_reason(e.name):
+                walk(e.path)
+            elif points_to_dir or skip_reason(name):
                 found.append(Path(e.path))
 
-    walk(content_dir)
+    walk(str(content_dir))
     notes = (entry_problem(p, display_path(p, root)) for p in sorted(found))
     return [d for d in notes if d is not None]
 
