@@ -14,6 +14,8 @@ from pathlib import Path
 
 #: Members a package may declare: a report's .docx has a few dozen.
 MAX_MEMBERS = 10_000
+#: Unpacked size of a whole package: a report's .docx is a few MB with its pictures.
+MAX_UNZIPPED = 64 << 20
 _CHUNK = 1 << 16
 
 
@@ -28,7 +30,7 @@ def _open(source: bytes | Path) -> zipfile.ZipFile:
         raise ZipLimitError(f"文件可能已损坏（不是有效的 zip 压缩包：{type(exc).__name__}）") from None
 
 
-def check_unzipped_size(source: bytes | Path, limit: int) -> None:
+def check_unzipped_size(source: bytes | Path, limit: int = MAX_UNZIPPED) -> None:
     """Raise :class:`ZipLimitError` when the members of the package declare more than ``limit``
     bytes unpacked in all, or more than :data:`MAX_MEMBERS` members."""
     with _open(source) as zf:

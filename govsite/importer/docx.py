@@ -16,10 +16,6 @@ from .detect import UnreadableInput
 from .document import Block, Document
 
 
-#: Unpacked size of a .docx package: a report is a few MB with its pictures.
-MAX_UNZIPPED = 64 << 20
-
-
 def read_docx(path: str, data: bytes) -> Document:
     """Parse a .docx package; the block "line" is the ordinal of the paragraph or table row."""
     try:
@@ -29,7 +25,7 @@ def read_docx(path: str, data: bytes) -> Document:
     except ImportError:  # pragma: no cover - depends on the installation
         raise UnreadableInput(f"{path}：读取 .docx 需要 python-docx，请先安装：pip install python-docx") from None
     try:
-        check_unzipped_size(data, MAX_UNZIPPED)  # python-docx unpacks every member into memory
+        check_unzipped_size(data)  # python-docx unpacks every member into memory
         document = docx.Document(io.BytesIO(data))
     except ZipLimitError as exc:
         raise UnreadableInput(f"{path}：无法打开 .docx 文档：{exc}") from None
