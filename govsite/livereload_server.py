@@ -50,15 +50,16 @@ class PreviewFileHandler(StaticFileHandler):
     preview: ClassVar[Preview]
 
     async def get(self, path: str, include_body: bool = True) -> None:  # noqa: D102
+        if len(self.request.path) > MAX_PATH_CHARS:
+            # No page of a site has such an address: answered before the file system is asked.
+            served = self.preview.served
+            self.set_header(GENERATION_HEADER, str(served.generation))
+            self._page(414, stamp(self.preview.not_found_page(served), served.generation), include_body)
+            return
         # Routed and read under the preview's file lock: a rebuild moves files into the folder under
         # it, so one request sees one complete build (issue 4: never a half-written site).
         with self.preview.files:
             served = self.preview.served
-            if len(self.request.path) > MAX_PATH_CHARS:
-                # No page of a site has such an address; answered before the file system is asked.
-                self.set_header(GENERATION_HEADER, str(served.generation))
-                self._page(414, stamp(self.preview.not_found_page(served), served.generation), include_body)
-                return
             try:
                 route = self.preview.route(self.request.path, served)
             except OSError:  # a segment too long for the file system, or similar: no such page
