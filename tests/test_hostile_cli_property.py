@@ -93,9 +93,9 @@ def apply(site: Path, edit: tuple) -> None:
         return
     if kind == "text":
         _, _, where, drop, pieces = edit
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8", "surrogateescape")  # an earlier edit may have made it binary
         at = int(len(text) * where)
-        path.write_text(text[:at] + "".join(pieces) + text[at + drop:], encoding="utf-8", newline="")
+        path.write_bytes((text[:at] + "".join(pieces) + text[at + drop:]).encode("utf-8", "surrogateescape"))
         return
     target = site / "content" / edit[2]
     if kind == "rename" and not target.exists():
