@@ -42,6 +42,9 @@ from .load import content_files, display_path, load_report
 from .model import Report
 from .pages import REGISTRY, Output, Previous, outputs
 from .plan import FileRecord, Plan, Unit, make_plan, read_manifest, report_facets, site_facets, write_manifest
+from .preflight import preflight
+from .registry import registry_conflicts
+from .contentdir import content_notes
 from .render import Renderer, SiteIndex, search_text, sitemap_notice
 from .templates import template_error_location, use_bytecode_cache
 from .workers import default_workers, run
@@ -123,13 +126,19 @@ def load_site(root: Path, paths: list[Path] | None = None, config: Config | None
             reports.append(report)
             diags += check_report(report)
     if paths is None:
-        diags += check_site(reports)
+        diags += _across_reports(cfg, reports, root)
     else:
         # Cross-file rules need the neighbours: load the whole site once for them.
         whole = [r for p in select_files(cfg, None) if (r := load_report(p, root)[0])]
         named = {r.path for r in reports}
         diags += [d for d in check_site(whole) if d.path in named]
     return Site(cfg, reports, ordered(diags), len(files))
+
+
+def _across_reports(cfg: Config, reports: list[Report], root: Path) -> list[Diagnostic]:
+    """Stage 2 across files: the rules across reports, reports filed under another agency's registry
+    entry, and what ``content/`` holds that is not published (with why)."""
+    return check_site(reports) + registry_conflicts(cfg.agencies, reports) + content_notes(cfg.content_dir, root)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -220,6 +229,7 @@ class Builder:
         cfg = require_config(self.root, {"base_url": base_url})
         out = output if output is not None else self.root / cfg.output
         check_output_dir(out, self.root)
+        preflight(self.root, cfg, out)
         cache = Cache(self.root) if self.use_cache else _NoCache()
         try:
             code = code_fingerprint()
@@ -286,7 +296,7 @@ class Builder:
             if p.report is not None:
                 reports.append(p.report)
                 self._keys[p.report.path] = i.key
-        diags += check_site(reports)
+        diags += _across_reports(cfg, reports, self.root)
         return Site(cfg, reports, ordered(diags), len(inputs)), len(missing)
 
     def _inputs(self, cfg: Config, cache: "Cache | _NoCache") -> list[_Input]:

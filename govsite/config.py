@@ -138,7 +138,11 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> tuple[Co
     diags = _settings(cfg, doc, lines)
     diags += _check_meta(cfg, lines)
     cfg.agencies, d = _agencies(doc.get("agencies", []), lines)
-    diags += d
+    from .registry import registry_problems  # noqa: PLC0415 — registry.py imports Agency from here
+
+    diags += d + registry_problems(cfg.agencies, root)
+    if not isinstance(cfg.agencies, tuple):
+        cfg.agencies = ()
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     if isinstance(doc.get("base_url"), str) and not _BASE_URL.fullmatch(doc["base_url"]):
         diags.append(error(CONFIG_NAME, lines.get("base_url", 1), "config", f"base_url {BASE_URL_RULE}"))

@@ -13,6 +13,7 @@ from ..build import load_site
 from ..diagnostics import Diagnostic
 from ..export import FORMATS, export
 from ..progress import for_args
+from ..content_file import write_new_file
 from ..render import report_order
 from .check import report_count
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         if args.output.exists() and args.output.is_dir():
             print(f"govsite: 错误：{args.output} 是目录", file=sys.stderr)
             return 2
-        args.output.write_bytes(data)
+        write_new_file(args.output, data, force=True)  # atomic; a failure names the file
         print(f"已导出 {len(reports)} 份报告到 {args.output}", file=sys.stderr)
     else:
         sys.stdout.flush()
