@@ -106,7 +106,7 @@ def test_registry_entries_are_checked_each_at_its_own_line(tmp_path) -> None:
 
 def test_stray_dotted_keys_are_named_row_by_row(tmp_path) -> None:
     toml = 'title = "门户"\nactive.rules = [0, 0, 0]\nactive.fees = "0"\npublish_invalid = true\n'
-    where = "site.toml 没有 active 这项设置（可用：title、description、base_url、publish_invalid、output、latest、meta、agencies）"
+    where = "site.toml 没有 active 这项设置（可用：title、description、base_url、publish_invalid、output、latest、meta、agencies、favicon）"
     assert problems(tmp_path, toml) == [
         f"site.toml:2: 错误 [config] 未知的设置 active.rules：{where}；表格数据应写在报告文件 content/<年度>/<文件名>.md 中",
         f"site.toml:3: 错误 [config] 未知的设置 active.fees：{where}；表格数据应写在报告文件 content/<年度>/<文件名>.md 中",
