@@ -10,7 +10,7 @@ fresh process as a user would run them:
 - **cold**: ``govsite build`` with no ``.govsite-cache/`` and no ``public/``;
 - **no-op**: the same command again, nothing changed;
 - **one edit**: one report's prose changed, build again (the edit is undone afterwards) — the
-  fast path of ``govsite/delta.py``;
+  prose reaches only its report page and the search index;
 - **one cell edit**: one table cell of another report changed (the site-wide pages showing it
   change too), build again, undone afterwards;
 - **Hugo**: ``hugo`` on the same content with the equivalent minimal site of ``bench/hugo/``,

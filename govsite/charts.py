@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from .numbers import grouped
+
 Number = int | Decimal | None
 
 
@@ -33,7 +35,7 @@ def text_width(text: str, size: float) -> float:
 
 
 def _fmt(v: Number) -> str:
-    return "—" if v is None else str(v)
+    return grouped(v)
 
 
 def _num(x: float) -> str:
@@ -61,9 +63,12 @@ def hbar_chart(ident: str, title: str, bars: list[Bar], unit: str = "件", note:
     """
     size = 14.0
     row_h = 26.0
-    width = 520.0  # close to the width it is shown at, so 14 units stay about 14 px
     label_w = min(max((text_width(b.label, size) for b in bars), default=0) + 12, 260.0)
     value_w = max((text_width(_fmt(b.value) + unit, size) for b in bars), default=0) + 12
+    groups_w = max((text_width(b.group, size) for b in bars if b.group), default=0)
+    # As narrow as its text allows (bars get 200 units), so that a phone shows it near natural
+    # size: the text is 14 units and must not shrink below 12 px (see .chart-svg in style.css).
+    width = min(max(label_w + value_w + 8 + 200, groups_w + 8, 240.0), 520.0)
     plot_w = width - label_w - value_w - 8
     top = max(b.value for b in bars if b.value is not None) if any(b.value is not None for b in bars) else 0
     scale = plot_w / float(top) if top else 0.0
@@ -114,7 +119,7 @@ def column_chart(ident: str, title: str, bars: list[Bar], unit: str = "件", not
 def _svg(ident: str, title: str, desc: str, width: float, height: float, body: str) -> Markup:
     return Markup(
         f'<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_num(width)} {_num(height)}" '
-        f'width="{_num(width)}" height="{_num(height)}" role="img" aria-labelledby="{ident}-t {ident}-d" '
+        f'width="{_num(width)}" height="{_num(height)}" style="--w: {_num(width)}px" role="img" aria-labelledby="{ident}-t {ident}-d" '
         f'font-size="14">'
         f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
         f"{body}</svg>"

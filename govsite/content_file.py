@@ -61,11 +61,18 @@ def section_skeleton(notes: dict[str, str] | None = None) -> str:
     return "\n".join(parts)
 
 
-def write_new_file(path: Path, text: str, force: bool = False) -> None:
-    """Write ``text`` to ``path`` atomically; refuse to replace an existing file unless ``force``."""
+def write_new_file(path: Path, text: str | bytes, force: bool = False) -> None:
+    """Write ``text`` to ``path`` atomically; refuse to replace an existing file unless ``force``.
+
+    An :class:`OSError` names ``path`` and leaves neither a temporary file nor a partial ``path``."""
     if path.exists() and not force:
         raise FileExistsError(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        # A write that fails at close (a full disk) carries no file name: name the file it was for.
+        raise OSError(exc.errno, exc.strerror, str(path)) from None

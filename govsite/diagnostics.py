@@ -26,6 +26,9 @@ class Diagnostic:
     severity: str
     rule: str  # "R1" … "R13", or a structural code: "toml", "key", "type", "encoding" …
     message: str
+    #: The table cells at fault, as ``("table.field", index of the value in the field)``, so that a
+    #: page can mark them; empty when the problem is not about cells (prose, metadata, a file).
+    cells: tuple[tuple[str, int], ...] = ()
 
     @property
     def is_error(self) -> bool:
@@ -42,14 +45,16 @@ class Diagnostic:
         return f"{where}: {_SEVERITY_ZH[self.severity]} [{self.rule}] {self.message}"
 
 
-def error(path: str, line: int, rule: str, message: str, column: int = 0) -> Diagnostic:
+def error(path: str, line: int, rule: str, message: str, column: int = 0,
+          cells: tuple[tuple[str, int], ...] = ()) -> Diagnostic:
     """An error diagnostic."""
-    return Diagnostic(path, line, column, ERROR, rule, message)
+    return Diagnostic(path, line, column, ERROR, rule, message, cells)
 
 
-def warning(path: str, line: int, rule: str, message: str, column: int = 0) -> Diagnostic:
+def warning(path: str, line: int, rule: str, message: str, column: int = 0,
+            cells: tuple[tuple[str, int], ...] = ()) -> Diagnostic:
     """A warning diagnostic."""
-    return Diagnostic(path, line, column, WARNING, rule, message)
+    return Diagnostic(path, line, column, WARNING, rule, message, cells)
 
 
 def ordered(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

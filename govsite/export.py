@@ -1,56 +1,25 @@
-"""Open data: every table cell of every report, in long format (issue 2 ``govsite export``).
+"""``govsite export``: the cells of the chosen reports, written by the same functions as the site's
+data files (:mod:`govsite.opendata.files`), with the same keys.
 
-Columns ``year, agency, slug, format, table, row, column, value``; ``table``, ``row`` and ``column``
-hold the official labels from the format description (row and column as label paths joined by
-`` / ``). Values exactly as stored: counts as integers, amounts as their decimal strings, a blank
-source cell as an empty value, a missing one as ``null`` in JSON and empty in CSV.
+- ``csv``: the long form of every report, ``year, slug, agency, key, row, column, value``
+  (each report's rows are those of its ``report.csv``), UTF-8 with BOM unless asked otherwise;
+- ``json``: an array of the reports' ``report.json`` documents.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from typing import Iterable, Iterator
+from typing import Mapping, Sequence
 
-from .model import Report, Value
+from .diagnostics import Diagnostic
+from .model import Report
+from .opendata import export_csv, export_json
 
-COLUMNS = ("year", "agency", "slug", "format", "table", "row", "column", "value")
-
-
-def cell_rows(report: Report) -> Iterator[dict[str, object]]:
-    """One dict per value cell of ``report``, in table order."""
-    for table in report.format.tables:
-        for f, i, path in table.cells():
-            vals = report.values.get(f"{table.key}.{f.key}")
-            value: Value = None if vals is None else vals[i]
-            if vals is not None and value is None:
-                value = ""
-            yield {
-                "year": report.year,
-                "agency": report.agency,
-                "slug": report.slug,
-                "format": report.format.version,
-                "table": path.table,
-                "row": path.row_label(),
-                "column": path.column_label(),
-                "value": value,
-            }
+FORMATS = ("csv", "json")
 
 
-def to_csv(reports: Iterable[Report], bom: bool = False) -> str:
-    """The long CSV of ``reports`` (``bom`` adds a UTF-8 BOM so that Excel reads it as UTF-8)."""
-    buf = io.StringIO()
-    if bom:
-        buf.write("\ufeff")
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for r in reports:
-        for row in cell_rows(r):
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return buf.getvalue()
-
-
-def to_json(reports: Iterable[Report]) -> str:
-    """The long JSON of ``reports``: an array of cell objects."""
-    return json.dumps([row for r in reports for row in cell_rows(r)], ensure_ascii=False, indent=1)
+def export(reports: Sequence[Report], problems: Mapping[str, Sequence[Diagnostic]], fmt: str = "csv",
+           bom: bool = True) -> bytes:
+    """The export of ``reports`` in format ``fmt`` (``problems``: check results by report path)."""
+    if fmt == "json":
+        return export_json(reports, problems)
+    return export_csv(reports, bom=bom)

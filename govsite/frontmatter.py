@@ -57,8 +57,10 @@ def decode(path: str, data: bytes) -> tuple[str | None, list[Diagnostic]]:
         return None, [too_big(path, len(data))]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, [error(path, 1, "encoding", "文件是 UTF-16 编码（记事本的“Unicode”）：请用编辑器另存为 UTF-8 编码后再试")]
-    if b"\x00" in data[:4096]:
-        return None, [error(path, 1, "encoding", "这不是文本文件（含二进制内容）：报告应是 UTF-8 编码的 Markdown 文本文件，请检查是否放错了文件")]
+    nul = data.find(b"\x00")  # anywhere: a NUL late in a file is as binary as one at the start
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1 if nul >= 4096 else 1  # a binary file: its first line
+        return None, [error(path, line, "encoding", "这不是文本文件（含二进制内容）：报告应是 UTF-8 编码的 Markdown 文本文件，请检查是否放错了文件")]
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -108,10 +110,31 @@ def parse_toml(path: str, sf: SplitFile) -> tuple[dict[str, Any] | None, list[Di
     try:
         return _toml.loads(sf.front), []
     except _DECODE_ERRORS as exc:
-        return None, [toml_error(path, sf, str(exc))]
+        from .toml_errors import later_errors  # the file's other syntax errors, where it can resume
+
+        first = toml_error(path, sf, str(exc))
+        return None, [first, *later_errors(path, sf, first)]
     except RecursionError:
         # tomllib recurses on nested arrays; ``a = [[[[…`` thousands deep is not a report.
-        return None, [error(path, sf.front_line, "toml", "TOML 语法错误：数组或内联表嵌套过深，请检查方括号 [ ] 与花括号 { } 是否成对")]
+        deep = next((i for i, text in enumerate(sf.front.split("\n")) if _DEEP.search(text)), 0)
+        return None, [error(path, sf.front_line + deep, "toml", "TOML 语法错误：数组或内联表嵌套过深，请检查方括号 [ ] 与花括号 { } 是否成对")]
+    except ValueError:
+        # int() refuses decimal literals beyond sys.get_int_max_str_digits() (4300 digits).
+        return None, [huge_number(path, sf)]
+
+
+_LONG_DIGITS = re.compile(r"[0-9][0-9_]{100,}")
+_DEEP = re.compile(r"[\[{][\s\[{]{50,}")
+
+
+def huge_number(path: str, sf: SplitFile) -> Diagnostic:
+    """The message for an integer literal too long to convert, at the line that holds it."""
+    for i, text in enumerate(sf.front.split("\n")):
+        m = _LONG_DIGITS.search(text)
+        if m:
+            digits = len(m.group().replace("_", ""))
+            return error(path, sf.front_line + i, "toml", f"数值有 {digits} 位，不是合理的数字：件数和金额不会有这么多位，请核对原文", m.start() + 1)
+    return error(path, sf.front_line, "toml", "数值的位数过多，不是合理的数字：请核对原文")
 
 
 # --- a fast path for the front matter as govsite writes it --------------------------------------

@@ -50,11 +50,20 @@ class PreviewFileHandler(StaticFileHandler):
     preview: ClassVar[Preview]
 
     async def get(self, path: str, include_body: bool = True) -> None:  # noqa: D102
+        if len(self.request.path) > MAX_PATH_CHARS:
+            # No page of a site has such an address: answered before the file system is asked.
+            served = self.preview.served
+            self.set_header(GENERATION_HEADER, str(served.generation))
+            self._page(414, stamp(self.preview.not_found_page(served), served.generation), include_body)
+            return
         # Routed and read under the preview's file lock: a rebuild moves files into the folder under
         # it, so one request sees one complete build (issue 4: never a half-written site).
         with self.preview.files:
             served = self.preview.served
-            route = self.preview.route(self.request.path, served)
+            try:
+                route = self.preview.route(self.request.path, served)
+            except OSError:  # a segment too long for the file system, or similar: no such page
+                route = Route("not_found")
             body: bytes | None = None
             if route.kind == "file":
                 assert route.root is not None
@@ -110,6 +119,10 @@ class PreviewFileHandler(StaticFileHandler):
         ``utcfromtimestamp``."""
         return None
 
+
+#: Longest request path answered (percent-encoded characters): a page's address is a year, a slug and
+#: a file name, or a region path of a few Chinese names (nine bytes per character encoded).
+MAX_PATH_CHARS = 2048
 
 #: Files up to this size are read whole under the preview's file lock; larger ones are streamed.
 WHOLE_FILE_MAX = 8 << 20

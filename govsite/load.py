@@ -9,49 +9,42 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
 import math
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .contentdir import display_path, entry_problem, loop_error, read_reason
 from .diagnostics import Diagnostic, error, warning
 from .formats import FORMATS, Field, Format, Kind, format_for_year
 from .frontmatter import MAX_BYTES, decode, parse_toml, split, too_big
+from .markdown import MAX_MARKUP, markup_count
 from .model import LEVELS, META_KEYS, Report, Value, parse_amount
 
 MAX_COUNT = 10**15  # a count beyond this is a typo, not a statistic (issue 8)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _KEY_LINE = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
-_TABLE_LINE = re.compile(r"^\s*\[\s*([A-Za-z0-9_\-.]+)\s*\]\s*(#.*)?$")
+_TABLE_LINE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_\-.]+)\s*\]\]?\s*(#.*)?$")  # [table] or [[array]]
 _AMOUNT_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$")  # ASCII only: \d would take full-width digits
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]")
 MIN_YEAR, MAX_YEAR = 2008, 2100  # 条例 took effect on 1 May 2008; beyond 2100 is a typo
 
 #: How each metadata key is written, for messages that say what to do.
-META_EXAMPLES: dict[str, str] = {
-    "agency": 'agency = "卫辉市商务局"',
-    "year": "year = 2022",
-    "format": 'format = "2021"',
-    "region": 'region = ["河南省", "新乡市", "卫辉市"]',
-    "level": 'level = "县级部门"',
-    "published": "published = 2023-01-20（不加引号）",
-    "title": 'title = "卫辉市商务局2022年政府信息公开工作年度报告"',
-    "source_url": 'source_url = "https://www.example.gov.cn/…"',
-    "index_no": 'index_no = "11410781MB1A23456X/2023-00012"',
-    "doc_no": 'doc_no = "卫商〔2023〕1号"',
-    "missing": 'missing = ["reviews"]',
-}
+META_EXAMPLES: dict[str, str] = {m.key: m.example for m in META_KEYS}
 
 
 def content_files(content_dir: Path) -> list[Path]:
     """Every report file below ``content/<year>/``, sorted.
 
     Symlinks that lead out of the site are listed too: :func:`load_report` refuses to read them and
-    says so, rather than the file silently vanishing from the portal (issue 8).
+    says so, rather than the file silently vanishing from the portal (issue 8). What else
+    ``content/`` holds that is not published is the business of :func:`govsite.contentdir.content_notes`.
     """
     if not content_dir.is_dir():
         return []
@@ -81,12 +74,20 @@ def key_lines(front: str, first_line: int) -> dict[str, int]:
 def load_report(path: Path, root: Path) -> tuple[Report | None, list[Diagnostic]]:
     """Read and validate one report file. Returns ``None`` as the report when it cannot be built."""
     shown = display_path(path, root)
+    problem = entry_problem(path, shown)
+    if problem is not None:
+        return None, [problem]
     content = Path(os.path.abspath(root)) / "content"
     if Path(os.path.abspath(path)).is_relative_to(content):
         parts = Path(os.path.abspath(path)).relative_to(content).parts
         if len(parts) != 2:
             return None, [warning(shown, 0, "file", "不在 content/<年度>/ 目录下，不会发布："
                                                     "报告应放在 content/<年度>/<文件名>.md，例如 content/2022/weihui-shangwu.md")]
+        if not YEAR_FOLDER_RE.fullmatch(parts[0]):
+            # The folder is the year of the report's URL: "abcd", "02023" or "２０２３" would put two
+            # reports at one address, one silently replacing the other.
+            return None, [error(shown, 0, "year", f"所在目录 {parts[0]}/ 不是年度：报告应放在以四位半角数字命名的年度目录中，"
+                                                   f"例如 content/{_year_example(parts[0])}/{parts[1]}")]
     try:
         target = path.resolve()
         if _inside(path, root) and not target.is_relative_to(root.resolve()):
@@ -99,9 +100,24 @@ def load_report(path: Path, root: Path) -> tuple[Report | None, list[Diagnostic]
         if size > MAX_BYTES:
             return None, [too_big(shown, size)]  # never read a huge file into memory
         data = target.read_bytes()
+    except RuntimeError:  # Path.resolve on Python < 3.13 (later versions raise OSError ELOOP)
+        return None, [loop_error(shown)]
     except OSError as exc:
-        return None, [error(shown, 0, "file", f"无法读取文件：{exc.strerror or exc}")]
+        if exc.errno == errno.ELOOP:
+            return None, [loop_error(shown)]
+        return None, [error(shown, 0, "file", f"无法读取文件：{read_reason(exc)}")]
     return load_bytes(shown, path.stem, data)
+
+
+#: A year folder: four ASCII digits (``str.isdigit`` would take "２０２３" and int() "02023").
+YEAR_FOLDER_RE = re.compile(r"[0-9]{4}")
+
+
+def _year_example(folder: str) -> str:
+    """The year a folder name was meant to be (``02024``, ``２０２４``, ``2024年`` → 2024), else ``2023``."""
+    digits = "".join(str(unicodedata.digit(c)) for c in folder if unicodedata.digit(c, None) is not None)
+    year = int(digits) if digits and len(digits) <= 5 else 0
+    return str(year) if MIN_YEAR <= year <= MAX_YEAR else "2023"
 
 
 def load_bytes(shown: str, slug: str, data: bytes) -> tuple[Report | None, list[Diagnostic]]:
@@ -120,21 +136,6 @@ def load_bytes(shown: str, slug: str, data: bytes) -> tuple[Report | None, list[
     if doc is None:
         return None, d
     return build_report(shown, slug, doc, sf.front, sf.front_line, sf.body, sf.body_line)
-
-
-def display_path(path: Path, root: Path) -> str:
-    """The path as messages show it: relative to the site root when inside it.
-
-    Symlinks are not followed here: a message names the file the user sees in ``content/``.
-    """
-    try:
-        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
-    except ValueError:
-        pass
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -162,12 +163,23 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
         if isinstance(v, bool) or not isinstance(v, m.types):
             diags.append(error(shown, at(m.key), "type", f"{m.key}（{m.label}）的类型不对：{_describe(v)}，应写成 {META_EXAMPLES[m.key]}"))
             continue
-        if isinstance(v, str) and m.key in ("agency", "title", "level", "index_no", "doc_no", "source_url"):
+        if isinstance(v, dt.datetime):
+            # TOML reads 2024-01-20T10:00:00 as a date-time; the disclosure date is a day.
+            diags.append(error(shown, at(m.key), "type", f"{m.key}（{m.label}）只写日期、不写时间：{_describe(v)} 应写成 "
+                                                         f"{m.key} = {v.date().isoformat()}（不加引号）"))
+            continue
+        if isinstance(v, str) and len(v) > MAX_LENGTHS.get(m.key, len(v)):
+            diags.append(error(shown, at(m.key), "size", _too_long(f"{m.key}（{m.label}）", len(v), MAX_LENGTHS[m.key])))
+            continue
+        if isinstance(v, str) and m.types == (str,):  # text keys (not the format version)
             if m.key in ("agency", "title") and "\n" in v:
                 diags.append(error(shown, at(m.key), "value", f"{m.key}（{m.label}）不能跨行，请写在一行内"))
                 continue
             if _CONTROL.search(v):
                 diags.append(error(shown, at(m.key), "value", f"{m.key}（{m.label}）中有不可见的控制字符（常见于从网页复制的文字），请删除后重新输入"))
+                continue
+            if v.startswith(FORMULA_START):
+                diags.append(error(shown, at(m.key), "value", f"{m.key}（{m.label}）{formula_reason(v)}"))
                 continue
         meta[m.key] = v
 
@@ -192,9 +204,15 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
         diags.append(error(shown, at(key), "key", f"未知的键 {key}{_did_you_mean(key, list(known) + sorted(table_keys))}"))
 
     region = tuple(meta.get("region", ()))
-    if any(not isinstance(r, str) or not r.strip() or _CONTROL.search(r) or "\n" in r for r in region):
-        diags.append(error(shown, at("region"), "type", f"region（行政区划）应为非空字符串的列表，例如 {META_EXAMPLES['region']}"))
+    problem = region_problem(region)
+    if problem:
+        diags.append(error(shown, at("region"), problem[0], f"region（行政区划）{problem[1]}"))
         region = ()
+    marks = markup_count(body)
+    if marks > MAX_MARKUP:
+        # markdown-it takes about a second per 100,000 of these; prose has a few dozen.
+        diags.append(error(shown, body_line, "size", f"正文中有 {marks} 个 Markdown 标记符号（[ ] * _ ! | ` < & \\），超过上限 {MAX_MARKUP}："
+                                                      "年度报告的正文是文字，请检查是否粘贴了乱码或别的文件的内容"))
     level = meta.get("level", "")
     if level and level not in LEVELS:
         diags.append(error(shown, at("level"), "value", f"level（机关层级）{level!r} 不在可选值中：{'、'.join(LEVELS)}"))
@@ -226,6 +244,54 @@ def build_report(shown: str, slug: str, doc: dict[str, Any], front: str, front_l
         missing=missing, values=values, body=body, body_line=body_line, lines=lines,
     )
     return report, diags
+
+
+#: Longest text (characters) of each metadata string: the longest real agency name is under 40
+#: characters; beyond these limits a value is pasted text, and it would be repeated on every page
+#: that lists the report.
+MAX_LENGTHS: dict[str, int] = {"agency": 100, "title": 300, "level": 20, "index_no": 100, "doc_no": 100,
+                               "source_url": 2000, "format": 10}
+#: Region path: at most 省 › 市 › 县 › 乡 › 村 and a spare level, each a place name.
+MAX_REGION_DEPTH, MAX_REGION_NAME = 6, 50
+
+
+def _too_long(what: str, length: int, limit: int) -> str:
+    return f"{what}长达 {length} 个字符，超过上限 {limit} 个：请检查是否把正文或别的内容粘贴进了这一项"
+
+
+def has_invisible(text: str) -> bool:
+    """True when ``text`` holds a control, zero-width, bidi or line-separator character."""
+    return bool(_CONTROL.search(text))
+
+
+def region_problem(region: tuple[Any, ...]) -> tuple[str, str] | None:
+    """(rule, reason) of the first problem of a region path, with the reason agency would get."""
+    if len(region) > MAX_REGION_DEPTH:
+        return "value", f"最多 {MAX_REGION_DEPTH} 级，而这里有 {len(region)} 级，例如 {META_EXAMPLES['region']}"
+    for r in region:
+        if not isinstance(r, str) or not r.strip():
+            return "type", f"应为非空字符串的列表，例如 {META_EXAMPLES['region']}"
+        if "\n" in r:
+            return "value", f"中的 {r.strip()[:20]!r} 不能跨行，请写在一行内"
+        if _CONTROL.search(r):
+            return "value", "中有不可见的控制字符（常见于从网页复制的文字），请删除后重新输入"
+        if len(r) > MAX_REGION_NAME:
+            return "size", _too_long("中的一级", len(r), MAX_REGION_NAME)
+        if r.startswith(FORMULA_START):
+            return "value", f"中的 {r[:20]!r} {formula_reason(r)}"
+    return None
+
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (=HYPERLINK(…) and the
+#: like would run when someone opens the open data in Excel or WPS). No agency, place or document
+#: number starts with one of them.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def formula_reason(text: str) -> str:
+    """Why ``text`` (which starts with one of :data:`FORMULA_START`) cannot be published."""
+    return (f"不能以 {text[0]} 开头：以 = + - @ 开头的文字在 Excel、WPS 中打开开放数据（CSV）时会被当作公式执行，"
+            "请删去开头的符号")
 
 
 def _safe_url(url: str) -> bool:
@@ -438,7 +504,11 @@ def _describe(v: Any) -> str:
         return "数组"
     if isinstance(v, dict):
         return "表"
-    if isinstance(v, (dt.date, dt.datetime, dt.time)):
+    if isinstance(v, dt.datetime):
+        return f"日期时间 {v}"
+    if isinstance(v, dt.time):
+        return f"时间 {v}"
+    if isinstance(v, dt.date):
         return f"日期 {v}"
     return type(v).__name__
 

@@ -11,6 +11,7 @@ treated on that side (in the spirit of markdown-cjk-friendly), and leaves all ot
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -152,11 +153,34 @@ def parser() -> MarkdownIt:
     return md
 
 
+#: Characters that make markdown-it work: delimiters, links, escapes, entities, tables, code.
+_MARKUP = re.compile(r"[\[\]*_!|`<&\\]")
+#: markdown-it takes about a second per 100,000 of them (linear, but a report may be 5 MB); report
+#: prose has a few dozen. Beyond this a body is refused by the check and, should the site publish
+#: invalid reports, shown as plain text.
+MAX_MARKUP = 20_000
+
+
+def markup_count(text: str) -> int:
+    """How many characters of ``text`` are Markdown markup that markdown-it must work on."""
+    if len(text) <= MAX_MARKUP:
+        return 0  # cannot exceed the limit: not counted (every report passes here)
+    return len(_MARKUP.findall(text))
+
+
 def render(text: str) -> str:
     """Markdown text → HTML (trusted: raw HTML was escaped by the parser)."""
     if len(text) <= _SHORT:
         return _render_short(text)
+    if markup_count(text) > MAX_MARKUP:
+        return _plain_paragraphs(text)
     return _render(text)
+
+
+def _plain_paragraphs(text: str) -> str:
+    """Text shown as it is, one ``<p>`` per blank-line-separated block, every character escaped."""
+    blocks = (b.strip() for b in re.split(r"\n\s*\n", text))
+    return "".join(f"<p>{html.escape(b, quote=True)}</p>\n" for b in blocks if b)
 
 
 #: Sections this short are often the same in many reports (“（详见下表）”, “无。”, “本机关未收取信息处理
@@ -188,6 +212,8 @@ def _render(text: str) -> str:
 
 def plain_text(text: str) -> str:
     """The text content of Markdown, for the search index and excerpts."""
+    if markup_count(text) > MAX_MARKUP:
+        return text
     blocks = _simple_blocks(text)
     if blocks is None:
         return "\n".join(_inline_text(tok.children) for tok in parser().parse(text)

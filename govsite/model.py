@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .formats import LEVELS as LEVELS  # the metadata vocabulary, kept by the format descriptions
 from .formats import Format, Kind
 
 Value = int | str | None
@@ -19,42 +20,49 @@ Value = int | str | None
 
 @dataclass(frozen=True)
 class MetaKey:
-    """One metadata key of the front matter."""
+    """One metadata key of the front matter: the one list that the loader, the scaffold, the
+    README, ``report.json`` and the yearly CSV all read."""
 
-    key: str
+    key: str  # the front-matter key, and the attribute of :class:`Report` that holds it
     label: str  # Chinese name, for messages and the README
     types: tuple[type, ...]
     required: bool = False
+    form: str = ""  # how its value reads in the open data: "YYYY-MM-DD，未知则为空"
+    in_year_csv: bool = False  # a metadata column of the yearly wide CSV
+    example: str = ""  # how it is written, for messages that say what to do: year = 2022
+
+    @property
+    def described(self) -> str:
+        """Its name with the form of its value: ``发布日期（YYYY-MM-DD，未知则为空）``."""
+        return f"{self.label}（{self.form}）" if self.form else self.label
 
 
-#: Front-matter metadata (issue 2 "Content model"). Table data lives in TOML tables named after the
-#: format description's tables (``[active]``, ``[applications]``, ``[reviews]``).
+#: Front-matter metadata (spec-independent: the content model). Table data lives in TOML tables
+#: named after the format description's tables (``[active]``, ``[applications]``, ``[reviews]``).
 META_KEYS: tuple[MetaKey, ...] = (
-    MetaKey("agency", "机关全称", (str,), required=True),
-    MetaKey("year", "报告年度", (int,), required=True),
-    MetaKey("format", "报告格式版本", (str, int)),
-    MetaKey("region", "行政区划", (list,)),
-    MetaKey("level", "机关层级", (str,)),
-    MetaKey("published", "发布日期", (dt.date,)),
-    MetaKey("title", "标题", (str,)),
-    MetaKey("source_url", "原文链接", (str,)),
-    MetaKey("index_no", "索引号", (str,)),
-    MetaKey("doc_no", "文号", (str,)),
-    MetaKey("missing", "缺失的表格或行", (list,)),
+    MetaKey("agency", "机关全称", (str,), required=True,
+            example='agency = "卫辉市商务局"'),
+    MetaKey("year", "报告年度", (int,), required=True,
+            example="year = 2022"),
+    MetaKey("format", "报告格式版本", (str, int), form="2019 或 2021", in_year_csv=True,
+            example='format = "2021"'),
+    MetaKey("region", "行政区划", (list,), form="各级以 / 分隔", in_year_csv=True,
+            example='region = ["河南省", "新乡市", "卫辉市"]'),
+    MetaKey("level", "机关层级", (str,), in_year_csv=True,
+            example='level = "县级部门"'),
+    MetaKey("published", "发布日期", (dt.date,), form="YYYY-MM-DD，未知则为空", in_year_csv=True,
+            example="published = 2023-01-20（不加引号）"),
+    MetaKey("title", "标题", (str,),
+            example='title = "卫辉市商务局2022年政府信息公开工作年度报告"'),
+    MetaKey("source_url", "原文链接", (str,),
+            example='source_url = "https://www.example.gov.cn/…"'),
+    MetaKey("index_no", "索引号", (str,),
+            example='index_no = "11410781MB1A23456X/2023-00012"'),
+    MetaKey("doc_no", "文号", (str,),
+            example='doc_no = "卫商〔2023〕1号"'),
+    MetaKey("missing", "缺失的表格或行", (list,),
+            example='missing = ["reviews"]'),
 )
-
-#: Agency levels (spec §7 R11: who can make 规章; 条例第四十九条: deadlines of 部门 and 人民政府).
-LEVELS: dict[str, bool] = {
-    "国务院部门": True,
-    "省级人民政府": True,
-    "省级部门": False,
-    "设区的市人民政府": True,
-    "设区的市部门": False,
-    "县级人民政府": False,
-    "县级部门": False,
-    "乡镇人民政府": False,
-    "其他": False,
-}
 
 
 def is_government(level: str) -> bool:
@@ -136,3 +144,29 @@ def kind_of(fmt: Format, key: str, index: int) -> Kind:
 def meta_value(report: Report, key: str) -> Any:
     """A metadata value by key (for templates and export)."""
     return getattr(report, key)
+
+
+def meta_json(report: Report, key: str) -> Any:
+    """A metadata value as ``report.json`` gives it: the format as its version, document and name,
+    a date in ISO form, lists as lists."""
+    v = getattr(report, key)
+    if isinstance(v, Format):
+        return {"version": v.version, "document": v.document, "name": v.name}
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def meta_text(report: Report, key: str) -> str | int:
+    """A metadata value as one CSV cell gives it: the format's version, levels of a region joined
+    by `` / ``, a date in ISO form, an unknown value empty."""
+    v = getattr(report, key)
+    if isinstance(v, Format):
+        return v.version
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, tuple):
+        return " / ".join(v)
+    return "" if v is None else v

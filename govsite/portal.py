@@ -265,6 +265,46 @@ def build_regions(agencies: list[AgencyEntry]) -> dict[tuple[str, ...], RegionNo
     return dict(sorted(nodes.items()))
 
 
+# --- Year-over-year comparisons -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearPair:
+    """Two adjacent years of a region compared like with like: only the agencies that reported a
+    known value in both years are summed, so an agency missing one year makes no jump."""
+
+    before: int
+    after: int
+    agencies: int  # agencies summed in both years
+    first: int | Decimal  # their sum in ``before``
+    second: int | Decimal  # their sum in ``after``
+    left_out: int  # agencies with a report (or a known value) in only one of the two years
+
+
+def year_pairs(agencies: list[AgencyEntry], years: list[int],
+               value: Callable[[Report], Number]) -> list[YearPair]:
+    """Each pair of adjacent ``years`` (ascending) with the sums of the agencies comparable in both."""
+    out = []
+    for y1, y2 in zip(years, years[1:]):
+        n = left_out = 0
+        first: int | Decimal = 0
+        second: int | Decimal = 0
+        for a in agencies:
+            r1, r2 = a.report_for(y1), a.report_for(y2)
+            if r1 is None and r2 is None:
+                continue
+            v1 = value(r1) if r1 is not None else None
+            v2 = value(r2) if r2 is not None else None
+            if v1 is None or v2 is None:
+                left_out += 1
+                continue
+            n += 1
+            first += v1
+            second += v2
+        out.append(YearPair(y1, y2, n, first, second, left_out))
+    return out
+
+
 # --- Completeness --------------------------------------------------------------------------------
 
 

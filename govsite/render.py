@@ -1,20 +1,17 @@
 """Stage 3 — render: reports and their diagnostics → page texts, through the Jinja2 templates.
 
-Input: the validated :class:`Config`, the loaded reports and the check results. Output: an iterator
-of ``(path below the output folder, bytes)`` that :mod:`govsite.write` stores — pages are produced
-one at a time, never all held in memory (issue 7: streaming).
+Input: the validated :class:`Config`, the loaded reports and the check results, as a :class:`SiteIndex`.
+Output: one page or file as bytes per call. Which pages a site has, and what each reads, is declared
+in :mod:`govsite.pages`; this module only knows how each looks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
-import os
-import tempfile
 from collections import ChainMap, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
@@ -33,6 +30,8 @@ except ImportError:  # pragma: no cover - older markupsafe
 from . import __version__
 from .config import META_SETTINGS, Config
 from .diagnostics import Diagnostic
+from .explain import faults, rule_sentence
+from .numbers import grouped
 from .formats import SECTIONS
 from .aggregate import MIXED_UNITS, Aggregate, sum_by_format, sum_reports
 from .charts import Bar, chart_figure
@@ -42,20 +41,16 @@ from .formats.figures import (
     AGENCY_FIGURES, INDEX_FIGURES, KEY_FIGURES, OUTCOME_FIGURES, REVIEW_GROUPS, REVIEW_OUTCOMES, KeyFigure,
     figure_by_key, review_figure,
 )
-from .opendata import (
-    LONG_COLUMNS, META_COLUMNS, Deflated, PieceStore, deflated, format_columns, readme_text, report_csv, report_json,
-    write_archive, year_csv,
-)
+from .formats.rules import RULES as DECLARED_RULES
 from .portal import (
     AgencyEntry, RegionNode, build_agencies, build_regions, carry_chain, completeness, deadline, figure_value,
-    figure_values, ranking,
+    figure_values, ranking, year_pairs,
 )
 from .markdown import plain_text, render as render_markdown
 from .model import Report, parse_amount
 from .sections import split_sections
-from .tables import _INT_TEXT, plain_cells, render_table
+from .tables import plain_cells, render_table
 from .templates import make_environment
-from .write import FileData
 
 #: Which standard table belongs under which section heading (spec §2).
 TABLE_OF_SECTION = {"s2": "active", "s3": "applications", "s4": "reviews"}
@@ -73,6 +68,7 @@ class SiteIndex:
     by_agency: dict[str, list[Report]] = field(default_factory=dict)
     agencies: list[AgencyEntry] = field(default_factory=list)
     regions: dict[tuple[str, ...], RegionNode] = field(default_factory=dict)
+    search_texts: dict[str, str] = field(default_factory=dict)  # path → what search finds in the report
 
     def __post_init__(self) -> None:
         by_year: dict[int, list[Report]] = defaultdict(list)
@@ -123,24 +119,13 @@ class _FigureMemo:
     ranking row apart from the rank is written once. Only the site's own reports (alive as long as
     the index, so their ``id`` is theirs) and the module's figures are remembered, and only for one
     year at a time, so memory stays small.
-
-    A builder may keep the rows between builds (``renderer.kept_figure_rows`` gives the last
-    build's of a year's unchanged reports, ``renderer.keep_figure_rows`` takes the new ones): after
-    a cell edit the year's pages then read no other report's cells (issue 7). Only the year pages'
-    whole-year reads (``keep=True``) use them, one year at a time: the ``figure`` filter of a
-    template may ask for any report of any year in turn, and then only computes.
     """
 
-    def __init__(self, site: SiteIndex, renderer: "Renderer | None" = None) -> None:
+    def __init__(self, site: SiteIndex) -> None:
         self.reports = site._agency_of  # id of every report of the site
         self.slots = {id(f): i for i, f in enumerate(_AGENCY_FIGURES)}
-        self.renderer = renderer
         self.year: int | None = None
         self.rows: dict[int, list] = {}
-        # Path → row of the current year: kept from the last build (read when first needed), and
-        # made by this build (handed to the renderer when the year changes, :meth:`flush`).
-        self.known: dict[str, list] | None = None
-        self.new: dict[str, list] = {}
         # The ranking rows made for the current year: (figure slots, id → row parts).
         self.made_for: tuple[tuple[int, ...], dict[int, tuple]] = ((), {})
 
@@ -150,30 +135,16 @@ class _FigureMemo:
             return figure_value(report, figure)
         return self.row(report)[i]
 
-    def row(self, report: Report, keep: bool = False) -> list:
+    def row(self, report: Report) -> list:
         """The values of the agency figures (:data:`AGENCY_FIGURES`, the year index's among them)
-        for one of the site's reports; ``keep``: a read of the whole year (see the class)."""
+        for one of the site's reports."""
         year = report.year
         if year != self.year:
-            self.flush()
-            self.year, self.rows, self.made_for, self.known = year, {}, ((), {}), None
+            self.year, self.rows, self.made_for = year, {}, ((), {})
         row = self.rows.get(id(report))
         if row is None:
-            if keep and self.known is None:
-                self.known = self.renderer.kept_figure_rows(year) if self.renderer is not None else {}
-            row = self.known.get(report.path) if self.known else None
-            if row is None:
-                row = figure_values(report, _AGENCY_FIGURES)
-                if keep:
-                    self.new[report.path] = row
-            self.rows[id(report)] = row
+            row = self.rows[id(report)] = figure_values(report, _AGENCY_FIGURES)
         return row
-
-    def flush(self) -> None:
-        """Hand the rows of the current year made by this build to the renderer to keep."""
-        if self.new and self.renderer is not None and self.year is not None:
-            self.renderer.keep_figure_rows(self.year, self.new)
-        self.new = {}
 
     def values(self, reports: list[Report], figure: KeyFigure) -> list:
         """``figure`` of each of ``reports``, as :func:`figure_value` gives it."""
@@ -181,7 +152,7 @@ class _FigureMemo:
         if i is None:
             return [figure_value(r, figure) for r in reports]
         row, known = self.row, self.reports
-        return [row(r, True)[i] if id(r) in known else figure_value(r, figure) for r in reports]
+        return [row(r)[i] if id(r) in known else figure_value(r, figure) for r in reports]
 
     def ranking_parts(self, figures: list[KeyFigure], url: Callable[[str], str]) -> Callable[[Report], tuple]:
         """A function giving a report's ranking row but its rank: the agency cell (after the rank's
@@ -206,7 +177,7 @@ class _FigureMemo:
                     return hit
             if rid not in self.reports:
                 return make(report, [figure_value(report, f) for f in figures])
-            row = self.row(report, True)  # a new year empties the rows and the rows made of them
+            row = self.row(report)  # a new year empties the rows and the rows made of them
             if self.made_for[0] != slots:
                 self.made_for = (slots, {})
             hit = self.made_for[1][rid] = make(report, [row[i] for i in slots])
@@ -218,17 +189,18 @@ class _FigureMemo:
 #: The figures of agency pages and rankings, as one tuple (see :func:`figure_values`).
 _AGENCY_FIGURES = tuple(figure_by_key(k) for k in AGENCY_FIGURES)
 
+_NEW_REQUESTS = figure_by_key("new")
+
 #: The files of a report's folder, as :meth:`Renderer.report_files` yields them.
 REPORT_FILE_NAMES = ("index.html", "report.json", "report.csv")
 
 
 def _number(value: object) -> str:
-    """A figure or a rank in a cell as the templates write it: ``—`` when unknown."""
-    if value is None:
-        return "—"
-    if type(value) is int:
-        return _INT_TEXT.get(value) or str(value)
-    return str(escape(value))
+    """A figure or a rank in a list's cell as the templates write it: thousands separated, ``—``
+    when unknown."""
+    if value is None or type(value) is int:
+        return grouped(value)
+    return str(escape(grouped(value)))
 
 
 class Record(dict):
@@ -361,7 +333,7 @@ class Renderer:
         self._position: dict[int, int] | None = None
         # (region path, year) → the region's reports of the year and their sums (_region_year).
         self._region_sums: dict[tuple[tuple[str, ...], int], tuple[list[Report], list[Aggregate]]] = {}
-        self.spool_dir: Path | None = None  # where big files are made (default: the system's temp folder)
+        self._new_of: dict[int, object] = {}  # id of a report → its 新收申请 (_new_requests)
         self.env = fast_environment(make_environment(site.config.layouts_dir))
         base = site.config.base_path
         self.env.globals.update(
@@ -377,7 +349,7 @@ class Renderer:
             has_regions=site.has_regions(),
             page_meta=self.meta(),
         )
-        self.env.filters["figure"] = self._figures = _FigureMemo(site, self)
+        self.env.filters["figure"] = self._figures = _FigureMemo(site)
         self.env.globals["ranking_rows"] = self.ranking_rows
         self.env.globals["report_rows"] = self.report_rows
         self.env.globals["report_links"] = self.report_links
@@ -386,6 +358,7 @@ class Renderer:
         self._links: dict[int, Markup] = {}  # id of an agency's report list → its report_links
         self._agency_lists = {id(a.reports) for a in site.agencies}
         self.env.filters["region"] = lambda region: " / ".join(region)
+        self.env.filters["grouped"] = grouped
         self.env.filters["zhdate"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
         self.env.filters["agency"] = site.agency_of
 
@@ -449,7 +422,7 @@ class Renderer:
             if None in slots or id(r) not in memo.reports:
                 values = [memo(r, f) for f in figs]
             else:
-                row = memo.row(r, True)
+                row = memo.row(r)
                 values = [row[i] for i in slots]
             cells = "".join([f'<td class="num">{_number(v)}</td>' for v in values])
             errors, warnings = counts[r.path]
@@ -496,55 +469,29 @@ class Renderer:
                 context[name] = value.make()
         return self.env.get_template(template).render(**context).encode("utf-8")
 
-    def pages(self) -> Iterator[tuple[str, bytes]]:
-        """Every page and data file of the site, one at a time."""
-        site = self.site
-        for year, reports in site.by_year.items():
-            for r in reports:
-                yield from self.report_files(r)
-            yield from self.year_pages(year, reports)
-        yield "agency/index.html", self.page("agencies.html", agencies=site.agencies,
-                                             page_meta=self.meta("机关", "机关名录"))
-        for a in site.agencies:
-            yield f"{a.url}index.html", self.agency_page(a)
-        if site.has_regions():
-            # Every region after the regions below it, so that the sums of a region are made from
-            # theirs and then let go (see _region_year): the order of the stream is not the site's.
-            for node in _after_children(site.regions[()]):
-                yield f"{node.file_path}index.html", self.region_page(node)
-        yield from self.data_files()
-        yield "feed.xml", self.feed()
-        yield "index.html", self.page("home.html", latest=Deferred(site.latest), by_year=site.by_year,
-                                      problems=site.problems, agencies=site.agencies,
-                                      page_meta=self.meta(description=self.config.description))
-        yield "404.html", self.page("404.html")
-        yield "search/index.html", self.page("search.html", page_meta=self.meta("搜索"))
-        yield "sitemap.xml", self.sitemap()
-
-    # --- reports --------------------------------------------------------------------------------
-
-    def report_files(self, report: Report) -> Iterator[tuple[str, bytes]]:
-        """A report's folder: its page and its data files, in the order of :data:`REPORT_FILE_NAMES`."""
-        url = report.url
-        yield f"{url}index.html", self.report_page(report)
-        yield f"{url}report.json", report_json(report, self.config.base_path + url,
-                                               self.site.problems.get(report.path, []))
-        yield f"{url}report.csv", report_csv(report)
-
     def report_page(self, report: Report) -> bytes:
         """The page of one report: metadata, the six sections, the three tables."""
         preface, prose = split_sections(report.body, report.body_line)
         cells = plain_cells(report.values)  # read once for the three tables (issue 7)
+        problems = self.site.errors_of(report)
+        found = faults(report, [(d.rule, d.cells) for d in problems]) if problems else []
+        at_fault = {c for f in found for c in f.cells}
+        mark = (lambda key, index: (key, index) in at_fault) if at_fault else None
         sections = []
         for p in prose:
             table_key = TABLE_OF_SECTION.get(p.anchor)
+            table = None
+            if table_key:
+                table = render_table(report, table_key, mark=mark, cells=cells)
+                if mark:  # the mark is also said in words, not by colour alone (WCAG 1.4.1)
+                    table = table.replace('class="flag">', f'class="flag" aria-describedby="{p.anchor}-faults">')
             sections.append(Record(
                 anchor=p.anchor,
                 title=p.title,
                 html=Markup(render_markdown(p.text)),
-                table=Markup(render_table(report, table_key, cells=cells)) if table_key else None,
+                table=Markup(table) if table else None,
+                faults=[f for f in found if f.table == table_key] if table_key else [],
             ))
-        problems = self.site.errors_of(report)
         prev, nxt = self.site.neighbours(report)
         agency = self.site.agency_of(report)
         limit = deadline(report.year, agency.level_of(report))
@@ -557,10 +504,9 @@ class Renderer:
 
     # --- years ----------------------------------------------------------------------------------
 
-    def year_pages(self, year: int, reports: list[Report]) -> Iterator[tuple[str, bytes]]:
-        """The year overview and its pre-rendered ranking views (sortable without JavaScript)."""
+    def ranking_pages(self, year: int, reports: list[Report]) -> Iterator[tuple[str, bytes]]:
+        """The year's pre-rendered ranking views (sortable without JavaScript), one per figure."""
         entries = [(self.site.agency_of(r), r) for r in reports]
-        yield f"{year}/index.html", self.year_page(year, reports, entries)
         for f in AGENCY_FIGURES:
             fig = figure_by_key(f)
             yield f"{year}/ranking/{f}/index.html", self.page(
@@ -587,27 +533,9 @@ class Renderer:
             page_meta=self.meta(f"{year}年度", f"{year}年度政府信息公开工作年度报告", published,
                                 description=f"{year}年度各机关政府信息公开工作年度报告、合计数据与完整性"))
 
-    def kept_figure_rows(self, year: int) -> dict[str, list]:
-        """The agency figures of ``year``'s reports as a builder kept them (path → row, for the
-        reports unchanged since): none here."""
-        return {}
-
-    def keep_figure_rows(self, year: int, rows: dict[str, list]) -> None:
-        """Rows of agency figures made for ``year`` (path → row): a builder may keep them."""
-
     def year_sums(self, year: int, reports: list[Report]) -> list[Aggregate]:
-        """The sums by format of a year's ``reports`` (a builder may take them from the kept sums
-        of the regions instead: :meth:`root_sums`)."""
+        """The sums by format of a year's ``reports``."""
         return sum_by_format(reports)
-
-    def root_sums(self, year: int, reports: list[Report]) -> list[Aggregate] | None:
-        """``sum_by_format(reports)`` made as the root region's sums of ``year`` (the sums of the
-        regions below, :meth:`_region_year`), when the root region holds exactly ``reports``
-        (every report has its agency in the region tree); None when the site has no regions."""
-        if not self.site.has_regions():
-            return None
-        held, sums = self._region_year(self.site.regions[()], year)
-        return sums if len(held) == len(reports) else None
 
     def summary(self, ident: str, agg: Aggregate, label: str = "") -> dict:
         """An aggregate ready for a template: its official tables, key figures and two charts."""
@@ -634,9 +562,14 @@ class Renderer:
         """One agency across years: reports, key figures by year, trend chart, R6 chain."""
         figs = list(_AGENCY_FIGURES)
         rows = [(r, figure_values(r, _AGENCY_FIGURES)) for r in agency.reports]
+        # A year without a report keeps its place, shown as "—" (no bar): two reports years apart
+        # must not stand side by side as if consecutive.
+        by_year = {r.year: r for r in agency.reports}
+        span = range(agency.reports[0].year, agency.reports[-1].year + 1) if agency.reports else range(0)
         trend = chart_figure(
-            f"ag-trend", f"{agency.name}：历年新收政府信息公开申请数量",
-            [Bar(f"{r.year}", figure_value(r, figure_by_key("new"))) for r in agency.reports], kind="column")
+            "ag-trend", f"{agency.name}：历年新收政府信息公开申请数量（“—”为无报告的年度）"
+            if len(span) > len(by_year) else f"{agency.name}：历年新收政府信息公开申请数量",
+            [Bar(f"{y}", self._new_requests(by_year[y]) if y in by_year else None) for y in span], kind="column")
         chain = carry_chain(agency)
         years_all = sorted(self.site.by_year)
         gaps = [y for y in years_all if agency.registered and agency.report_for(y) is None]
@@ -661,13 +594,26 @@ class Renderer:
                 per_year.append((year, rs, [self.summary(f"rg{year}-{i}", agg, f"{year}年度{agg.format.version}年版")
                                             for i, agg in enumerate(sums)]))
         figs = [figure_by_key(k) for k in AGENCY_FIGURES]
-        trend = chart_figure("rg-trend", f"{node.name}：历年新收政府信息公开申请数量（合计）",
-                             [Bar(str(y), sum_figure(sums, "new")) for y, _, sums in reversed(per_year)],
-                             kind="column") if per_year else None
+        pairs = year_pairs(agencies, sorted(y for y, _, _ in per_year), self._new_requests)
+        shown = [p for p in pairs if p.agencies]
+        # Sums of all reports of each year follow how many reports there are, not demand: the chart
+        # compares each two adjacent years over the agencies that reported in both.
+        trend = chart_figure(
+            "rg-trend", f"{node.name}：新收政府信息公开申请数量的年度变化（只比较相邻两年都有报告的机关）",
+            [Bar(f"{y}年度", v, f"{p.before}→{p.after}年度（{p.agencies} 个机关）")
+             for p in shown for y, v in ((p.before, p.first), (p.after, p.second))]) if shown else None
         crumbs = [self.site.regions[node.path[:i]] for i in range(len(node.path))]
         return self.page("region.html", node=node, agencies=agencies, per_year=per_year, figs=figs,
-                         trend=trend, crumbs=crumbs, sum_figure=sum_figure,
+                         trend=trend, pairs=pairs, crumbs=crumbs, sum_figure=sum_figure,
                          page_meta=self.meta("地区", f"{node.name}政府信息公开工作年度报告合计"))
+
+    def _new_requests(self, report: Report):
+        """A report's 新收申请 figure, read once for all the regions above it (the year-over-year
+        charts of a region and of every region above it compare the same reports)."""
+        key = id(report)
+        if key not in self._new_of:
+            self._new_of[key] = figure_value(report, _NEW_REQUESTS)
+        return self._new_of[key]
 
     def _region_year(self, node: RegionNode, year: int, taken: bool = False) -> tuple[list[Report], list[Aggregate]]:
         """A region's reports of ``year`` — its agencies' and those of every region below, each
@@ -702,16 +648,10 @@ class Renderer:
                 sums.append(_sum_of_sums(formats[version], parts[version], members))
             return sums
 
-        hit = (rs, self.region_sums(node, year, rs, compute))
+        hit = (rs, compute())
         if not taken:
             self._region_sums[key] = hit
         return hit
-
-    def region_sums(self, node: RegionNode, year: int, reports: list[Report],
-                    compute: Callable[[], list[Aggregate]]) -> list[Aggregate]:
-        """The sums by format of a region's ``reports`` of ``year``: ``compute()`` (a builder may
-        keep them between builds instead)."""
-        return compute()
 
     def _positions(self) -> dict[int, int]:
         """Each report's place in its year's list (``id`` → index), made once."""
@@ -720,56 +660,6 @@ class Renderer:
         return self._position
 
     # --- open data and feed ---------------------------------------------------------------------
-
-    def data_files(self) -> Iterator[tuple[str, bytes]]:
-        """Yearly wide CSVs, the whole-archive zip and the data page documenting them."""
-        year_files: dict[str, Deflated] = {}
-        year_sizes: dict[str, int] = {}
-        for year, reports in sorted(self.site.by_year.items()):
-            name = f"{year}.csv"
-            item, member = self.year_file(year, reports)
-            yield f"data/{name}", item
-            del item
-            year_files[name], year_sizes[name] = member()
-        ordered = sorted(self.site.reports, key=report_order)
-        readme = readme_text(self.config.title, {y: len(rs) for y, rs in self.site.by_year.items()}, len(ordered))
-        store, key_of = self.archive_store()
-        # Written to a file, not held (~400 MB at 100,000 reports); in the spool folder, on the
-        # output's file system, so that the writer can rename it into place.
-        fd, name = tempfile.mkstemp(prefix=".govsite-archive-", dir=self.spool_dir)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                size = write_archive(fh, readme, year_files, ordered, store, key_of)
-        except BaseException:
-            os.unlink(name)
-            raise
-        finally:
-            if store is not None:
-                store.close()
-        yield f"data/{ARCHIVE_NAME}", FileData(Path(name), size)
-        formats = sorted({r.format for r in self.site.reports} | set(FORMATS.values()), key=lambda f: f.version)
-        yield "data/index.html", self.page(
-            "data.html", year_files=[(y, f"data/{y}.csv", year_sizes[f"{y}.csv"])
-                                     for y in sorted(self.site.by_year, reverse=True)],
-            archive=(f"data/{ARCHIVE_NAME}", size), formats=formats,
-            format_columns={f.version: format_columns(f) for f in formats},
-            by_year_reports=self.site.by_year, meta_columns=META_COLUMNS, long_columns=LONG_COLUMNS, rules=RULES,
-            equations={f.version: _equation_summary(f) for f in formats},
-            page_meta=self.meta("开放数据", "开放数据说明"))
-
-    def year_file(self, year: int, reports: list[Report]) -> tuple[object, Callable[[], tuple[Deflated, int]]]:
-        """The yearly CSV of ``reports`` as the page stream yields it, and a function giving it
-        compressed for the archive with its size (called once the stream has moved past it)."""
-        # Compressed for the archive as it is made and then let go (issue 7: the seven yearly
-        # CSVs of 100,000 reports held until the archive was written were ~100 MB).
-        data = year_csv(reports)
-        member = deflated(data), len(data)
-        return data, lambda: member
-
-    def archive_store(self) -> tuple[PieceStore | None, Callable[[Report], str | None]]:
-        """Where the archive finds the compressed pieces of reports made by earlier builds, and each
-        report's key there (none here; the incremental builder keeps them in its cache)."""
-        return None, lambda r: None
 
     def feed(self) -> bytes:
         """The Atom feed of the newest reports."""
@@ -781,28 +671,42 @@ class Renderer:
                     (lambda r: f"{origin}{base}{r.url}") if origin else (lambda r: f"urn:govsite:report:{r.year}:{r.slug}"))
 
     def sitemap(self) -> bytes:
-        """``sitemap.xml`` listing the home page, year indexes, reports, agencies, regions and data."""
+        """``sitemap.xml`` listing the home page, year indexes, reports, agencies, regions and data,
+        each by its absolute address (the sitemaps protocol requires them): built only when
+        ``base_url`` names the host (:func:`sitemap_notice`)."""
         def urls() -> list[str]:
             out = [""] + [f"{y}/" for y in self.site.by_year] + [r.url for rs in self.site.by_year.values() for r in rs]
             out += ["agency/"] + [a.url for a in self.site.agencies]
             if self.site.has_regions():
                 out += [n.url for n in self.site.regions.values()]
-            return out + ["data/", "search/"]
-        return self.page("sitemap.xml", urls=Deferred(urls), origin=self.config.origin)
+            return out + ["data/", "search/", "rules/", "sitemap/"]
+        return self.page("sitemap.xml", urls=urls(), origin=self.config.origin)
+
+    def rules_page(self) -> bytes:
+        """The rules explained: every checked equation of every format in plain Chinese (``rules/``)."""
+        formats = sorted({r.format for r in self.site.reports} | set(FORMATS.values()), key=lambda f: f.version,
+                         reverse=True)
+        sentences = {f.version: {rule: [rule_sentence(f, eq) for eq in f.equations if eq.rule == rule]
+                                 for rule, _, _ in RULES} for f in formats}
+        return self.page("rules.html", rules=RULES, formats=formats, sentences=sentences,
+                         page_meta=self.meta("校验规则", "年度报告表格的校验规则"))
 
 
-ARCHIVE_NAME = "govsite-data.zip"
+#: The rules govsite checks, as the data page explains them: (id, severity, exact statement).
+RULES: tuple[tuple[str, str, str], ...] = tuple((r.id, r.severity_zh, r.expert) for r in DECLARED_RULES if r.severity)
 
-#: The rules of spec §7 that govsite checks, as the data page explains them.
-RULES: tuple[tuple[str, str, str], ...] = (
-    ("R1", "错误", "表二每一列：一、本年新收 + 二、上年结转 = （七）总计 + 四、结转下年度继续办理（表头所印勾稽关系）"),
-    ("R2", "错误", "表二每一行：总计 = 自然人 + 法人或其他组织各列之和"),
-    ("R3", "错误", "表二每一列：（七）总计 = （一）至（六）各项之和"),
-    ("R4", "错误", "表三行政复议、未经复议直接起诉、复议后起诉各组：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结"),
-    ("R6", "警告", "同一机关相邻年度：本年“二、上年结转”应等于上年“四、结转下年度继续办理”（机构改革等情况可能合理不一致）"),
-    ("R11", "警告", "只有国务院部门和省、设区的市、自治州人民政府可以制定规章，其他机关的规章行应为 0"),
-    ("R13", "警告", "2019、2020 年度报告使用 2019 年版（试行）格式，2021 年度起使用 2021 年版格式"),
-)
+
+def sitemap_notice(config: Config) -> str | None:
+    """Why the build writes no ``sitemap.xml`` (for the build to print), or None when it writes one.
+
+    The sitemaps protocol requires absolute addresses (``<loc>https://…</loc>``): a ``base_url``
+    without the host (``/xxgk/ndbg/``) cannot give them.
+    """
+    if config.origin:
+        return None
+    return (f"未生成 sitemap.xml：site.toml 的 base_url（{config.base_url}）没有写网站域名，而网站地图协议要求完整网址。"
+            "如需提交给搜索引擎，请把 base_url 写成完整网址，如 https://www.example.gov.cn/xxgk/ndbg/。"
+            "供读者浏览的网站地图页面（sitemap/）照常生成。")
 
 
 def _equation_summary(fmt) -> dict[str, int]:

@@ -5,14 +5,12 @@ Three parts, each usable and testable on its own:
 * :class:`Watcher` polls the site's sources (``content/``, ``layouts/``, ``static/``, ``site.toml``)
   from a background thread and reports each *settled* burst of changes once: a ``git checkout`` of
   200 files is one call, two saves a second apart are two.
-* :class:`Preview` rebuilds the site with the ordinary :class:`govsite.build.Builder` into a private
-  folder (never the user's ``public/``). The folder is the same for every rebuild, so that a rebuild
-  is the build's own incremental one: a prose edit patches a few files, a cell edit rewrites what
-  shows the cell (issue 7: a save at 10,000 reports took ~10 s when each rebuild made a new folder).
-  Files move into the folder under :attr:`Preview.files`, and requests read under it, so a request
-  sees the last complete build or the next one, never a half-moved site. When the content or a
-  template is broken the build writes nothing and the preview keeps the problems instead: every
-  page becomes an error page.
+* :class:`Preview` keeps one :class:`govsite.build.Builder` for the session (the parsed reports stay
+  in memory) and rebuilds into a private folder (never the user's ``public/``) in place: a save
+  renders only the units of the page registry whose declared reads it changed, and each of their
+  files is renamed over the old one, so a request gets a whole file, old or new. When the content
+  or a template is broken the build writes nothing and the preview keeps the problems instead:
+  every page becomes an error page.
 * :meth:`Preview.route` maps a request path to what to answer (a built file, a redirect, the site's
   ``404.html``, the error page), confining requests to the configured base path.
 
@@ -268,19 +266,19 @@ class Preview:
 
     ``builder`` is a kept :class:`govsite.build.Builder` unless a test provides another with the
     signature of :func:`govsite.build.build`; the preview only relies on it writing a complete site
-    into ``output`` (moving files in under :attr:`files`) or nothing at all.
+    into ``output`` or nothing at all.
     """
 
     def __init__(self, root: Path, base_url: str | None = None, *,
                  builder: Callable[..., BuildResult] | None = None, workdir: Path | None = None) -> None:
         self.root = root
         self.base_url = base_url
-        #: Held while a build moves files into the preview's folder and while a request reads one.
+        #: Held by a request while it routes and reads (one request, one state of the preview).
         self.files = threading.Lock()
         self._kept: Builder | None = None
         if builder is None:
-            # Issue 7: one Builder kept for the whole session, so parsed reports stay in memory.
-            self._kept = Builder(root, workers=1, commit_lock=self.files)
+            # One Builder for the whole session, so parsed reports stay in memory.
+            self._kept = Builder(root, workers=1, in_place=True)
             kept = self._kept
             builder = lambda _root, **kw: kept.build(**kw)  # noqa: E731
         self.builder = builder

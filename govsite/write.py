@@ -1,10 +1,13 @@
 """Stage 4 — write: pages → the output folder, atomically, never losing a file govsite did not make.
 
-Pages are written into a staging folder beside the output and swapped in only when the whole site
-is there (issue 2: a failed or interrupted build leaves the previous ``public/`` whole). The files a
-build wrote are listed in ``.govsite-manifest`` inside the output; a file in the output that is not
-in the manifest belongs to somebody else, and the build refuses to replace the folder unless told
-``--clean`` (issue 8). Files meant to be published as they are go in ``static/``.
+A build makes a whole new site in a staging folder beside the output — files it rendered, and the
+unchanged files of the previous output hard-linked — and then exchanges the two folders in one
+atomic step (``renameat2(RENAME_EXCHANGE)`` where the system has it). At every moment the output
+folder is the previous complete site or the new one, whatever kills the build; what a killed build
+leaves beside it is removed by the next. The files a build wrote are listed in ``.govsite-manifest``
+inside the output; a file in the output that is not in the manifest belongs to somebody else, and
+the build refuses to replace the folder unless told ``--clean``. Files meant to be published as they
+are go in ``static/``.
 
 Every operating-system failure (a full disk, a read-only folder, no permission) becomes a
 :class:`GovsiteError` naming the file, in Chinese, after the staging folder has been removed; the
@@ -13,19 +16,20 @@ CLI prints it without a traceback.
 
 from __future__ import annotations
 
+import ctypes
 import errno
+import json
 import os
 import re
 import shutil
-import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Callable
 
 from .diagnostics import GovsiteError
 
-MANIFEST = ".govsite-manifest"
+MANIFEST = ".govsite-manifest"  # the files a build wrote: see govsite.plan
 
 #: What to tell a person for the errno values a build meets in practice.
 _ERRNO_ZH = {
@@ -78,28 +82,22 @@ def check_output_dir(output: Path, root: Path) -> None:
         raise GovsiteError(f"输出路径 {output} 是一个文件而不是目录，拒绝覆盖：请换一个输出目录（--output）")
 
 
-#: What the last build left in each folder of the output: folder (relative POSIX path, "" for the
-#: output itself) → (its ``st_mtime_ns``, settled). Settled: the time was older than
-#: ``RACY_SECONDS`` when recorded, so a later change to the folder's entries shows as another time.
-FolderState = Mapping[str, tuple[int, bool]]
+def listed_files(output: Path) -> set[str]:
+    """The files an output folder's manifest lists (empty when it has none or it cannot be read:
+    an unreadable manifest proves nothing, so every file then counts as somebody else's)."""
+    try:
+        listed = json.loads((output / MANIFEST).read_text(encoding="utf-8")).get("files", {})
+        return set(listed) if isinstance(listed, dict) else set()
+    except (OSError, ValueError, AttributeError):
+        return set()
 
 
-def foreign_files(output: Path, folders: FolderState | None = None) -> list[str]:
-    """Files in an existing output folder that no govsite build wrote (one ``scandir`` per folder,
-    paths as strings: it runs on every full build, over ~46,000 files at 10,000 reports).
-
-    With ``folders`` (the last build's record of this very output), only the folders whose
-    entries changed since — another mtime, or recorded unsettled — are listed: a file added,
-    renamed or replaced in a folder changes the folder's mtime (issue 7: listing 12,000 folders
-    was ~0.15 s of every build after an edit at 10,000 reports; an ``lstat`` each is a fifth).
-    """
+def foreign_files(output: Path, listed: set[str] | None = None) -> list[str]:
+    """Files in an existing output folder that no govsite build wrote (not in its manifest, or in
+    ``listed`` when the caller has read it)."""
     if not output.is_dir():
         return []
-    manifest = output / MANIFEST
-    try:
-        ours = set(manifest.read_text(encoding="utf-8").splitlines()) if manifest.is_file() else set()
-    except (OSError, UnicodeDecodeError):
-        ours = set()  # an unreadable manifest proves nothing: every file counts as somebody else's
+    ours = set(listed_files(output) if listed is None else listed)
     ours.add(MANIFEST)
     found: list[str] = []
 
@@ -111,76 +109,17 @@ def foreign_files(output: Path, folders: FolderState | None = None) -> list[str]
             elif rel not in ours:
                 found.append(rel)  # a file, or a symlink (to a file or a folder)
 
-    changed = _foreign_in_changed(str(output), ours, folders) if folders else None
-    if changed is not None:
-        return sorted(changed)
     walk(str(output), "")
     return sorted(found)
 
 
-def _foreign_in_changed(root: str, ours: set[str], folders: FolderState) -> list[str] | None:
-    """:func:`foreign_files` looking only into the folders that changed since ``folders`` was
-    recorded (and into the folders made since, whole); None when a recorded folder is no longer a
-    folder (then every folder is listed)."""
-    found: list[str] = []
-
-    def scan(path: str, prefix: str) -> None:
-        for e in os.scandir(path):
-            rel = prefix + e.name
-            if e.is_dir(follow_symlinks=False):
-                if rel not in folders:  # made since: nothing in it is known
-                    scan(e.path, rel + "/")
-            elif rel not in ours:
-                found.append(rel)
-
-    for rel, (mtime, settled) in folders.items():
-        path = f"{root}/{rel}" if rel else root
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            continue  # gone: its parent's mtime changed, and it holds nothing
-        except OSError:
-            return None
-        if not stat.S_ISDIR(st.st_mode):
-            return None
-        if not (settled and st.st_mtime_ns == mtime):
-            scan(path, f"{rel}/" if rel else "")
-    return found
-
-
-def folder_states(output: Path, rels: Iterable[str], racy_ns: int) -> Iterator[tuple[str, int | None, bool]]:
-    """``(folder, mtime_ns or None when gone, settled)`` of each folder of ``rels`` (relative
-    POSIX paths of folders in ``output``): settled when older than ``racy_ns`` (see :data:`FolderState`)."""
-    for rel in rels:
-        try:
-            st = os.lstat(f"{output}/{rel}" if rel else str(output))
-        except OSError:
-            yield rel, None, False
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            yield rel, st.st_mtime_ns, st.st_mtime_ns < racy_ns
-        else:
-            yield rel, None, False
-
-
-def folders_of(files: Iterable[str]) -> set[str]:
-    """Every folder holding ``files`` (relative POSIX paths) and every folder above, "" included."""
-    out: set[str] = {""}
-    for rel in files:
-        parts = rel.split("/")[:-1]
-        for i in range(1, len(parts) + 1):
-            out.add("/".join(parts[:i]))
-    return out
-
-
-def refuse_foreign(output: Path, clean: bool, staged: Path | None = None,
-                   folders: FolderState | None = None) -> None:
+def refuse_foreign(output: Path, clean: bool, staged: Path | None = None) -> None:
     """Raise unless ``output`` holds only files of earlier builds (or ``clean`` allows replacing them).
 
     A foreign file that the new build publishes again byte for byte (it was moved into ``static/``,
-    as the message advises) is not lost, so it does not count. ``folders``: see :func:`foreign_files`.
+    as the message advises) is not lost, so it does not count.
     """
-    foreign = [f for f in foreign_files(output, folders) if not (staged and _same_file(output / f, staged / f))]
+    foreign = [f for f in foreign_files(output) if not (staged and _same_file(output / f, staged / f))]
     if foreign and not clean:
         listed = "、".join(foreign[:5]) + ("等" if len(foreign) > 5 else "")
         raise GovsiteError(
@@ -208,9 +147,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-_STALE = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-")
-
-
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
@@ -223,13 +159,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def recover(output: Path) -> None:
-    """Tidy what a killed build (SIGKILL, power cut) left beside ``output``.
+_STALE = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-")
 
-    A build killed between the two renames of :meth:`Staging.commit` leaves the previous site in
-    ``.<name>.old-<pid>-…/site`` and no output folder: it is put back. Staging folders of builds
-    that are no longer running are removed. Folders of a live build are left alone.
-    """
+
+def recover(output: Path) -> None:
+    """Tidy what a killed build left beside ``output``: staging folders of builds no longer running
+    are removed, and a previous site left aside by a build killed between two renames (on systems
+    without an atomic exchange) is put back. Folders of a live build are left alone."""
     parent = output.parent
     if not parent.is_dir():
         return
@@ -239,114 +175,81 @@ def recover(output: Path) -> None:
             continue
         if m.group("kind") == "old" and (entry / "site").is_dir() and not output.exists():
             os.rename(entry / "site", output)
-        if m.group("kind") == "tmp" and (entry / JOURNAL).is_file() and output.is_dir():
-            _roll_forward(entry, output)
         shutil.rmtree(entry, ignore_errors=True)
 
 
-#: An in-place commit moves its staged files one by one; above this share of the site's files a
-#: swap of the whole folder is cheaper (measured: 46,000 renames ~14 s at 10,000 reports).
-IN_PLACE_MAX = 0.25
-
-#: In a :class:`Patch` folder: the files to move into the output, written once all of them are staged.
-JOURNAL = ".govsite-journal"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
 
 
-def _roll_forward(staged: Path, output: Path) -> None:
-    """Finish a journaled commit that was interrupted: move the files still staged into place and
-    delete those the journal deletes."""
+def _renameat2() -> Callable[..., int] | None:
     try:
-        lines = (staged / JOURNAL).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_EXCHANGE = _renameat2()
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically; False when the system cannot (then the caller renames twice)."""
+    if _EXCHANGE is None:
+        return False
+    if _EXCHANGE(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def write_file(path: str, data: bytes) -> None:
+    """Write a new file (the one place the build writes bytes; tests inject failures here)."""
+    with open(path, "wb") as fh:
+        fh.write(data)
+
+
+def _remove(folder: Path, background: bool) -> None:
+    """Delete a folder now, or from a detached grandchild process (the build returns at once; a
+    folder left by a killed deletion is removed by the next build's :func:`recover`)."""
+    if not background or not hasattr(os, "fork"):
+        shutil.rmtree(folder, ignore_errors=True)
         return
-    replace = [line[2:] for line in lines if line.startswith("R\t")]
-    delete = [line[2:] for line in lines if line.startswith("D\t")]
-    _apply(staged, output, [rel for rel in replace if (staged / rel).is_file()], delete)
-
-
-def _apply(staged: Path, output: Path, replace: list[str], delete: list[str]) -> None:
-    """Rename each staged file over its namesake in ``output``, then delete ``delete`` (and the
-    folders that leaves empty). Every step can be done again: a journal replays it after a crash."""
-    made: set[Path] = set()
-    for rel in replace:
-        target = output / safe_relpath(rel)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        os.replace(staged / rel, target)
-    emptied: set[Path] = set()
-    for rel in delete:
-        target = output / safe_relpath(rel)
-        try:
-            target.unlink()
-        except FileNotFoundError:
-            pass
-        emptied.add(target.parent)
-    for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
-        while folder != output and folder.is_relative_to(output):
-            try:
-                folder.rmdir()  # only when empty: a folder that still holds files stays
-            except OSError:
-                break
-            folder = folder.parent
-
-
-def _journaled(staged: Path, output: Path, replace: list[str], delete: list[str]) -> None:
-    """Write the journal of a commit into ``staged``, then apply it (see :func:`_apply`)."""
-    tmp = staged / (JOURNAL + ".tmp")
-    tmp.write_text("".join(f"R\t{rel}\n" for rel in replace) + "".join(f"D\t{rel}\n" for rel in delete),
-                   encoding="utf-8")
-    os.replace(tmp, staged / JOURNAL)
-
-
-def _stage(stage: "Staging | Patch", rel: str, data: bytes) -> str:
-    """Write ``data`` at ``rel`` in a staging folder; returns the normalised path. A failure aborts
-    the stage and becomes a GovsiteError naming the file where it was going."""
-    rel = safe_relpath(rel)
-    path = stage.dir / rel
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    except OSError as exc:
-        stage.abort()
-        raise GovsiteError(os_error_message(exc, "写入", f"{stage.output / rel}")) from None
-    return rel
-
-
-def _files_below(folder: Path) -> list[str]:
-    """Every file below ``folder`` as a sorted relative POSIX path."""
-    out = []
-    for dirpath, _, files in os.walk(folder):
-        for name in files:
-            out.append(Path(dirpath, name).relative_to(folder).as_posix())
-    return sorted(out)
+        pid = os.fork()
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    if pid:
+        os.waitpid(pid, 0)
+        return
+    try:
+        if os.fork() == 0:
+            os.setsid()
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        os._exit(0)
 
 
 class Staging:
-    """A build's output under construction: write files, then :meth:`commit` or :meth:`abort`.
+    """A build's output under construction: write, place and link files, then :meth:`commit` or
+    :meth:`abort`. Also a context manager: leaving the ``with`` block by an exception aborts."""
 
-    Also a context manager: leaving the ``with`` block by an exception (including Ctrl-C) aborts.
-    """
-
-    def __init__(self, output: Path, clean: bool | None = None, in_place: bool = False) -> None:
+    def __init__(self, output: Path) -> None:
         self.output = output
-        self.written: list[str] = []
-        self.bytes = 0
-        #: Issue 7: the output already holds the last build, and files listed in ``written`` but not
-        #: staged are that build's, kept where they are; :meth:`commit` then moves just the staged
-        #: files in and deletes the files of the last build that this one no longer has.
-        self.in_place = in_place
-        self.staged: list[str] = []  # in place: the files moved in by the commit
-        self.deleted: list[str] = []  # in place: the last build's files deleted by the commit
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
             recover(output)
-            if clean is not None:
-                refuse_foreign(output, clean)  # before any work, when the caller says how
-            self.dir = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-{os.getpid()}-", dir=output.parent))
+            self.dir = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-{os.getpid()}-", dir=output.parent.absolute()))
             os.chmod(self.dir, 0o755)  # mkdtemp makes it private; a web server must read it
         except OSError as exc:
             raise GovsiteError(os_error_message(exc, "创建临时目录于", str(output.parent))) from None
+        self._made: set[str] = {""}
 
     def __enter__(self) -> "Staging":
         return self
@@ -355,44 +258,75 @@ class Staging:
         if exc_type is not None:
             self.abort()
 
-    def write(self, rel: str, data: bytes) -> None:
-        """Store one file at ``rel`` (a POSIX path below the output)."""
-        self.written.append(_stage(self, rel, data))
-        self.bytes += len(data)
+    def _target(self, rel: str) -> str:
+        rel = safe_relpath(rel)
+        folder = rel.rpartition("/")[0]
+        if folder not in self._made:
+            os.makedirs(f"{self.dir}/{folder}", exist_ok=True)
+            self._made.add(folder)
+        return f"{self.dir}/{rel}"
 
-    def copy_tree(self, src: Path, dest: str = "") -> None:
-        """Copy a folder's files (theme assets, the site's ``static/``) below ``dest``."""
-        if not src.is_dir():
-            return
-        root = src.resolve()
-        for path in sorted(src.rglob("*")):
-            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(src).parts):
-                if not path.resolve().is_relative_to(root):
-                    continue  # a symlink out of the folder is never published (issue 8)
-                rel = (Path(dest) / path.relative_to(src)).as_posix()
-                try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    self.abort()
-                    raise GovsiteError(os_error_message(exc, "读取", str(path))) from None
-                self.write(rel, data)
+    def write(self, rel: str, data: bytes) -> os.stat_result:
+        """Store ``data`` at ``rel`` (a POSIX path below the output); returns the file's stat."""
+        try:
+            path = self._target(rel)
+            write_file(path, data)
+            return os.stat(path)
+        except OSError as exc:
+            raise GovsiteError(os_error_message(exc, "写入", f"{self.output / rel}")) from None
 
-    def commit(self, clean: bool = False, folders: FolderState | None = None) -> None:
-        """Swap the staged site in for the output folder.
+    def place(self, rel: str, src: Path) -> os.stat_result:
+        """Put a finished file at ``rel``: moved when it is a temporary file in the staging folder,
+        else copied (static files)."""
+        try:
+            path = self._target(rel)
+            if src.absolute().parent == self.dir:
+                os.replace(src, path)
+            else:
+                shutil.copyfile(src, path)
+                os.chmod(path, 0o644)
+            return os.stat(path)
+        except OSError as exc:
+            raise GovsiteError(os_error_message(exc, "写入", f"{self.output / rel}")) from None
 
-        Two renames (output → beside, staging → output); if the second fails or is interrupted,
-        the first is undone, so the previous site is never lost. ``folders``: what the last build
-        left in the output's folders, if known (see :func:`foreign_files`).
+    def folder(self, rel: str) -> Path:
+        """A folder of the staging tree that a writer fills itself (the search index)."""
+        path = Path(self._target(f"{rel}/.x" if rel else ".x")).parent
+        return path
+
+    def link(self, rel: str) -> None:
+        """Take the previous output's file at ``rel`` unchanged (a hard link; a copy where links fail)."""
+        src = f"{self.output}/{rel}"
+        try:
+            dest = self._target(rel)
+            try:
+                os.link(src, dest)
+            except OSError:
+                shutil.copy2(src, dest)
+        except OSError as exc:
+            raise GovsiteError(os_error_message(exc, "复制", f"{self.output / rel}")) from None
+
+    def commit(self, manifest: bytes, clean: bool = False, background: bool = False) -> None:
+        """Put the manifest in and swap the staged site in for the output folder.
+
+        One atomic exchange where the system has it; else two renames (output aside, staging in),
+        the first undone if the second fails, and put back by :func:`recover` if the build is killed
+        between them. ``background``: the previous site is deleted by a detached process.
         """
         try:
-            refuse_foreign(self.output, clean, self.dir, folders)
-        except BaseException:
+            refuse_foreign(self.output, clean, self.dir)
+            self.write(MANIFEST, manifest)
+            if self.output.exists() and exchange(self.dir, self.output):
+                _remove(self.dir, background)
+                return
+            self._rename_in()
+        except BaseException as exc:
             self.abort()
+            if isinstance(exc, OSError):
+                raise GovsiteError(os_error_message(exc, "替换输出目录", str(self.output))) from None
             raise
-        if self.in_place and not self._mostly_new():
-            self._commit_in_place()
-            return
-        self.write(MANIFEST, ("\n".join(sorted(self.written)) + "\n").encode("utf-8"))
+
+    def _rename_in(self) -> None:
         old: Path | None = None
         moved = False
         try:
@@ -401,135 +335,82 @@ class Staging:
                 os.rename(self.output, old / "site")
                 moved = True
             os.rename(self.dir, self.output)
-        except BaseException as exc:
+        except BaseException:
             if moved and old is not None and not self.output.exists():
                 os.rename(old / "site", self.output)
             if old is not None and not (old / "site").exists():
-                shutil.rmtree(old, ignore_errors=True)  # else recover() puts it back next time
-            self.abort()
-            if isinstance(exc, OSError):
-                raise GovsiteError(os_error_message(exc, "替换输出目录", str(self.output))) from None
+                shutil.rmtree(old, ignore_errors=True)
             raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
 
-    def size_of(self, rel: str) -> int:
-        """The size of a file of this build: staged, else kept in the output."""
-        try:
-            return os.stat(f"{self.dir}/{rel}").st_size
-        except FileNotFoundError:
-            return os.stat(f"{self.output}/{rel}").st_size
-
-    def _mostly_new(self) -> bool:
-        """True (and the kept files linked into the staging folder, for a swap) when most files
-        were staged anyway: one swap is cheaper than renaming each of them (a template change)."""
-        staged = set(_files_below(self.dir))
-        if len(staged) <= IN_PLACE_MAX * len(self.written):
-            return False
-        try:
-            for rel in self.written:
-                if rel not in staged:
-                    target = self.dir / rel
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    try:
-                        os.link(self.output / rel, target)
-                    except OSError:
-                        shutil.copy2(self.output / rel, target)
-        except OSError as exc:
-            self.abort()
-            raise GovsiteError(os_error_message(exc, "读取", str(self.output / rel))) from None
-        self.in_place = False
-        return True
-
-
-    def _commit_in_place(self) -> None:
-        """Journaled: the staged files renamed over the output's, the last build's files this one
-        does not have deleted; a crash in between is finished by :func:`recover` (roll forward)."""
-        try:
-            old = set((self.output / MANIFEST).read_text(encoding="utf-8").splitlines())
-        except (OSError, UnicodeDecodeError):
-            old = set()
-        manifest = ("\n".join(sorted(self.written)) + "\n").encode("utf-8")  # as swap mode writes it
-        try:
-            current = (self.output / MANIFEST).read_bytes()
-        except OSError:
-            current = b""
-        self.written.append(MANIFEST)
-        self.bytes += len(manifest)
-        if manifest != current:
-            path = self.dir / MANIFEST
-            path.write_bytes(manifest)
-        staged = _files_below(self.dir)
-        delete = sorted(old - set(self.written))
-        try:
-            _journaled(self.dir, self.output, staged, delete)
-        except OSError as exc:
-            self.abort()
-            raise GovsiteError(os_error_message(exc, "写入", str(self.output))) from None
-        try:
-            _apply(self.dir, self.output, staged, delete)
-        except OSError as exc:
-            raise GovsiteError(os_error_message(exc, "替换", str(self.output), unchanged=False)) from None
-        shutil.rmtree(self.dir, ignore_errors=True)
-        self.staged = staged
-        self.deleted = delete
-
     def abort(self) -> None:
-        """Throw the staged files away; the output folder is untouched."""
-        if (self.dir / JOURNAL).is_file():
-            return  # the commit began: recover() finishes it
+        """Remove the staging folder; the output folder is untouched."""
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class Patch:
-    """A few files replacing their namesakes in an existing output folder (issue 7: the edit fast
-    path, :mod:`govsite.delta`), never a half-updated folder.
-
-    Files are staged beside the output; :meth:`commit` writes a journal naming them, then renames
-    each into place (each rename is atomic and makes a new file, so a page hard-linked elsewhere is
-    never changed in place). A build killed during the renames leaves the journal: :func:`recover`
-    completes the move at the next build (roll forward), so the folder never mixes two versions for
-    longer than the crash lasts. Before the journal is written nothing in the output has changed.
-    """
+class InPlace:
+    """The writer of a private output that is never served half-made to the public (the preview):
+    each file is written beside its place and renamed over it, the kept files stay where they are,
+    and :meth:`commit` deletes the files the new manifest no longer lists. Same interface as
+    :class:`Staging`."""
 
     def __init__(self, output: Path) -> None:
         self.output = output
-        self.written: list[str] = []
-        self.journaled = False  # from then on the staged files belong to the output: never thrown away
+        self.staging = Staging(output)  # temporary files are made in it, then renamed into place
+        self.dir = self.staging.dir
+        self.written: set[str] = set()
+
+    def __enter__(self) -> "InPlace":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.staging.abort()
+
+    def _move_in(self, rel: str) -> os.stat_result:
+        target = self.output / safe_relpath(rel)
         try:
-            recover(output)
-            self.dir = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-{os.getpid()}-", dir=output.parent))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_dir():
+                shutil.rmtree(target)
+            os.replace(self.staging.dir / rel, target)
+            self.written.add(rel)
+            return os.stat(target)
         except OSError as exc:
-            raise GovsiteError(os_error_message(exc, "创建临时目录于", str(output.parent))) from None
+            raise GovsiteError(os_error_message(exc, "写入", str(target))) from None
 
-    def write(self, rel: str, data: bytes) -> None:
-        """Stage one file at ``rel``."""
-        self.written.append(_stage(self, rel, data))
+    def write(self, rel: str, data: bytes) -> os.stat_result:
+        self.staging.write(rel, data)
+        return self._move_in(rel)
 
-    def staged(self) -> list[str]:
-        """Every file in the staging folder (also those put there by other writers), sorted."""
-        return _files_below(self.dir)
+    def place(self, rel: str, src: Path) -> os.stat_result:
+        self.staging.place(rel, src)
+        return self._move_in(rel)
 
-    def commit(self, delete: list[str] = ()) -> list[str]:  # type: ignore[assignment]
-        """Move every staged file into the output and delete ``delete`` there; returns the paths
-        moved in."""
-        names = [rel for rel in self.staged() if rel != JOURNAL]
+    def folder(self, rel: str) -> Path:
+        return self.staging.folder(rel)
+
+    def link(self, rel: str) -> None:
+        """A kept file is already in place."""
+
+    def commit(self, manifest: bytes, clean: bool = False, background: bool = False) -> None:
+        """Move what was written into a folder in place, delete the files no longer listed, write the manifest."""
+        for dirpath, _, names in os.walk(self.staging.dir):
+            for name in names:
+                rel = Path(dirpath, name).relative_to(self.staging.dir).as_posix()
+                self._move_in(rel)
+        listed = set(json.loads(manifest).get("files", {}))
+        old = self.output / MANIFEST
         try:
-            _journaled(self.dir, self.output, names, list(delete))
-        except OSError as exc:
-            self.abort()
-            raise GovsiteError(os_error_message(exc, "写入", str(self.output))) from None
-        self.journaled = True
-        try:
-            _apply(self.dir, self.output, names, list(delete))
-        except OSError as exc:
-            # The journal stays: the next build finishes the move (roll forward).
-            raise GovsiteError(os_error_message(exc, "替换", str(self.output), unchanged=False)) from None
-        shutil.rmtree(self.dir, ignore_errors=True)
-        return names
-
-    def abort(self) -> None:
-        """Throw the staged files away (the output folder is untouched), unless the commit began:
-        then they stay for :func:`recover` to finish."""
-        if not self.journaled:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            previous = set(json.loads(old.read_text(encoding="utf-8")).get("files", {})) if old.is_file() else set()
+        except (OSError, ValueError, AttributeError):
+            previous = set()
+        for rel in sorted(previous - listed - self.written):
+            try:
+                (self.output / safe_relpath(rel)).unlink()
+            except (OSError, GovsiteError):
+                pass
+        tmp = self.output / (MANIFEST + ".tmp")
+        write_file(str(tmp), manifest)
+        os.replace(tmp, old)
+        self.staging.abort()

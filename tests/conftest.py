@@ -1,4 +1,5 @@
-"""Fixtures shared by the browser tests: one headless Chromium (Debian's package) per module.
+"""Fixtures shared by the browser tests: one headless Chromium (Debian's package) per module; and
+the Debian programs tests run (chromium, nginx), installed when missing and possible.
 
 Never `playwright install` (it cannot download here): Playwright drives /usr/bin/chromium, which
 scripts/test.sh installs when it is missing.
@@ -6,7 +7,29 @@ scripts/test.sh installs when it is missing.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
+
+
+def pytest_addoption(parser) -> None:
+    """``--sequences N``: how many random edit sequences the engine's property test runs."""
+    parser.addoption("--sequences", type=int, default=100,
+                     help="random edit sequences of tests/test_engine_property.py (default 100)")
+
+
+def ensure_debian_program(path: str, package: str) -> str:
+    """``path``, installing Debian's ``package`` when it is missing and we can (CI must not skip)."""
+    if not Path(path).exists() and shutil.which("apt-get") and os.geteuid() == 0:
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update"], check=False, env=env, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", package],
+                       check=False, env=env, capture_output=True)
+    assert Path(path).exists(), f"{package} is required: apt-get install -y --no-install-recommends {package}"
+    return path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

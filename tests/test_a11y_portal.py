@@ -25,7 +25,10 @@ PAGES = {
     "agencies": "agency/",
     "report": "2023/xinxiang-zf/",  # carries the notice of failed rules
     "search": "search/",
+    "search-results": "search/?q=卫辉",  # agencies, regions and reports found: headings h1 › h2 › h3
     "data": "data/",
+    "rules": "rules/",
+    "sitemap": "sitemap/",
     "region": "region/河南省/新乡市/",
     "404": "404.html",
 }
@@ -51,23 +54,39 @@ def axe_violations(page) -> list[str]:
     return [f"{v['id']} ({v['impact']}): {v['help']} @ {n['target']}" for v in result["violations"] for n in v["nodes"]]
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_axe_zero_violations(served, browser, name):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def open_page(browser, served, name: str, width: int):
+    page = browser.new_page(viewport={"width": width, "height": 900})
     response = page.goto(served.url(PAGES[name]))
     assert response.ok, PAGES[name]
+    if name.startswith("search"):
+        page.wait_for_selector("#search-results[data-state=done]", state="attached")
+    return page
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_axe_zero_violations(served, browser, name):
+    page = open_page(browser, served, name, 1280)
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     assert axe_violations(page) == []
     page.close()
 
 
-@pytest.mark.parametrize("name", ["report", "year", "agency"])
+@pytest.mark.parametrize("name", list(PAGES))
 def test_axe_in_care_mode_on_a_phone(served, browser, name):
-    page = browser.new_page(viewport={"width": 375, "height": 800})
-    page.goto(served.url(PAGES[name]))
+    page = open_page(browser, served, name, 375)
     page.click("#care-toggle")
     assert page.evaluate("document.documentElement.classList.contains('care')")
     assert axe_violations(page) == []
+    page.close()
+
+
+def test_search_results_follow_the_heading_order(served, browser):
+    page = open_page(browser, served, "search-results", 1280)
+    page.wait_for_function("!document.getElementById('names-section').hidden")
+    levels = page.evaluate("""() => [...document.querySelectorAll('main h1, main h2, main h3')]
+        .filter(h => h.getClientRects().length).map(h => h.tagName)""")
+    assert levels[:3] == ["H1", "H2", "H2"] and set(levels[3:]) == {"H3"}
+    assert page.eval_on_selector_all("#name-results a", "as => as.map(a => a.textContent)")[:1] == ["卫辉市"]
     page.close()
 
 

@@ -180,7 +180,10 @@ def test_rule_failures_stop_the_build_unless_published_with_notice(tmp_path: Pat
     assert build(site).pages > 0
     html = (site / "public/2024/huaian/index.html").read_text(encoding="utf-8")
     assert "数据校验提示" in html
-    assert "[R4] 政府信息公开行政复议、行政诉讼情况 · 行政复议：总计(0)=0，但结果维持(10)+结果纠正(1)+其他结果(0)+尚未审结(0)=11" in html
+    # said in plain words beside the table, the rule id kept for experts (linked to the rules page)
+    assert ("“行政复议”一行：“结果维持”、“结果纠正”、“其他结果”、“尚未审结”之和应等于“总计”；"
+            "原文中前者相加为 11（10+1+0+0），后者填的是 0。") in html
+    assert '<a href="/rules/#R4">规则 R4</a>' in html
     year = (site / "public/2024/index.html").read_text(encoding="utf-8")
     assert "1 个错误" in year
 

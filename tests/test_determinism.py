@@ -6,8 +6,8 @@ from pathlib import Path
 
 from govsite.build import build
 
-from test_cache import N, tree  # noqa: F401 — the fixtures' corpus and helpers
-from test_cache import corpus, site  # noqa: F401
+from buildkit import N, tree  # noqa: F401 — the fixtures' corpus and helpers
+from buildkit import corpus, site  # noqa: F401
 
 
 def test_workers_do_not_change_output(site: Path, tmp_path: Path) -> None:

@@ -56,3 +56,29 @@ def test_corpus_covers_every_kind_of_outcome() -> None:
     outcomes = {c.outcome for c in CASES}
     assert {"报错", "警告", "接受", "拒绝"} <= outcomes
     assert len({c.name for c in CASES}) == len(CASES)
+
+
+def test_threat_model_names_existing_tests_and_cases() -> None:
+    """docs/threat-model.md cites tests as ``test_x.py::test_y`` (``::test_z`` for another of the
+    same file on that line) and corpus cases by number: each must exist."""
+    import re
+
+    doc = (DOC.parent / "threat-model.md").read_text(encoding="utf-8")
+    cited = 0
+    for line in doc.splitlines():
+        module = None
+        for m in re.finditer(r"(test_\w+)\.py|::(test_\w+)", line):
+            if m.group(1):
+                module = importlib.import_module(m.group(1))
+                continue
+            assert module is not None, line
+            assert callable(getattr(module, m.group(2), None)), f"{module.__name__}::{m.group(2)} does not exist"
+            cited += 1
+        for m in re.finditer(r"corpus ([\d–, ]+)", line):
+            for part in m.group(1).replace(" ", "").split(","):
+                if not part:
+                    continue
+                first, _, last = part.partition("–")
+                for n in range(int(first), int(last or first) + 1):
+                    assert any(c.name.startswith(f"{n:02d}-") for c in CASES), f"corpus case {n} does not exist"
+    assert cited > 20

@@ -12,6 +12,12 @@ from govsite.load import load_report
 from importkit import SAMPLES, SEED, consistent_2021, render_text
 
 
+@pytest.fixture(autouse=True)
+def site_toml(tmp_path):
+    """Each test's tmp_path is a site: govsite commands refuse to run outside one."""
+    (tmp_path / "site.toml").write_text('title = "测试门户"\n', encoding="utf-8")
+
+
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()

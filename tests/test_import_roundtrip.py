@@ -12,11 +12,12 @@ from govsite.importer import import_file
 from govsite.load import content_files, load_report
 from importkit import REPO, truth_values
 
-PORTAL = {  # example-portal file → the shared sample it was imported from
+PORTAL = {  # example-portal file (or the test fixture kept out of it) → the shared sample it was imported from
     "content/2023/huaian-hongze.md": "hongze-district-2023.pdftotext.txt",
     "content/2024/huaian-hongze.md": "hongze-district-2024.pdftotext.txt",
     "content/2024/huaian.md": "huaian-city-2024.pdftotext.txt",
-    "content/2025/hangzhou-style-fixture.md": "hangzhou-style-fixture-2025.html",
+    # a fixture with realistic numbers and no named source: a test file, never a published report
+    "tests/data/portal/hangzhou-style-fixture-2025.md": "hangzhou-style-fixture-2025.html",
 }
 REPORTS = [p.relative_to(REPO).as_posix() for p in content_files(REPO / "content")]
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
+
 from govsite.agency import infer_level, slug_for, split_agency
 from govsite.check import check_report
 from govsite.cli import main
 from govsite.formats import FORMATS, Kind
 from govsite.load import load_report
 from govsite.sections import split_sections
+
+
+@pytest.fixture(autouse=True)
+def site_toml(tmp_path):
+    """Each test's tmp_path is a site (``new`` refuses to run outside one)."""
+    (tmp_path / "site.toml").write_text('title = "测试门户"\n', encoding="utf-8")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -95,3 +105,71 @@ def test_agency_names_split_into_units():
     assert infer_level("河南省人民政府")[0] == "省级人民政府"
     assert infer_level("上海市人民政府办公厅")[0] == "省级人民政府"
     assert infer_level("卫辉市商务局") == ("", "")  # 设区的市 or 县级市: not presumed
+
+
+REGISTRY = '''title = "青山县政府信息公开"
+
+[[agencies]]
+name = "青山县人民政府"
+slug = "qingshan-zhengfu"
+level = "县级人民政府"
+region = ["某某省", "某某市", "青山县"]
+'''
+
+
+def test_new_takes_slug_level_and_region_from_the_registry(tmp_path, capsys):
+    (tmp_path / "site.toml").write_text(REGISTRY, encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(tmp_path), "new", "2024", "青山县人民政府")
+    assert code == 0, err
+    assert out.splitlines()[0] == ("已新建 content/2024/qingshan-zhengfu.md（2021 年版格式，国办公开办函〔2021〕30号）"
+                                   "（沿用 site.toml 中登记的 slug、层级和地区）")
+    report, diags = load_report(tmp_path / "content/2024/qingshan-zhengfu.md", tmp_path)
+    assert diags == []
+    assert (report.level, report.region) == ("县级人民政府", ("某某省", "某某市", "青山县"))
+
+
+def test_new_refuses_options_that_contradict_the_registry(tmp_path, capsys):
+    (tmp_path / "site.toml").write_text(REGISTRY, encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(tmp_path), "new", "2024", "青山县人民政府", "--slug", "qingshan")
+    assert code == 2
+    assert err == ("govsite: 错误：青山县人民政府 已在 site.toml 的 [[agencies]] 中登记，slug 为“qingshan-zhengfu”，"
+                   "与这里的“qingshan”不同：请去掉 --slug，或先修改 site.toml 中的登记\n")
+    code, _, err = run(capsys, "-C", str(tmp_path), "new", "2024", "青山县人民政府", "--level", "县级部门")
+    assert code == 2 and "level 为“县级人民政府”" in err
+    assert not (tmp_path / "content").exists()
+
+
+def test_new_writes_a_published_date_to_confirm(tmp_path, capsys):
+    code, out, _ = run(capsys, "-C", str(tmp_path), "new", "2024", "卫辉市商务局")
+    assert code == 0
+    today = dt.date.today().isoformat()
+    text = (tmp_path / "content/2024/weihui-shangwu.md").read_text(encoding="utf-8")
+    assert f"\npublished = {today}  # 发布日期：现为新建之日，请改为实际发布日期（待确认）\n" in text
+    assert f"请填写表格数字和正文，并把 published 改为实际发布日期（现为今天 {today}，待确认）" in out
+    report, _ = load_report(tmp_path / "content/2024/weihui-shangwu.md", tmp_path)
+    assert report.published == dt.date.today()
+
+
+def test_new_refuses_a_second_report_of_the_same_agency_and_year(tmp_path, capsys):
+    assert run(capsys, "-C", str(tmp_path), "new", "2024", "卫辉市商务局")[0] == 0
+    code, _, err = run(capsys, "-C", str(tmp_path), "new", "2024", "卫辉市商务局", "--slug", "shangwu")
+    assert code == 2
+    assert err == ("govsite: 错误：卫辉市商务局 2024 年度的报告已经有了：content/2024/weihui-shangwu.md。"
+                   "同一机关同一年度只能有一份报告，请直接编辑那个文件\n")
+    assert sorted(p.name for p in (tmp_path / "content/2024").iterdir()) == ["weihui-shangwu.md"]
+    assert run(capsys, "-C", str(tmp_path), "new", "2025", "卫辉市商务局")[0] == 0  # another year is fine
+
+
+def test_new_outside_a_site_says_so(tmp_path, capsys):
+    (tmp_path / "site.toml").unlink()
+    code, _, err = run(capsys, "-C", str(tmp_path), "new", "2024", "卫辉市商务局")
+    assert code == 2 and "找不到站点设置文件 site.toml" in err and "govsite init" in err
+    assert not (tmp_path / "content").exists()
+
+
+def test_new_names_an_agency_missing_from_the_registry(tmp_path, capsys):
+    (tmp_path / "site.toml").write_text(REGISTRY, encoding="utf-8")
+    code, out, _ = run(capsys, "-C", str(tmp_path), "new", "2024", "青山县人民政", "--slug", "qs")
+    assert code == 0
+    assert out.splitlines()[0] == ("提示：青山县人民政 未在 site.toml 的 [[agencies]] 中登记（是不是“青山县人民政府”？）；"
+                                   "登记后年度总览会跟踪它是否按时发布")

@@ -182,52 +182,46 @@ def test_open_data_matches_export(synthetic):
     root, out, _ = synthetic
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = lambda *a: subprocess.run([sys.executable, "-m", "govsite", "--site", str(root), "export", *a],
-                                    capture_output=True, text=True, env=env, check=True)
-    long_json = json.loads(run("--format", "json").stdout)
-    long_csv = run("--format", "csv", "--bom").stdout
-    by_report: dict[tuple[int, str], list[dict]] = {}
-    for row in long_json:
-        by_report.setdefault((row["year"], row["slug"]), []).append(row)
-    assert len(by_report) == 9
-    for (year, slug), rows in by_report.items():
-        folder = out / str(year) / slug
-        doc = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-        assert (doc["year"], doc["slug"]) == (year, slug)
-        meta = {"year": doc["year"], "agency": doc["agency"], "slug": doc["slug"], "format": doc["format"]["version"]}
-        assert [{**meta, **c} for c in doc["cells"]] == rows
-        one = subprocess.run([sys.executable, "-m", "govsite", "--site", str(root), "export", "--bom",
-                              str(root / "content" / str(year) / f"{slug}.md")], capture_output=True, text=True, env=env)
-        assert (folder / "report.csv").read_bytes().decode("utf-8") == one.stdout
+                                    capture_output=True, env=env, check=True).stdout
+    docs = json.loads(run("--format", "json"))
+    long_rows = list(csv.DictReader(io.StringIO(run("--format", "csv").decode("utf-8-sig"), newline="")))
+    assert len(docs) == 9
+    for doc in docs:
+        folder = out / str(doc["year"]) / doc["slug"]
+        assert json.loads((folder / "report.json").read_bytes()) == doc
+        one = run(str(root / "content" / str(doc["year"]) / f'{doc["slug"]}.md'))
+        published = (folder / "report.csv").read_bytes().decode("utf-8-sig").splitlines()
+        prefix = f'{doc["year"]},{doc["slug"]},{doc["agency"]},'
+        assert one.decode("utf-8-sig").splitlines()[1:] == [prefix + line for line in published[1:]]
     # yearly wide CSVs: BOM, one row per report, every cell equal to the long export
-    lookup = {(r["year"], r["slug"], f'{r["table"]} / {r["row"]} / {r["column"]}'.replace(" /  / ", " / ")): r["value"]
-              for r in long_json}
-    for path in sorted((out / "data").glob("*.csv")):
-        raw = path.read_bytes()
+    lookup = {(r["year"], r["slug"], r["key"]): r["value"] for r in long_rows}
+    for year in sorted({d["year"] for d in docs}):
+        raw = (out / "data" / f"{year}.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
-        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-        assert len(rows) == len([k for k in by_report if str(k[0]) == path.stem])
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+        assert len(rows) == len([d for d in docs if d["year"] == year])
         for row in rows:
-            for header, value in row.items():
-                key = (int(row["year"]), row["slug"], header)
-                if key in lookup:
-                    expected = lookup[key]
-                    assert value == ("" if expected is None else str(expected)), (path.name, header)
-            cells = [h for h in row if (int(row["year"]), row["slug"], h) in lookup]
-            assert len(cells) == len(by_report[(int(row["year"]), row["slug"])])
-    # the archive: long CSV and JSON equal the export, the yearly files equal the published ones
+            cells = {k: v for k, v in row.items() if (row["year"], row["slug"], k) in lookup}
+            assert cells == {k: lookup[(row["year"], row["slug"], k)] for k in cells}
+            assert len(cells) == len([r for r in long_rows if (r["year"], r["slug"]) == (row["year"], row["slug"])])
+    # the archive: the year files, checks, codebook and data package as published
     with zipfile.ZipFile(out / "data" / "govsite-data.zip") as zf:
         names = zf.namelist()
-        assert names == ["README.txt", "2021.csv", "2022.csv", "2023.csv", "all.csv", "all.json"]
-        assert zf.read("all.csv").decode("utf-8") == long_csv
-        assert json.loads(zf.read("all.json")) == long_json
-        for p in (out / "data").glob("*.csv"):
-            assert zf.read(p.name) == p.read_bytes()
+        assert names[0] == "README.txt"
+        assert sorted(names[1:]) == sorted(p.name for p in (out / "data").iterdir()
+                                           if p.suffix in (".csv", ".json"))
+        for name in names[1:]:
+            assert zf.read(name) == (out / "data" / name).read_bytes()
         assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in zf.infolist())
-    # the data page links every data file
+    # the data page links every file of data/; each report page links its own data files
     page = (out / "data" / "index.html").read_text(encoding="utf-8")
-    for f in out.rglob("*"):
+    for f in (out / "data").iterdir():
         if f.suffix in (".csv", ".json", ".zip"):
-            assert f'href="{BASE}{f.relative_to(out).as_posix()}"' in page, f
+            assert f'href="{BASE}data/{f.name}"' in page, f
+    for doc in docs:
+        report_page = (out / str(doc["year"]) / doc["slug"] / "index.html").read_text(encoding="utf-8")
+        for name in ("report.csv", "report.json"):
+            assert f'href="{BASE}{doc["year"]}/{doc["slug"]}/{name}"' in report_page
 
 
 def test_feed_is_valid_atom_newest_first(synthetic):

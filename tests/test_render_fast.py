@@ -24,7 +24,6 @@ from markupsafe import Markup, escape
 
 from govsite.aggregate import MIXED_UNITS, sum_by_format
 from govsite.build import load_site
-from govsite.compact import Compactor
 from govsite.formats.figures import AGENCY_FIGURES, KEY_FIGURES, figure_by_key
 from govsite.portal import figure_value, figure_values, ranking
 from govsite.render import Record, Renderer, SiteIndex, _after_children, _output_escape, report_order
@@ -91,8 +90,7 @@ def renderer(tmp_path_factory) -> Renderer:
     root = make_site(tmp_path_factory.mktemp("fast") / "site", _files(), SITE_TOML)
     site = load_site(root)
     assert site.reports, [d.format() for d in site.diagnostics]
-    compactor = Compactor()  # the builder keeps its reports compacted: render those
-    reports = [compactor.compact((r, []))[0] for r in site.reports]
+    reports = site.reports
     problems: dict[str, list] = {}
     for d in site.diagnostics:
         problems.setdefault(d.path, []).append(d)
@@ -231,7 +229,7 @@ def test_rows_and_links_are_the_template_loops(renderer: Renderer) -> None:
         counts = {r.path: (i % 3, i % 2) for i, r in enumerate(reports)}
         loop = env.from_string(
             "{% for r in rs %}\n<tr><th scope=\"row\"><a href=\"{{ url(r.url) }}\">{{ r.agency }}</a></th>\n"
-            "{% for f in index_figures %}{% set v = r | figure(f) %}<td class=\"num\">{{ '—' if v is none else v }}</td>{% endfor %}\n"
+            "{% for f in index_figures %}{% set v = r | figure(f) %}<td class=\"num\">{{ v | grouped }}</td>{% endfor %}\n"
             "{% set c = counts[r.path] %}<td class=\"num\">{% if c[0] %}<span class=\"bad\">{{ c[0] }} 个错误</span>{% endif %}"
             "{% if c[1] %} {{ c[1] }} 个警告{% endif %}{% if not c[0] and not c[1] %}无{% endif %}</td></tr>\n{% endfor %}")
         assert renderer.report_rows(reports, counts) == loop.render(rs=reports, counts=counts)
@@ -241,14 +239,14 @@ def test_rows_and_links_are_the_template_loops(renderer: Renderer) -> None:
             ranked = ranking(entries, fig, values=renderer._figures.values(reports, fig))
             assert ranked == ranking(entries, fig) == ranking(entries, fig, renderer._figures)
             rows = env.from_string(
-                "{% for rank, a, r, v in ranking %}<tr><td class=\"num\">{{ '—' if rank is none else rank }}</td>"
+                "{% for rank, a, r, v in ranking %}<tr><td class=\"num\">{{ rank | grouped }}</td>"
                 "<th scope=\"row\"><a href=\"{{ url(r.url) }}\">{{ r.agency }}</a></th>\n{% for f in agency_figures %}"
                 "{% set v = r | figure(f) %}<td class=\"num{% if f.key == figure.key %} sorted{% endif %}\">"
-                "{{ '—' if v is none else v }}</td>{% endfor %}</tr>\n{% endfor %}")
+                "{{ v | grouped }}</td>{% endfor %}</tr>\n{% endfor %}")
             assert renderer.ranking_rows(ranked, fig) == rows.render(ranking=ranked, figure=fig)
     figure_rows = env.from_string(
         "{% for r, values in rows %}\n<tr><th scope=\"row\"><a href=\"{{ url(r.url) }}\">{{ r.year }}</a></th>"
-        "{% for v in values %}<td class=\"num\">{{ '—' if v is none else v }}</td>{% endfor %}</tr>\n{% endfor %}")
+        "{% for v in values %}<td class=\"num\">{{ v | grouped }}</td>{% endfor %}</tr>\n{% endfor %}")
     for a in site.agencies:
         rows = [(r, figure_values(r, [figure_by_key(k) for k in AGENCY_FIGURES])) for r in a.reports]
         assert renderer.figure_rows(rows) == figure_rows.render(rows=rows)
@@ -329,7 +327,9 @@ def test_pages_of_the_site_render(renderer: Renderer) -> None:
     page = renderer.report_page(report).decode()
     assert str(escape(report.agency)) in page and report.agency not in page
     for year, reports in site.by_year.items():
-        for rel, data in renderer.year_pages(year, reports):
+        entries = [(site.agency_of(r), r) for r in reports]
+        pages = [renderer.year_page(year, reports, entries)] + [data for _, data in renderer.ranking_pages(year, reports)]
+        for data in pages:
             text = data.decode()
             assert "<&\">" not in text and text.endswith("</html>\n")
     region = renderer.region_page(site.regions[("甲省",)]).decode()

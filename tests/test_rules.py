@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from govsite.cli import main
-from sitekit import HUAIAN_2024, make_site, report_text, values_2021, zero_values
+from govsite.check import check_report, check_site
+from govsite.load import load_report
+from sitekit import HUAIAN_2024, PROSE, REPO, make_site, report_text, values_2021, zero_values
 
 PATH = "content/2024/huaian.md"
 
@@ -187,6 +189,7 @@ def test_json_output(tmp_path, capsys) -> None:
     assert data == [{
         "path": PATH, "line": 44, "column": 0, "severity": "error", "rule": "R4",
         "message": "政府信息公开行政复议、行政诉讼情况 · 行政复议：总计(0)=0，但结果维持(10)+结果纠正(1)+其他结果(0)+尚未审结(0)=11",
+        "cells": [["reviews.administrative_review", i] for i in (4, 0, 1, 2, 3)],
     }]
 
 
@@ -195,3 +198,103 @@ def test_zero_report_of_each_format_is_clean(tmp_path, capsys, version) -> None:
     year = 2020 if version == "2019" else 2022
     text = report_text(zero_values(version), version=version, year=year, prose={"s1": "a", "s5": "b", "s6": "未收取信息处理费。"})
     assert run_check(tmp_path, {f"content/{year}/x.md": text}, capsys=capsys) == (0, [])
+
+
+def _line_of(text: str, phrase: str) -> int:
+    """The file line of ``phrase`` in a fixture (1-based)."""
+    return text[: text.index(phrase)].count("\n") + 1
+
+
+# 淮安市人民政府 2024 states its figures in section 一 (tests/data/samples/huaian-city-2024.pdftotext.txt):
+# 受理 3119 (row 一), 答复 3050 of which the carried-over 34, 103 carried to next year (row 四).
+HUAIAN_S1 = ("2024年，全市共受理政府信息公开申请3119件，办结3050件，另有103件结转下年度继续办理。"
+             "政府信息公开行政复议351件，其中结果维持72件。")
+
+
+def test_r7_prose_figures_agree_with_table_2(tmp_path, capsys) -> None:
+    text = report_text(prose={**PROSE, "s1": HUAIAN_S1})
+    assert run_check(tmp_path, {PATH: text}, capsys=capsys) == (0, [])
+    # 一 + 二 (3119 + 34 = 3153) is also what reports call 受理 (spec §7 R7)
+    text = report_text(prose={**PROSE, "s1": HUAIAN_S1.replace("3119件", "3153件")})
+    assert run_check(tmp_path / "both", {PATH: text}, capsys=capsys) == (0, [])
+
+
+def test_r7_prose_figures_that_disagree(tmp_path, capsys) -> None:
+    s1 = HUAIAN_S1.replace("3119件", "3120件").replace("办结3050件", "办结3049件").replace("103件", "13件")
+    text = report_text(prose={**PROSE, "s1": s1})
+    code, lines = run_check(tmp_path, {PATH: text}, capsys=capsys)
+    line = _line_of(text, "2024年，全市")
+    assert code == 0
+    assert lines == [
+        f"{PATH}:{line}: 警告 [R7] 正文所述“全市共受理政府信息公开申请3120件”与表格不一致："
+        "一、本年新收政府信息公开申请数量 · 总计 为 3119（加上 二、上年结转 为 3153）",
+        f"{PATH}:{line}: 警告 [R7] 正文所述“办结3049件”与表格不一致：三、本年度办理结果 · （七）总计 · 总计 为 3050",
+        f"{PATH}:{line}: 警告 [R7] 正文所述“另有13件结转下年度继续办理”与表格不一致：四、结转下年度继续办理 · 总计 为 103",
+    ]
+
+
+def test_r7_hongze_2024_example_report() -> None:
+    # The real 淮安市洪泽区人民政府 2024 report says 受理…17件 while its row 一 says 95.
+    report, _ = load_report(REPO / "content" / "2024" / "huaian-hongze.md", REPO)
+    r7 = [d for d in check_report(report) if d.rule == "R7"]
+    text = (REPO / "content" / "2024" / "huaian-hongze.md").read_text(encoding="utf-8")
+    assert [(d.line, d.severity, d.message, d.cells) for d in r7] == [(
+        _line_of(text, "（二）依申请公开情况"), "warning",
+        "正文所述“区政府办代表区政府受理政府信息公开申请17件”与表格不一致：一、本年新收政府信息公开申请数量 · 总计 为 95",
+        (("applications.new_requests", 6),),
+    )]
+
+
+def test_r8_all_upheld_against_table_3(tmp_path, capsys) -> None:
+    s1 = "本年度发生政府信息公开行政复议351件，均获维持。"
+    code, lines = run_check(tmp_path, {PATH: report_text(prose={**PROSE, "s1": s1})}, capsys=capsys)
+    assert code == 0
+    assert lines == [
+        f"{PATH}:{_line_of(report_text(prose={**PROSE, 's1': s1}), s1)}: 警告 [R8] 正文说“本年度发生政府信息公开行政复议351件，均获维持”，"
+        "但表格中有未维持的结果：行政复议 · 结果纠正 64、行政复议 · 其他结果 178、行政复议 · 尚未审结 37",
+    ]
+    upheld = values_2021(reviews__administrative_review=[351, 0, 0, 0, 351])
+    assert run_check(tmp_path / "ok", {PATH: report_text(upheld, prose={**PROSE, "s1": s1})}, capsys=capsys) == (0, [])
+
+
+def test_r12_statistical_period_of_another_year(tmp_path, capsys) -> None:
+    s1 = "本报告中所列数据统计期限自2023年1月1日起至2023年12月31日止。"
+    text = report_text(prose={**PROSE, "s1": s1})
+    code, lines = run_check(tmp_path, {PATH: text}, capsys=capsys)
+    assert (code, lines) == (0, [
+        f"{PATH}:{_line_of(text, s1)}: 警告 [R12] 正文所述统计期限“统计期限自2023年1月1日起至2023年12月31日止”与报告年度 2024 不一致"])
+    right = report_text(prose={**PROSE, "s1": s1.replace("2023", "2024")})
+    assert run_check(tmp_path / "ok", {PATH: right}, capsys=capsys) == (0, [])
+
+
+def test_cells_at_fault_are_named(tmp_path) -> None:
+    new = list(HUAIAN_2024["applications.new_requests"])
+    new[0] += 3  # 总计 left alone: R1 fails for 自然人, R2 for row 一
+    files = {PATH: report_text(values_2021(applications__new_requests=new, active__rules=[1, 0, 3]), level="县级人民政府")}
+    site = make_site(tmp_path / "site", files)
+    report, _ = load_report(site / PATH, site)
+    by_rule = {d.rule: d.cells for d in check_report(report)}
+    assert sorted(by_rule) == ["R1", "R11", "R2"]
+    assert by_rule["R1"] == (("applications.new_requests", 0), ("applications.carried_over", 0),
+                             ("applications.total", 0), ("applications.carried_forward", 0))
+    assert by_rule["R2"] == (("applications.new_requests", 6),) + tuple(("applications.new_requests", i) for i in range(6))
+    assert by_rule["R11"] == (("active.rules", 0), ("active.rules", 2))
+    prev = values_2021(applications__carried_forward=[30, 0, 0, 0, 0, 0, 30],
+                       applications__new_requests=[2928, 53, 0, 0, 61, 4, 3046])
+    site = make_site(tmp_path / "two", {"content/2023/huaian.md": report_text(prev, year=2023), PATH: report_text()})
+    reports = [load_report(site / p, site)[0] for p in ("content/2023/huaian.md", PATH)]
+    [r6] = check_site(reports)
+    assert (r6.rule, r6.cells) == ("R6", (("applications.carried_over", 0), ("applications.carried_over", 6)))
+
+
+def test_r8_concluded_cases_upheld_leaves_pending_ones(tmp_path, capsys) -> None:
+    # 淮安市人民政府 2024: litigation 13+12 维持, 4+1 纠正, 8+1 其他, 1+6 尚未审结
+    s1 = "已审结的政府信息公开行政诉讼案件均获维持。"
+    text = report_text(prose={**PROSE, "s1": s1})
+    code, lines = run_check(tmp_path, {PATH: text}, capsys=capsys)
+    assert lines == [
+        f"{PATH}:{_line_of(text, s1)}: 警告 [R8] 正文说“已审结的政府信息公开行政诉讼案件均获维持”，但表格中有未维持的结果："
+        "未经复议直接起诉 · 结果纠正 4、未经复议直接起诉 · 其他结果 8、复议后起诉 · 结果纠正 1、复议后起诉 · 其他结果 1",
+    ]
+    settled = values_2021(reviews__litigation_direct=[13, 0, 0, 1, 14], reviews__litigation_after_review=[12, 0, 0, 6, 18])
+    assert run_check(tmp_path / "ok", {PATH: report_text(settled, prose={**PROSE, "s1": s1})}, capsys=capsys) == (0, [])

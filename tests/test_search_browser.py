@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
-import subprocess
 import threading
 import unicodedata
 import urllib.parse
@@ -20,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ensure_debian_program
 from govsite.search import SearchDoc, write_index
 from govsite.search.reader import Filters, brute_force
 from govsite.search.synthetic import generate
@@ -40,14 +39,8 @@ XSS = '<img src=x onerror="window.__xss=1">'
 
 
 def _ensure_chromium() -> str:
-    """Install Debian's chromium when it is missing and we can (the issue: CI must not skip)."""
-    if not Path(CHROMIUM).exists() and shutil.which("apt-get") and os.geteuid() == 0:
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update"], check=False, env=env, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
-                       check=False, env=env, capture_output=True)
-    assert Path(CHROMIUM).exists(), "Chromium is required: apt-get install -y --no-install-recommends chromium"
-    return CHROMIUM
+    """Debian's chromium, installed when it is missing and we can (the issue: CI must not skip)."""
+    return ensure_debian_program(CHROMIUM, "chromium")
 
 
 def page_html(page_size: int) -> str:

@@ -216,7 +216,7 @@ def test_sub_path_serves_only_the_site(site: Path, tmp_path: Path) -> None:
         # Other files are read whole under the preview's file lock, with tornado's content types.
         css = (REPO / "govsite" / "theme" / "static" / "style.css").read_text(encoding="utf-8")
         for path, kind, expected in (("assets/style.css", "text/css", css),
-                                     ("2022/weihui-shangwu/report.csv", "text/csv", "卫辉市商务局"),
+                                     ("2022/weihui-shangwu/report.csv", "text/csv", "active.rules.issued,规章,本年制发件数,0"),
                                      ("search/meta.json.gz", "application/gzip", None)):
             status, headers, body = s.get("/xxgk/ndbg/" + path)
             assert (status, headers["content-type"], headers["cache-control"]) == (200, kind, "no-store"), path

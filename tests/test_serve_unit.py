@@ -3,6 +3,8 @@ path, the error page, the private build folder. The end-to-end behaviour is in t
 
 from __future__ import annotations
 
+import os
+
 import shutil
 import threading
 import time
@@ -253,27 +255,26 @@ def test_a_restarted_preview_finds_its_last_build(tmp_path: Path) -> None:
         assert not other.exists()
 
 
-def test_files_move_into_the_preview_under_its_lock(tmp_path: Path) -> None:
-    """Requests read under ``Preview.files``; the build must move files in while holding it."""
+def test_a_save_rewrites_only_what_it_changed_in_place(tmp_path: Path) -> None:
+    """The preview writes into its own folder in place: after a prose save only the report's page
+    and the search index are rendered, every other file stays the very same file, and the folder
+    equals a cold build."""
     site = copy_site(tmp_path / "site")
     report = site / REPORT
     page = "2022/weihui-shangwu/index.html"
-    seen: list[tuple[str, bool]] = []
-
-    class Spy:
-        def __enter__(self) -> None:
-            seen.append(("enter", "锁内可见的修改" in (p.output / page).read_text(encoding="utf-8")))
-
-        def __exit__(self, *exc: object) -> None:
-            seen.append(("exit", "锁内可见的修改" in (p.output / page).read_text(encoding="utf-8")))
-
     with Preview(site, workdir=tmp_path / "work") as p:
         assert not p.rebuild().served.broken
-        assert p._kept is not None and p._kept.commit_lock is p.files
-        p._kept.commit_lock = Spy()
-        report.write_text(report.read_text(encoding="utf-8") + "\n锁内可见的修改\n", encoding="utf-8")
+        home = os.stat(p.output / "index.html").st_ino
+        report.write_text(report.read_text(encoding="utf-8") + "\n预览中的修改\n", encoding="utf-8")
         assert not p.rebuild().served.broken
-    assert seen == [("enter", False), ("exit", True)]
+        assert "预览中的修改" in (p.output / page).read_text(encoding="utf-8")
+        assert os.stat(p.output / "index.html").st_ino == home
+        assert p._kept is not None
+        cold = build(site, output=tmp_path / "cold", workers=1, cache=False)
+        files = sorted(q.relative_to(p.output).as_posix() for q in p.output.rglob("*") if q.is_file())
+        assert files == sorted(q.relative_to(tmp_path / "cold").as_posix() for q in (tmp_path / "cold").rglob("*") if q.is_file())
+        assert all((p.output / f).read_bytes() == (tmp_path / "cold" / f).read_bytes() for f in files)
+        assert cold.pages == len(files) - 1  # the manifest
 
 
 # --- the livereload adapter -------------------------------------------------------------------

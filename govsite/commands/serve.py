@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..config import check_base_url
 from ..diagnostics import GovsiteError
 
 
@@ -20,10 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "serve", help="本地预览，保存后浏览器自动刷新",
         description="生成网站到临时目录并在本机提供预览；content/、layouts/、static/ 或 site.toml "
                     "有改动时自动重新生成并刷新浏览器。内容有误时每个页面都显示错误页。按 Ctrl-C 停止。")
-    p.add_argument("--host", default="127.0.0.1",
+    p.add_argument("--host", default="127.0.0.1", metavar="地址",
                    help="监听地址（默认 127.0.0.1，仅本机可访问；0.0.0.0 会让局域网内的人都能访问）")
-    p.add_argument("--port", type=int, default=1313, help="端口（默认 1313）")
-    p.add_argument("--base-url", help="网站地址或子路径，覆盖 site.toml 的 base_url，如 /xxgk/ndbg/")
+    p.add_argument("--port", type=int, default=1313, metavar="端口", help="端口（默认 1313）")
+    p.add_argument("--base-url", metavar="网址", help="网站地址或子路径，覆盖 site.toml 的 base_url，如 /xxgk/ndbg/")
     p.set_defaults(run=run)
 
 
@@ -48,6 +49,31 @@ def browse_url(host: str, port: int, base_path: str) -> str:
     return f"http://{shown}:{port}{base_path}"
 
 
+def busy(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (in Chinese), or None when it can.
+
+    A socket is bound and closed again at once. SO_REUSEADDR matches the server's own socket:
+    a port left in TIME_WAIT by the last preview counts as free, one another program listens on
+    does not.
+    """
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        return f"无法解析地址 {host}（{exc.strerror or exc}）"
+    family, kind, proto, _, address = infos[0]
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return "端口已被占用，可用 --port 换一个端口"
+        if exc.errno == errno.EACCES:
+            return "没有权限使用这个端口（1024 以下的端口需要管理员权限），可用 --port 换一个端口"
+        return exc.strerror or str(exc)
+    return None
+
+
 def _say(text: str, err: bool = False) -> None:
     print(text, file=sys.stderr if err else sys.stdout, flush=True)
 
@@ -63,8 +89,12 @@ def run(args: argparse.Namespace) -> int:
         raise GovsiteError(f"站点目录 {root} 不存在")
     if not 0 < args.port < 65536:
         raise GovsiteError(f"端口 {args.port} 无效，应在 1–65535 之间")
-    if args.base_url is not None and "://" not in args.base_url and not args.base_url.startswith("/"):
-        raise GovsiteError("--base-url 应以 / 开头，或是完整网址 https://…")
+    if args.base_url is not None and (problem := check_base_url(args.base_url)):
+        raise GovsiteError(problem)
+
+    port_problem = busy(args.host, args.port)
+    if port_problem:  # before the first build: a busy port must not cost a whole build to find out
+        raise GovsiteError(f"无法在 {args.host}:{args.port} 上监听：{port_problem}")
 
     # Imported here: the other commands must not pay for (or depend on) the web server.
     from ..livereload_server import LiveReloadServer

@@ -6,7 +6,7 @@ Adding a format version means adding one module like :mod:`.v2021` and listing i
 from __future__ import annotations
 
 from . import v2019, v2021
-from .common import PROSE_SECTIONS, SECTIONS
+from .common import LEVELS, PROSE_SECTIONS, SECTIONS
 from .schema import CellPath, CellRef, Column, Equation, Field, Format, Kind, Row, Section, Table
 
 FORMATS: dict[str, Format] = {f.version: f for f in (v2019.FORMAT, v2021.FORMAT)}
@@ -21,6 +21,6 @@ def format_for_year(year: int) -> Format:
 
 
 __all__ = [
-    "FORMATS", "SECTIONS", "PROSE_SECTIONS", "format_for_year",
+    "FORMATS", "LEVELS", "SECTIONS", "PROSE_SECTIONS", "format_for_year",
     "CellPath", "CellRef", "Column", "Equation", "Field", "Format", "Kind", "Row", "Section", "Table",
 ]

@@ -15,6 +15,20 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("s6", "六、其他需要报告的事项"),
 )
 
+#: Agency levels, the values of the ``level`` metadata key, each with whether it can make 规章
+#: (spec §7 R11; 条例第四十九条 sets the deadlines of 部门 and 人民政府).
+LEVELS: dict[str, bool] = {
+    "国务院部门": True,
+    "省级人民政府": True,
+    "省级部门": False,
+    "设区的市人民政府": True,
+    "设区的市部门": False,
+    "县级人民政府": False,
+    "县级部门": False,
+    "乡镇人民政府": False,
+    "其他": False,
+}
+
 #: Sections whose prose is required (spec §2: 一, 五, 六 are free prose; 二–四 are tables).
 PROSE_SECTIONS = ("s1", "s5", "s6")
 
@@ -22,13 +36,13 @@ PROSE_SECTIONS = ("s1", "s5", "s6")
 
 LEGAL = "法人或其他组织"
 APPLICANT_COLUMNS: tuple[Column, ...] = (
-    Column(("自然人",)),
-    Column((LEGAL, "商业企业")),
-    Column((LEGAL, "科研机构")),
-    Column((LEGAL, "社会公益组织")),
-    Column((LEGAL, "法律服务机构")),
-    Column((LEGAL, "其他")),
-    Column(("总计",)),
+    Column(("自然人",), key="natural_person"),
+    Column((LEGAL, "商业企业"), key="business"),
+    Column((LEGAL, "科研机构"), key="research"),
+    Column((LEGAL, "社会公益组织"), key="public_interest"),
+    Column((LEGAL, "法律服务机构"), key="legal_service"),
+    Column((LEGAL, "其他"), key="other_organisation"),
+    Column(("总计",), key="total"),
 )
 
 RESULTS = "三、本年度办理结果"
@@ -93,10 +107,11 @@ def applications_table(other_rows: tuple[Row, ...]) -> Table:
 # --- Table 3: 政府信息公开行政复议、行政诉讼情况 (spec §5) -------------------------------------
 
 OUTCOMES = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+OUTCOME_KEYS = ("upheld", "corrected", "other", "pending", "total")
 
 
 def _outcome_columns(*group: str) -> tuple[Column, ...]:
-    return tuple(Column(group + (o,)) for o in OUTCOMES)
+    return tuple(Column(group + (o,), key=k) for o, k in zip(OUTCOMES, OUTCOME_KEYS))
 
 
 REVIEW_COLUMNS = _outcome_columns("行政复议")
@@ -120,7 +135,9 @@ REVIEWS_TABLE = Table(
 
 # --- Table 1 column shorthands (spec §3) ----------------------------------------------------------
 
-DECISIONS = Column(("本年处理决定数量",), span=3)
+# The key is the 2019 column 处理决定数量's: the 2021 format kept that column and dropped the item
+# counts beside it (spec §6.2), so both name the decisions of the year.
+DECISIONS = Column(("本年处理决定数量",), span=3, key="decisions")
 
 
 # --- Rule builders (spec §7) --------------------------------------------------------------------

@@ -25,12 +25,18 @@ class Kind(enum.Enum):
 
 @dataclass(frozen=True)
 class Column:
-    """A value column: its label path from the top header down, and what its cells hold."""
+    """A value column: its label path from the top header down, and what its cells hold.
+
+    ``key`` names the column in open data (the last part of a cell key ``table.field.column``,
+    see :meth:`Field.cell_key`). Two format versions give a column the same key exactly when the
+    official meaning is the same (spec §6), so cells with one key can be compared across years.
+    """
 
     path: tuple[str, ...]
     kind: Kind = Kind.COUNT
     span: int = 1  # grid columns it covers in a sectioned table (spec §3.1 colspan=3)
     units: tuple[str, ...] = ()  # units a cell may carry in its text (spec §3.2 采购总金额)
+    key: str = ""  # ASCII, stable: "natural_person", "decisions"; empty for an EMPTY grid cell
 
     @property
     def label(self) -> str:
@@ -59,6 +65,11 @@ class Field:
     def value_columns(self) -> tuple[Column, ...]:
         """The columns that hold values, in order."""
         return tuple(c for c in self.columns if c.kind is not Kind.EMPTY)
+
+    def cell_key(self, table: str, index: int) -> str:
+        """The stable open-data key of value ``index`` of this field in ``table``:
+        ``applications.new_requests.natural_person``."""
+        return f"{table}.{self.key}.{self.value_columns[index].key}"
 
     @property
     def scalar(self) -> bool:

@@ -8,13 +8,20 @@ Table 2 per §4.3 with （六）其他处理 as one leaf row, Table 3 per §5. R
 from .common import OTHER, RESULTS, REVIEWS_TABLE, app_row, applications_table, standard_equations
 from .schema import Column, Field, Format, Kind, Row, Section, Table
 
-_DOCS = (Column(("本年新制作数量",)), Column(("本年新公开数量",)), Column(("对外公开总数量",)))
-_ITEMS = (Column(("上一年项目数量",)), Column(("本年增/减",), kind=Kind.SIGNED), Column(("处理决定数量",)))
+# Column keys differ from 2021's wherever the meaning does (spec §6.1–6.3): 2019 counts documents
+# made / published / public in total, 2021 issued / repealed / in force; 2019 counts fee items, 2021
+# an amount.
+_DOCS = (Column(("本年新制作数量",), key="made"), Column(("本年新公开数量",), key="published"),
+         Column(("对外公开总数量",), key="public_total"))
+_LAST_ITEMS = Column(("上一年项目数量",), key="items_last_year")
+_CHANGE = Column(("本年增/减",), kind=Kind.SIGNED, key="items_change")
+_ITEMS = (_LAST_ITEMS, _CHANGE, Column(("处理决定数量",), key="decisions"))
 # Rows 14–18: the fourth grid cell is empty (spec §3.2 notes).
-_FEE_ITEMS = (Column(("上一年项目数量",)), Column(("本年增/减",), kind=Kind.SIGNED), Column((), kind=Kind.EMPTY))
+_FEE_ITEMS = (_LAST_ITEMS, _CHANGE, Column((), kind=Kind.EMPTY))
 _PROCUREMENT = (
-    Column(("采购项目数量",)),
-    Column(("采购总金额",), kind=Kind.AMOUNT, units=("元", "万元")),  # no unit in the label (spec §3.2)
+    Column(("采购项目数量",), key="projects"),
+    # No unit in the label (spec §3.2): the cell's text says 元 or 万元.
+    Column(("采购总金额",), kind=Kind.AMOUNT, units=("元", "万元"), key="amount"),
     Column((), kind=Kind.EMPTY),
 )
 

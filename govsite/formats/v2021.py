@@ -9,8 +9,9 @@ from .common import (
 )
 from .schema import Column, Field, Format, Kind, Row, Section, Table
 
-_DOCS = (Column(("本年制发件数",)), Column(("本年废止件数",)), Column(("现行有效件数",)))
-_FEES = Column(("本年收费金额（单位：万元）",), kind=Kind.AMOUNT, span=3)
+_DOCS = (Column(("本年制发件数",), key="issued"), Column(("本年废止件数",), key="repealed"),
+         Column(("现行有效件数",), key="in_force"))
+_FEES = Column(("本年收费金额（单位：万元）",), kind=Kind.AMOUNT, span=3, key="amount")
 
 ACTIVE = Table(
     key="active",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 
+from ..safezip import ZipLimitError, check_unzipped_size
 from .cells import is_value_token
 from .detect import UnreadableInput
 from .document import Block, Document
@@ -24,7 +25,10 @@ def read_docx(path: str, data: bytes) -> Document:
     except ImportError:  # pragma: no cover - depends on the installation
         raise UnreadableInput(f"{path}：读取 .docx 需要 python-docx，请先安装：pip install python-docx") from None
     try:
+        check_unzipped_size(data)  # python-docx unpacks every member into memory
         document = docx.Document(io.BytesIO(data))
+    except ZipLimitError as exc:
+        raise UnreadableInput(f"{path}：无法打开 .docx 文档：{exc}") from None
     except Exception as exc:  # python-docx raises many kinds for a damaged package
         raise UnreadableInput(f"{path}：无法打开 .docx 文档（文件可能已损坏：{type(exc).__name__}）") from None
     blocks: list[Block] = []

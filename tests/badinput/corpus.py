@@ -10,9 +10,11 @@ A case file (``tests/badinput/NN-name.txt``, UTF-8) looks like this — the expe
     === file content/2024/huaian.md            ← an input file (quoted if it has spaces); options:
     …content…                                  bom, gbk, gb18030, utf16, crlf, cr (encoding/line ends),
     === expect                                 symlink-outside (the file lives outside the site and
-    content/2024/huaian.md:1: 错误 …            content/ holds a link to it), pad=N (append N bytes
-                                               of prose to the body), bytes (the text is Python
-                                               escapes of raw bytes: ``\x89PNG\x00…``)
+    content/2024/huaian.md:1: 错误 …            content/ holds a link to it), symlink=TARGET (the
+                                               entry is a symlink to TARGET, the content ignored),
+                                               fifo (the entry is a named pipe),
+                                               pad=N (append N bytes of prose to the body), bytes
+                                               (the text is Python escapes of raw bytes: ``\x89PNG…``)
 
 A case without files (``test: tests/test_safety.py::test_x``) names the test that covers it; the
 docs table lists both kinds. ``python3 tests/badinput/corpus.py`` rewrites ``docs/bad-input.md``;
@@ -92,7 +94,11 @@ class Case:
         for f in self.files:
             dest = site / f.path
             dest.parent.mkdir(parents=True, exist_ok=True)
-            if "symlink-outside" in f.options:
+            if "fifo" in f.options:
+                os.mkfifo(dest)  # a named pipe: opening it for reading would wait for a writer forever
+            elif "symlink" in f.options:
+                os.symlink(f.options["symlink"], dest)  # a link as written (a loop, a dangling link)
+            elif "symlink-outside" in f.options:
                 outside = self.outside_dir(site) / Path(f.path).name
                 outside.parent.mkdir(parents=True, exist_ok=True)
                 outside.write_bytes(f.data())

@@ -385,10 +385,63 @@
   }
   function total(st) { return st.verify ? st.shown.length + (st.order.length - st.pos) : st.order.length; }
 
+  // ---- agencies and regions by name or pinyin (search/names.json.gz) ---------------------------
+
+  var namesSection = document.getElementById('names-section');
+  var nameList = document.getElementById('name-results');
+  var names = null;
+  var NAMES_SHOWN = 20;
+  async function loadNames() {
+    if (names === null) {
+      names = fetchFile('names.json.gz', true).then(function (buf) {
+        return JSON.parse(utf8.decode(buf)).items;
+      });
+    }
+    return names;
+  }
+  function nameRank(item, q, latin) {
+    var name = fold(item[1]);
+    if (name.indexOf(q) === 0) return 0;
+    if (name.indexOf(q) > 0) return 1;
+    if (!latin) return -1;
+    if (item[3].indexOf(latin) === 0) return 2;
+    if (latin.length > 1 && item[4].indexOf(latin) === 0) return 3;
+    if (latin.length > 2 && item[3].indexOf(latin) > 0) return 4;
+    return -1;
+  }
+  async function showNames(params) {
+    if (!namesSection || !nameList) return;
+    while (nameList.firstChild) nameList.removeChild(nameList.firstChild);
+    var q = fold(params.q || '').split(WS_RE).join('');
+    if (!q) { namesSection.hidden = true; return; }
+    var items;
+    try { items = await loadNames(); } catch (err) { namesSection.hidden = true; return; }
+    var latin = /^[a-z0-9]+$/.test(q) ? q : '';
+    var hits = [];
+    items.forEach(function (it) {
+      var r = nameRank(it, q, latin);
+      if (r >= 0) hits.push([r, it]);
+    });
+    hits.sort(function (a, b) { return a[0] - b[0] || (a[1][0] === b[1][0] ? 0 : a[1][0] === 'r' ? -1 : 1); });
+    hits.slice(0, NAMES_SHOWN).forEach(function (h) {
+      var it = h[1];
+      var li = document.createElement('li');
+      var a = document.createElement('a');
+      var target = new URL(it[2], rootURL);
+      if (target.origin === rootURL.origin) a.href = target.href;
+      a.textContent = it[1];
+      li.appendChild(a);
+      li.appendChild(document.createTextNode('（' + (it[0] === 'r' ? '地区' : '机关') + '：' + it[5] + '）'));
+      nameList.appendChild(li);
+    });
+    namesSection.hidden = hits.length === 0;
+  }
+
   async function runSearch() {
     var gen = ++generation;
     var params = readForm();
     syncURL(params);
+    showNames(params);
     resultsEl.setAttribute('data-state', 'loading');
     var st;
     try {
