@@ -6,8 +6,18 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from govsite.cli import main
 from importkit import SAMPLES, SEED
+
+
+@pytest.fixture(autouse=True)
+def site(tmp_path: Path) -> Path:
+    """Each test imports into the site tmp_path/site: govsite commands refuse to run outside one."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "site.toml").write_text('title = "测试门户"\n', encoding="utf-8")
+    return tmp_path / "site"
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -88,13 +98,13 @@ def test_quiet_prints_only_the_summary(tmp_path, capsys):
 
 def test_a_folder_without_reports_is_a_usage_error(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
-    code, _, err = run(capsys, "-C", str(tmp_path), "import", str(tmp_path / "empty"))
+    code, _, err = run(capsys, "-C", str(tmp_path / "site"), "import", str(tmp_path / "empty"))
     assert code == 2 and "没有可导入的报告文件" in err
 
 
 def test_slug_cannot_name_the_files_of_a_folder(tmp_path, capsys):
     src = folder(tmp_path, "hongze-district-2024.pdftotext.txt", "huaian-city-2024.pdftotext.txt")
-    code, _, err = run(capsys, "-C", str(tmp_path), "import", "--slug", "x", str(src))
+    code, _, err = run(capsys, "-C", str(tmp_path / "site"), "import", "--slug", "x", str(src))
     assert code == 2 and "只能在导入一个文件时使用" in err
 
 
@@ -107,14 +117,17 @@ def test_a_dry_run_of_a_folder_writes_nothing_and_says_so(tmp_path, capsys):
     assert not (tmp_path / "site" / "content").exists()
 
 
-def test_the_progress_bar_counts_the_files(capsys):
-    from govsite.commands.import_ import _progress
+def test_the_progress_bar_counts_the_files(tmp_path, capsys):
+    import io
 
-    with _progress(2, enabled=True) as advance:
-        advance("a.pdf")
-        advance("b.pdf")
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    with _progress(2, enabled=False) as advance:  # output to a file or pipe: nothing drawn
-        advance("a.pdf")
-    assert capsys.readouterr() == ("", "")
+    from govsite.progress import Mode, Progress
+
+    tty = io.StringIO()
+    with Progress(Mode.BAR, tty) as progress:  # what a terminal shows
+        progress.stage("导入", total=2, unit="个文件")
+        progress.advance()
+        progress.advance()
+    assert "导入" in tty.getvalue() and "2/2" in tty.getvalue()
+    src = folder(tmp_path, "hongze-district-2024.pdftotext.txt", "huaian-city-2024.pdftotext.txt")
+    code, _, err = run(capsys, "-C", str(tmp_path / "site"), "import", "-q", "--dry-run", str(src))
+    assert code == 0 and err == ""  # output to a file or pipe with -q: no progress drawn

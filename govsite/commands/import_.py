@@ -13,11 +13,9 @@ Exit codes: 0 every input written (missing cells and the source's own rule break
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from ..agency import slug_for
 from ..check import check_report
@@ -26,6 +24,7 @@ from ..diagnostics import Diagnostic, GovsiteError, summary
 from ..formats import Format
 from ..load import display_path, load_bytes
 from ..model import LEVELS, Report
+from ..progress import for_args
 from .new import check_slug, parse_region
 
 #: File name endings taken from a folder (a file named on the command line is always tried: the
@@ -53,7 +52,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--level", help=f"机关层级：{'、'.join(LEVELS)}（默认按机关名称推定）")
     p.add_argument("--dry-run", action="store_true", help="只显示将写入的内容和检查结果，不写文件")
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件")
-    p.add_argument("-q", "--quiet", action="store_true", help="不列出每个文件的导入说明，只显示错误和汇总表")
     p.set_defaults(run=run)
 
 
@@ -128,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
     batch = len(sources) > 1
 
     outcomes: list[Outcome] = []
-    with _progress(len(sources), enabled=batch and sys.stdout.isatty() and sys.stderr.isatty()) as advance:
+    with for_args(args) as progress:
+        if batch:
+            progress.stage("导入", total=len(sources), unit="个文件")
         for src in sources:
             shown = display_path(src, site)
             try:
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
                 message = f"{shown}：导入时发生内部错误（{type(exc).__name__}: {exc}），这是 govsite 的错误，请报告；未写入任何文件"
                 print(f"govsite: 错误：{message}", file=sys.stderr)
                 outcomes.append(Outcome(shown, problem="内部错误"))
-            advance(shown)
+            progress.advance()
     if batch:
         print_summary(outcomes)
     return 1 if any(not o.imported for o in outcomes) else 0
@@ -205,21 +205,6 @@ def _print_details(result, target: str, diags: list[Diagnostic], structural: lis
         print(f"原文校验（{summary(diags)}；这些是所发布报告本身的问题，不是导入错误）：")
         for d in structural + [d for d in diags if d not in structural]:
             print("  " + d.format())
-
-
-@contextlib.contextmanager
-def _progress(total: int, *, enabled: bool) -> Iterator[Callable[[str], None]]:
-    """A progress bar on the terminal (rich), or nothing when output goes to a file or pipe."""
-    if not enabled:
-        yield lambda _name: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(TextColumn("导入"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  TextColumn("{task.description}"), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("", total=total)
-        yield lambda name: bar.update(task, advance=1, description=name)
 
 
 SUMMARY_COLUMNS = ("文件", "结果", "机关和年度", "缺失单元格", "原文违反规则")

@@ -149,7 +149,10 @@ def read_pdf(path: str, data: bytes) -> Document:
             next_table = 0
             carried: list[float] = []
             last_shape: tuple[int, int] | None = None
-            for number, page in enumerate(pdf.pages, start=1):
+            for number, raw_page in enumerate(pdf.pages, start=1):
+                # A glyph printed twice at one spot (how many PDF writers fake bold type) is one
+                # character: read as two, a cell's 1 would become 11.
+                page = raw_page.dedupe_chars()
                 chars += len(page.chars)
                 page_items, shapes = _page_items(page, number, next_table, carried)
                 # a table continued from the previous page: same column count, first thing on the page
