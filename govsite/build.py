@@ -131,7 +131,7 @@ def load_site(root: Path, paths: list[Path] | None = None, config: Config | None
         # Cross-file rules need the neighbours: load the whole site once for them.
         whole = [r for p in select_files(cfg, None) if (r := load_report(p, root)[0])]
         named = {r.path for r in reports}
-        diags += [d for d in check_site(whole) if d.path in named]
+        diags += [d for d in check_site(whole) if d.path in named] + registry_conflicts(cfg.agencies, reports)
     return Site(cfg, reports, ordered(diags), len(files))
 
 

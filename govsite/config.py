@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from .diagnostics import Diagnostic, GovsiteError, error
 from .frontmatter import SplitFile, decode, parse_toml
-from .load import SLUG_RE
+from .load import FORMULA_START, MAX_LENGTHS, SLUG_RE, formula_reason, has_invisible, region_problem
 from .load import _describe as describe  # the same words for a value as report messages use
 from .model import LEVELS
 
@@ -138,9 +138,7 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> tuple[Co
     diags = _settings(cfg, doc, lines)
     diags += _check_meta(cfg, lines)
     cfg.agencies, d = _agencies(doc.get("agencies", []), lines)
-    from .registry import registry_problems  # noqa: PLC0415 — registry.py imports Agency from here
-
-    diags += d + registry_problems(cfg.agencies, root)
+    diags += d
     if not isinstance(cfg.agencies, tuple):
         cfg.agencies = ()
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -366,16 +364,26 @@ def _agency_problem(i: int, key: str, value: Any, line: int) -> Diagnostic | Non
     if not _has_type(value, (AGENCY_KEYS[key],)):
         return error(CONFIG_NAME, line, "config", f"{where}（{AGENCY_HELP[key]}）应为{TYPE_NAMES[AGENCY_KEYS[key]]}，现在是{describe(value)}")
     shown = json.dumps(value, ensure_ascii=False)
+    # A registered name or region ends up where a report's would (pages, CSV files): the same
+    # limits as the report's own agency and region keys.
     if key == "name" and not value.strip():
         return error(CONFIG_NAME, line, "config", f"{where}（机关全称）不能为空")
+    if key == "name" and value.startswith(FORMULA_START):
+        return error(CONFIG_NAME, line, "config", f"{where} {formula_reason(value)}")
+    if key == "name" and (has_invisible(value) or "\n" in value):
+        return error(CONFIG_NAME, line, "config", f"{where} 中有不可见的控制字符或换行（常见于从网页复制的文字），请删除后重新输入")
+    if key == "name" and len(value) > MAX_LENGTHS["agency"]:
+        return error(CONFIG_NAME, line, "config", f"{where} 长达 {len(value)} 个字符，超过上限 {MAX_LENGTHS['agency']} 个")
     if key == "slug" and not SLUG_RE.fullmatch(value):
         fixed = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")
         example = f"，例如 {json.dumps(fixed)}" if SLUG_RE.fullmatch(fixed) else ""
         return error(CONFIG_NAME, line, "config", f"{where} {shown} 不能用作文件名和网址：只能用小写字母、数字和连字符，且以字母或数字开头{example}")
     if key == "level" and value not in LEVELS:
         return error(CONFIG_NAME, line, "config", f"{where} {shown} 不在可选值中：{'、'.join(LEVELS)}")
-    if key == "region" and not all(isinstance(r, str) and r.strip() and r.isprintable() for r in value):
+    if key == "region" and not all(isinstance(r, str) and r.strip() for r in value):
         return error(CONFIG_NAME, line, "config", f"{where} 应为非空字符串的数组，如 [\"河南省\", \"新乡市\"]")
+    if key == "region" and (problem := region_problem(tuple(value))):
+        return error(CONFIG_NAME, line, "config", f"{where}（行政区划）{problem[1]}")
     return None
 
 

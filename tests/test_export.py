@@ -57,8 +57,11 @@ def test_export_json_is_the_sites_report_json(tmp_path, capsysbinary) -> None:
 
 def test_export_csv_has_no_live_formula(tmp_path, capsysbinary) -> None:
     evil = '=HYPERLINK("http://evil.com","x")'
-    site = make_site(tmp_path / "s", {"content/2024/evil.md": report_text(agency=evil)})
+    site = make_site(tmp_path / "s", {"content/2024/evil.md": report_text(agency=evil),
+                                      "content/2024/ok.md": report_text(agency='某县"数据",局')})
     out = tmp_path / "rows.csv"
-    assert main(["-C", str(site), "export", "-o", str(out)]) == 0
+    assert main(["-C", str(site), "export", "-o", str(out)]) == 1
+    err = capsysbinary.readouterr().err.decode()
+    assert "content/2024/evil.md:" in err and "不能以 = 开头" in err
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
-    assert {r["agency"] for r in rows} == {"'" + evil}
+    assert {r["agency"] for r in rows} == {'某县"数据",局'}  # the refused report is left out

@@ -237,10 +237,10 @@ def test_registry_slug_and_duplicates_are_refused(tmp_path: Path, capsys) -> Non
     assert main(["-C", str(site), "check"]) == 2
     err = capsys.readouterr().err
     assert err.splitlines()[1:] == [
-        "site.toml:3: 错误 [config] agencies 第 1 项（淮安市人民政府）的 slug '../../etc' 不能用作网址：只能用小写字母、"
-        "数字和连字符，且以字母或数字开头（它就是机关页面的网址 /agency/slug/）",
-        "site.toml:7: 错误 [config] agencies 第 2 项（淮安市人民政府）与第 1 项的机关名称重复：一个机关只能登记一次，请删除或合并其中一项",
-        "site.toml:11: 错误 [config] agencies 第 3 项（另一个机关）的 slug 'huaian' 与第 2 项（淮安市人民政府）相同：两个机关不能共用一个网址",
+        'site.toml:5: 错误 [config] agencies 第 1 项的 slug "../../etc" 不能用作文件名和网址：只能用小写字母、数字和连字符，'
+        '且以字母或数字开头，例如 "etc"',
+        'site.toml:8: 错误 [config] agencies 第 2 项的 name "淮安市人民政府" 与第 1 项重复：每个机关只登记一次，slug 也不能相同',
+        'site.toml:13: 错误 [config] agencies 第 3 项的 slug "huaian" 与第 2 项重复：每个机关只登记一次，slug 也不能相同',
     ]
 
 
@@ -289,7 +289,7 @@ def test_docx_zip_bomb_is_refused_before_unpacking(tmp_path: Path, capsys) -> No
     site = make_site(tmp_path / "site", {})
     code = main(["-C", str(site), "import", str(bomb), "--dry-run", "--year", "2024", "--agency", "淮安市人民政府"])
     err = capsys.readouterr().err
-    assert code == 2 and "Traceback" not in err
+    assert code == 1 and "Traceback" not in err  # an input that could not be imported
     assert "解压后有 100.0 MB，超过上限 64.0 MB" in err
 
 
@@ -331,11 +331,11 @@ def test_full_disk_message_names_the_file(tmp_path: Path, capsys, monkeypatch, c
     args = ["new", "2024", "淮安市人民政府", "--slug", "huaian"] if command == "new" else ["export", "-o", str(target)]
 
     def full(self, *args, **kwargs):
-        with open(self, "w", encoding="utf-8") as fh:
-            fh.write("+++\n")  # a partial file is left behind by the failed write …
+        with open(self, "wb") as fh:
+            fh.write(b"+++\n")  # a partial file is left behind by the failed write …
         raise OSError(errno.ENOSPC, "No space left on device")  # … and the error names no file
 
-    monkeypatch.setattr(Path, "write_text", full)
+    monkeypatch.setattr(Path, "write_bytes", full)
     assert main(["-C", str(site), *args]) == 2
     err = capsys.readouterr().err
     assert f"govsite: 错误：读写 {target} 失败：磁盘空间不足" in err
@@ -368,11 +368,11 @@ def test_registry_names_and_regions_are_checked_like_reports(tmp_path: Path, cap
     err = capsys.readouterr().err.splitlines()[1:]
     formula = "以 = + - @ 开头的文字在 Excel、WPS 中打开开放数据（CSV）时会被当作公式执行，请删去开头的符号"
     assert err == [
-        f"site.toml:3: 错误 [config] agencies 第 1 项（=HYPERLINK(1)）的 name 不能以 = 开头：{formula}",
-        "site.toml:6: 错误 [config] agencies 第 2 项的 name 中有不可见的控制字符或换行（常见于从网页复制的文字），请删除后重新输入",
-        "site.toml:6: 错误 [config] agencies 第 2 项（'淮安\\u202e市人民政府'）的 region（行政区划）中的 '@SUM(1)' 不能以 @ 开头：" + formula,
-        "site.toml:10: 错误 [config] agencies 第 3 项的 name 长达 150 个字符，超过上限 100 个",
-        f"site.toml:10: 错误 [config] agencies 第 3 项（{'淮' * 150}）的 region（行政区划）中有不可见的控制字符（常见于从网页复制的文字），请删除后重新输入",
+        f"site.toml:4: 错误 [config] agencies 第 1 项的 name 不能以 = 开头：{formula}",
+        "site.toml:7: 错误 [config] agencies 第 2 项的 name 中有不可见的控制字符或换行（常见于从网页复制的文字），请删除后重新输入",
+        "site.toml:8: 错误 [config] agencies 第 2 项的 region（行政区划）中的 '@SUM(1)' 不能以 @ 开头：" + formula,
+        "site.toml:11: 错误 [config] agencies 第 3 项的 name 长达 150 个字符，超过上限 100 个",
+        "site.toml:12: 错误 [config] agencies 第 3 项的 region（行政区划）中有不可见的控制字符（常见于从网页复制的文字），请删除后重新输入",
     ]
 
 
@@ -399,7 +399,7 @@ def test_build_says_which_files_it_skipped(tmp_path: Path, capsys) -> None:
                                          "content/2024/c.md~": report_text()})
     assert main(["-C", str(site), "build"]) == 0
     out = capsys.readouterr()
-    assert out.err.splitlines() == [
+    assert [line for line in out.err.splitlines() if "sitemap.xml" not in line] == [
         "content/2024/a.MD: 警告 [file] 扩展名应为小写的 .md，不会发布：请改名为 a.md",
         "content/2024/c.md~: 警告 [file] 看起来是编辑器的备份或临时文件，不会发布；确认不需要后可以删除"]
     assert "0 个错误，2 个警告" in out.out

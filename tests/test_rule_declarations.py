@@ -140,7 +140,6 @@ def test_example_portal_prose_rules() -> None:
         "content/2023/huaian-hongze.md": [],
         "content/2024/huaian-hongze.md": ["R7"],
         "content/2024/huaian.md": [],
-        "content/2025/hangzhou-style-fixture.md": [],
     }
 
 
