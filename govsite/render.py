@@ -13,7 +13,7 @@ from collections import ChainMap, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import BuiltinFunctionType, FunctionType, MethodType
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, Template
@@ -127,7 +127,7 @@ class _FigureMemo:
         self.year: int | None = None
         self.rows: dict[int, list] = {}
         # The ranking rows made for the current year: (figure slots, id → row parts).
-        self.made_for: tuple[tuple[int, ...], dict[int, tuple]] = ((), {})
+        self.made_for: tuple[tuple, dict[int, tuple]] = ((), {})  # (figure slots and labels, rows)
 
     def __call__(self, report, figure):
         i = self.slots.get(id(figure))
@@ -154,19 +154,22 @@ class _FigureMemo:
         row, known = self.row, self.reports
         return [row(r)[i] if id(r) in known else figure_value(r, figure) for r in reports]
 
-    def ranking_parts(self, figures: list[KeyFigure], url: Callable[[str], str]) -> Callable[[Report], tuple]:
+    def ranking_parts(self, figures: list[KeyFigure], url: Callable[[str], str],
+                      labels: Sequence[str]) -> Callable[[Report], tuple]:
         """A function giving a report's ranking row but its rank: the agency cell (after the rank's
-        cell), the cell ``<td class="num">text</td>`` of each of ``figures`` and their texts
+        cell), the cell ``<td class="num" data-label="label">text</td>`` of each of ``figures``
+        (``labels``: their column headers, shown beside the figure on a phone) and their texts
         (``—`` when unknown). Made once per report of the current year when ``figures`` are key
         figures."""
-        slots = tuple(self.slots.get(id(f), -1) for f in figures)
+        slots = (tuple(self.slots.get(id(f), -1) for f in figures), tuple(labels))
+        opens = _labelled_cells(labels)
 
         def make(report: Report, values: list) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
             head = f'</td><th scope="row"><a href="{escape(url(report.url))}">{escape(report.agency)}</a></th>\n'
             texts = tuple(map(_number, values))
-            return head, tuple([f'<td class="num">{t}</td>' for t in texts]), texts
+            return head, tuple([f'{o}{t}</td>' for o, t in zip(opens, texts)]), texts
 
-        if -1 in slots:
+        if -1 in slots[0]:
             return lambda report: make(report, [figure_value(report, f) for f in figures])
 
         def parts_of(report: Report) -> tuple:
@@ -180,7 +183,7 @@ class _FigureMemo:
             row = self.row(report)  # a new year empties the rows and the rows made of them
             if self.made_for[0] != slots:
                 self.made_for = (slots, {})
-            hit = self.made_for[1][rid] = make(report, [row[i] for i in slots])
+            hit = self.made_for[1][rid] = make(report, [row[i] for i in slots[0]])
             return hit
 
         return parts_of
@@ -193,6 +196,11 @@ _NEW_REQUESTS = figure_by_key("new")
 
 #: The files of a report's folder, as :meth:`Renderer.report_files` yields them.
 REPORT_FILE_NAMES = ("index.html", "report.json", "report.csv")
+
+
+def _labelled_cells(labels: Sequence[str]) -> list[str]:
+    """The opening ``<td>`` of a list's figure cell under each column header of ``labels``."""
+    return [f'<td class="num" data-label="{escape(label)}">' for label in labels]
 
 
 def _number(value: object) -> str:
@@ -385,9 +393,11 @@ class Renderer:
         ]
         return [(k, v) for k, v in pairs if v]
 
-    def ranking_rows(self, ranking: list[tuple], figure: KeyFigure) -> Markup:
+    def ranking_rows(self, ranking: list[tuple], figure: KeyFigure, labels: Sequence[str]) -> Markup:
         """The body rows of a ranking table (``_portal.html``): per report its rank, its agency
         linked to its report, and the agency figures, the one ranked by marked ``sorted``.
+        ``labels`` are the table's column headers (rank, agency, figures): each cell but the
+        agency's carries its own as ``data-label``, which a phone shows beside the figure.
 
         Each report's row but its rank is made once per year (see :class:`_FigureMemo`) and shared
         by the year's ranking pages, which differ only in order, rank and the marked column.
@@ -395,20 +405,25 @@ class Renderer:
         url = self.env.globals["url"]
         figs = self.env.globals["agency_figures"]
         marked = next((i for i, f in enumerate(figs) if f.key == figure.key), None)
-        parts_of = self._figures.ranking_parts(figs, url)
+        parts_of = self._figures.ranking_parts(figs, url, labels[2:])
+        rank_open = f'<tr><td class="num" data-label="{escape(labels[0])}">'
+        marked_open = "" if marked is None else f'<td class="num sorted" data-label="{escape(labels[2 + marked])}">'
         out = []
         for rank, _, r, _ in ranking:
             head, cells, texts = parts_of(r)
             if marked is None:
-                out.append("".join(('<tr><td class="num">', _number(rank), head, *cells, "</tr>\n")))
+                out.append("".join((rank_open, _number(rank), head, *cells, "</tr>\n")))
             else:
-                out.append("".join(('<tr><td class="num">', _number(rank), head, *cells[:marked],
-                                    '<td class="num sorted">', texts[marked], "</td>", *cells[marked + 1:], "</tr>\n")))
+                out.append("".join((rank_open, _number(rank), head, *cells[:marked],
+                                    marked_open, texts[marked], "</td>", *cells[marked + 1:], "</tr>\n")))
         return Markup("".join(out))
 
-    def report_rows(self, reports: list[Report], counts: dict[str, tuple[int, int]]) -> Markup:
+    def report_rows(self, reports: list[Report], counts: dict[str, tuple[int, int]],
+                    labels: Sequence[str]) -> Markup:
         """The body rows of a year's report list (``year.html``): per report its agency linked to
         its report, the index figures, and its errors and warnings (``counts``, by path).
+        ``labels`` are the table's column headers; each cell after the agency's carries its own
+        as ``data-label`` (shown beside the figure on a phone).
 
         Written here rather than as a loop in the template (issue 7: ~30 template expressions per
         report, every report of a year on one page); ``year.html`` places them.
@@ -417,6 +432,7 @@ class Renderer:
         figs = self.env.globals["index_figures"]
         memo = self._figures
         slots = [memo.slots.get(id(f)) for f in figs]
+        opens = _labelled_cells(labels[1:])
         out = []
         for r in reports:
             if None in slots or id(r) not in memo.reports:
@@ -424,21 +440,23 @@ class Renderer:
             else:
                 row = memo.row(r)
                 values = [row[i] for i in slots]
-            cells = "".join([f'<td class="num">{_number(v)}</td>' for v in values])
+            cells = "".join([f'{o}{_number(v)}</td>' for o, v in zip(opens, values)])
             errors, warnings = counts[r.path]
             problems = ((f'<span class="bad">{escape(errors)} 个错误</span>' if errors else "")
                         + (f" {escape(warnings)} 个警告" if warnings else "") + ("" if errors or warnings else "无"))
             out.append(f'<tr><th scope="row"><a href="{escape(url(r.url))}">{escape(r.agency)}</a></th>\n'
-                       f'{cells}<td class="num">{problems}</td></tr>\n')
+                       f'{cells}{opens[len(figs)]}{problems}</td></tr>\n')
         return Markup("".join(out))
 
-    def figure_rows(self, rows: list[tuple[Report, list]]) -> Markup:
+    def figure_rows(self, rows: list[tuple[Report, list]], labels: Sequence[str]) -> Markup:
         """The body rows of an agency's figures by year (``agency.html``): per ``(report, values)``
-        the report's year linked to it, then a cell per value (``—`` when unknown)."""
+        the report's year linked to it, then a cell per value (``—`` when unknown) carrying its
+        column header of ``labels`` as ``data-label``."""
         url = self.env.globals["url"]
+        opens = _labelled_cells(labels[1:])
         out = []
         for r, values in rows:
-            cells = "".join([f'<td class="num">{_number(v)}</td>' for v in values])
+            cells = "".join([f'{o}{_number(v)}</td>' for o, v in zip(opens, values)])
             out.append(f'<tr><th scope="row"><a href="{escape(url(r.url))}">{escape(r.year)}</a></th>{cells}</tr>\n')
         return Markup("".join(out))
 

@@ -106,7 +106,7 @@ def test_agency_page_figures_by_year(synthetic):
     rows = re.findall(r"<tr><th scope=\"row\"><a [^>]*>(\d{4})</a></th>(.*?)</tr>", html)
     assert [y for y, _ in rows] == ["2021", "2022", "2023"]
     for year, cells in rows:
-        values = re.findall(r'<td class="num">([^<]*)</td>', cells)
+        values = re.findall(r'<td class="num" data-label="[^"]*">([^<]*)</td>', cells)
         doc = front(root / "content" / year / "weihui-jiaoyu.md")
         apps, rev = doc["applications"], doc["reviews"]
         withheld = sum(v[6] for k, v in apps.items() if k.startswith("withheld_"))

@@ -102,7 +102,8 @@ def test_charts_are_not_shrunk_on_a_phone(servers, browser):
 
 
 def test_ranking_label_column_stays_while_figures_scroll(servers, browser):
-    page = browser.new_page(viewport={"width": 375, "height": 900})
+    # just above the phone's two-line lists (test_portal_phone_lists.py) the ranking is a table
+    page = browser.new_page(viewport={"width": 620, "height": 900})
     page.goto(servers[1].url(SYNTHETIC["ranking"]))
     wrap = page.locator(".table-wrap").first
     assert page.evaluate("document.querySelector('.table-wrap').classList.contains('scrolls')")

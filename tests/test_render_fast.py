@@ -225,31 +225,38 @@ def test_region_sums_at_the_limit_of_decimal_precision(tmp_path: Path) -> None:
 def test_rows_and_links_are_the_template_loops(renderer: Renderer) -> None:
     env = renderer.env
     site = renderer.site
+    labels = ["机关", *[f.label for f in env.globals["index_figures"]], "校验问题"]
+    rank_labels = ["名次", "机关", *[f.label for f in env.globals["agency_figures"]]]
     for year, reports in site.by_year.items():
         counts = {r.path: (i % 3, i % 2) for i, r in enumerate(reports)}
         loop = env.from_string(
             "{% for r in rs %}\n<tr><th scope=\"row\"><a href=\"{{ url(r.url) }}\">{{ r.agency }}</a></th>\n"
-            "{% for f in index_figures %}{% set v = r | figure(f) %}<td class=\"num\">{{ v | grouped }}</td>{% endfor %}\n"
-            "{% set c = counts[r.path] %}<td class=\"num\">{% if c[0] %}<span class=\"bad\">{{ c[0] }} 个错误</span>{% endif %}"
+            "{% for f in index_figures %}{% set v = r | figure(f) %}<td class=\"num\" data-label=\"{{ labels[loop.index] }}\">"
+            "{{ v | grouped }}</td>{% endfor %}\n"
+            "{% set c = counts[r.path] %}<td class=\"num\" data-label=\"{{ labels[-1] }}\">{% if c[0] %}<span class=\"bad\">{{ c[0] }} 个错误</span>{% endif %}"
             "{% if c[1] %} {{ c[1] }} 个警告{% endif %}{% if not c[0] and not c[1] %}无{% endif %}</td></tr>\n{% endfor %}")
-        assert renderer.report_rows(reports, counts) == loop.render(rs=reports, counts=counts)
+        assert renderer.report_rows(reports, counts, labels) == loop.render(rs=reports, counts=counts, labels=labels)
         entries = [(site.agency_of(r), r) for r in reports]
         for key in (*AGENCY_FIGURES, "total"):
             fig = figure_by_key(key)
             ranked = ranking(entries, fig, values=renderer._figures.values(reports, fig))
             assert ranked == ranking(entries, fig) == ranking(entries, fig, renderer._figures)
             rows = env.from_string(
-                "{% for rank, a, r, v in ranking %}<tr><td class=\"num\">{{ rank | grouped }}</td>"
+                "{% for rank, a, r, v in ranking %}<tr><td class=\"num\" data-label=\"{{ labels[0] }}\">{{ rank | grouped }}</td>"
                 "<th scope=\"row\"><a href=\"{{ url(r.url) }}\">{{ r.agency }}</a></th>\n{% for f in agency_figures %}"
-                "{% set v = r | figure(f) %}<td class=\"num{% if f.key == figure.key %} sorted{% endif %}\">"
+                "{% set v = r | figure(f) %}<td class=\"num{% if f.key == figure.key %} sorted{% endif %}\" "
+                "data-label=\"{{ labels[loop.index0 + 2] }}\">"
                 "{{ v | grouped }}</td>{% endfor %}</tr>\n{% endfor %}")
-            assert renderer.ranking_rows(ranked, fig) == rows.render(ranking=ranked, figure=fig)
+            assert (renderer.ranking_rows(ranked, fig, rank_labels)
+                    == rows.render(ranking=ranked, figure=fig, labels=rank_labels))
     figure_rows = env.from_string(
         "{% for r, values in rows %}\n<tr><th scope=\"row\"><a href=\"{{ url(r.url) }}\">{{ r.year }}</a></th>"
-        "{% for v in values %}<td class=\"num\">{{ v | grouped }}</td>{% endfor %}</tr>\n{% endfor %}")
+        "{% for v in values %}<td class=\"num\" data-label=\"{{ labels[loop.index] }}\">{{ v | grouped }}</td>{% endfor %}"
+        "</tr>\n{% endfor %}")
+    year_labels = ["年度", *[figure_by_key(k).label for k in AGENCY_FIGURES]]
     for a in site.agencies:
         rows = [(r, figure_values(r, [figure_by_key(k) for k in AGENCY_FIGURES])) for r in a.reports]
-        assert renderer.figure_rows(rows) == figure_rows.render(rows=rows)
+        assert renderer.figure_rows(rows, year_labels) == figure_rows.render(rows=rows, labels=year_labels)
     downloads = env.from_string(
         "{% for r in reports %}<li>{{ r.agency }}：<a href=\"{{ url(r.url ~ 'report.csv') }}\" download>CSV</a> · "
         "<a href=\"{{ url(r.url ~ 'report.json') }}\">JSON</a></li>{% endfor %}")
