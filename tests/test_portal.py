@@ -160,7 +160,7 @@ def test_ranking_views_are_sorted(synthetic):
     for key in ("new", "granted", "litigation"):
         html = (out / "2023" / "ranking" / key / "index.html").read_text(encoding="utf-8")
         assert 'aria-sort="descending"' in html
-        values = [int(v) for v in re.findall(r'<td class="num sorted">(\d+)</td>', html)]
+        values = [int(v) for v in re.findall(r'<td class="num sorted" data-label="[^"]+">(\d+)</td>', html)]
         assert len(values) == 4 and values == sorted(values, reverse=True), key
 
 

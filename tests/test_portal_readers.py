@@ -165,7 +165,7 @@ def test_numbers_have_separators_in_lists_and_plain_in_official_tables(example: 
     from decimal import Decimal
     assert grouped(Decimal("96171.6")) == "96,171.6"
     ranking = read(example, "2024/ranking/new/index.html")
-    assert '<td class="num sorted">3,119</td>' in ranking
+    assert '<td class="num sorted" data-label="新收申请">3,119</td>' in ranking
     year = read(example, "2024/index.html")
     assert "<dd>3,214</dd>" in year  # the year's key figures
     report = read(example, "2024/huaian/index.html")
