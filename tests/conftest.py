@@ -45,3 +45,22 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """``(example, synthetic)``: the example portal and the synthetic one of
+    ``test_portal_support.make_site``, each built under the sub-path and served on 127.0.0.1."""
+    from govsite.build import build
+    from sitekit import copy_example
+    from test_portal_support import BASE, Server, make_site
+
+    base = tmp_path_factory.mktemp("portals")
+    site = copy_example(base / "example")
+    assert build(site, output=base / "ex" / BASE.strip("/"), base_url=BASE, cache=False).pages
+    make_site(base / "synthetic")
+    assert build(base / "synthetic", output=base / "syn" / BASE.strip("/"), base_url=BASE, cache=False).pages
+    example, synthetic = Server(base / "ex"), Server(base / "syn")
+    yield example, synthetic
+    example.close()
+    synthetic.close()

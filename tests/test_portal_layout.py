@@ -9,13 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from govsite.build import build
-from sitekit import REPO, copy_example
-from test_portal_support import Server, make_site
+from sitekit import REPO
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
 
-BASE = "/xxgk/ndbg/"
 
 def _screenshot_pages() -> dict[str, str]:
     """The page types of the example portal, as scripts/screenshots.py photographs them."""
@@ -29,20 +26,6 @@ def _screenshot_pages() -> dict[str, str]:
 EXAMPLE = _screenshot_pages()
 #: The synthetic portal's long lists: a ranking and a year of many agencies, a region of several.
 SYNTHETIC = {"ranking": "2023/ranking/granted/", "year": "2023/", "region": "region/河南省/"}
-
-
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    """The example portal and the synthetic one, each built under the sub-path and served."""
-    base = tmp_path_factory.mktemp("layout")
-    site = copy_example(base / "example")
-    assert build(site, output=base / "ex" / BASE.strip("/"), base_url=BASE, cache=False).pages
-    make_site(base / "synthetic")
-    assert build(base / "synthetic", output=base / "syn" / BASE.strip("/"), base_url=BASE, cache=False).pages
-    example, synthetic = Server(base / "ex"), Server(base / "syn")
-    yield example, synthetic
-    example.close()
-    synthetic.close()
 
 
 NARROW_LABELS = """() => {

@@ -9,39 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from govsite.build import build
-from sitekit import copy_example
 from test_a11y_portal import AXE, axe_violations
-from test_portal_support import BASE, Server, make_site
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
 
-#: (portal, page) → the lists to check: the example's ranking and region, the synthetic portal's
+#: page → (portal: 0 the example, 1 the synthetic one; see the ``servers`` fixture, address).
+#: The lists to check: the example's ranking and region, the synthetic portal's
 #: ranking, region, year overview (its ranking and its lists by region), agency list and data page.
 PAGES = {
-    "example-ranking": ("example", "2024/ranking/granted/"),
-    "example-region": ("example", "region/江苏省/淮安市/"),
-    "ranking": ("synthetic", "2023/ranking/granted/"),
-    "region": ("synthetic", "region/河南省/"),
-    "year": ("synthetic", "2023/"),
-    "agency": ("synthetic", "agency/weihui-jiaoyu/"),
-    "agencies": ("synthetic", "agency/"),
-    "data": ("synthetic", "data/"),
+    "example-ranking": (0, "2024/ranking/granted/"),
+    "example-region": (0, "region/江苏省/淮安市/"),
+    "ranking": (1, "2023/ranking/granted/"),
+    "region": (1, "region/河南省/"),
+    "year": (1, "2023/"),
+    "agency": (1, "agency/weihui-jiaoyu/"),
+    "agencies": (1, "agency/"),
+    "data": (1, "data/"),
 }
-
-
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    """The example portal and the synthetic one, each built under the sub-path and served."""
-    base = tmp_path_factory.mktemp("phone-lists")
-    site = copy_example(base / "example")
-    assert build(site, output=base / "ex" / BASE.strip("/"), base_url=BASE, cache=False).pages
-    make_site(base / "synthetic")
-    assert build(base / "synthetic", output=base / "syn" / BASE.strip("/"), base_url=BASE, cache=False).pages
-    served = {"example": Server(base / "ex"), "synthetic": Server(base / "syn")}
-    yield served
-    for server in served.values():
-        server.close()
 
 
 def open_page(browser, servers, name: str, width: int, care: bool = False):
