@@ -1,9 +1,11 @@
 """The build cache: one content-addressed key → bytes store in ``.govsite-cache/cache.sqlite``.
 
 Everything the engine keeps between builds goes through :class:`Cache` (``get``/``put`` by content
-key, ``prune`` what a build did not use): parsed and checked reports, keyed by the code fingerprint
-and the file's content; and the last state of the content files (size, mtime, content hash), so an
-unchanged file is not read again. Rendered outputs are not stored here: the output folder itself,
+key, ``keep`` what a build relies on without reading it, ``drop`` what it replaced): parsed and
+checked reports, keyed by the code fingerprint and the file's content; and the last state of the
+content files (size, mtime, content hash), so an unchanged file is not read again. An entry no build
+has used in the last :data:`KEEP_BUILDS` builds is pruned: the preview and ``govsite build`` write to
+two output folders from one cache, and neither may empty the other's part of it. Rendered outputs are not stored here: the output folder itself,
 with its manifest, is their cache (see :mod:`govsite.plan`).
 
 Deleting the folder gives a cold build. The cache is never trusted blindly: a damaged database is
@@ -23,7 +25,12 @@ from typing import Any, Iterable
 
 CACHE_DIR = ".govsite-cache"
 DB_NAME = "cache.sqlite"
-SCHEMA = 4  # bump when what is stored changes shape
+SCHEMA = 5  # bump when what is stored changes shape
+#: An entry is pruned when this many builds in a row did not use it.
+KEEP_BUILDS = 20
+#: Keys with this prefix are never pruned for want of use, only dropped by the build that replaces
+#: them: what an output folder's next build needs (its files' sizes and mtimes), one per folder.
+PINNED = "pin:"
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -88,6 +95,7 @@ class Cache:
         self._db: sqlite3.Connection | None = None
         self._used: set[str] = set()
         self._pending: dict[str, bytes] = {}
+        self._dropped: set[str] = set()
         try:
             self._db = self._open()
         except sqlite3.OperationalError as exc:  # full disk, read-only, locked: not the file's fault
@@ -103,12 +111,13 @@ class Cache:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
             row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
             if row is None or row[0] != str(SCHEMA):
-                db.execute("DELETE FROM kv")
+                db.execute("DROP TABLE IF EXISTS kv")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+            # used: the number of the last build that used the entry (see KEEP_BUILDS)
+            db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, used INTEGER NOT NULL)")
             db.execute("SELECT count(*) FROM kv").fetchone()  # reads every page of the table's tree
         except BaseException:
             db.close()
@@ -163,20 +172,38 @@ class Cache:
     def put(self, key: str, value: bytes) -> None:
         """Store ``value`` under ``key`` (written at :meth:`commit`)."""
         self._used.add(key)
+        self._dropped.discard(key)
         self._pending[key] = value
 
+    def keep(self, keys: Iterable[str]) -> None:
+        """Count ``keys`` as used by this build without reading them (what it found in memory, or
+        will read only when it needs to)."""
+        self._used.update(keys)
+
+    def drop(self, key: str) -> None:
+        """Delete ``key`` at :meth:`commit`: this build replaced it."""
+        if key not in self._pending:
+            self._dropped.add(key)
+
     def commit(self, prune: bool = True) -> None:
-        """Write what was put; with ``prune``, drop every entry this build neither read nor wrote."""
+        """Write what was put and delete what was dropped; with ``prune``, count this build and drop
+        every entry that no build of the last :data:`KEEP_BUILDS` used."""
         if self._db is None:
             return
         try:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?)", self._pending.items())
+            row = self._db.execute("SELECT value FROM meta WHERE name='builds'").fetchone()
+            build = int(row[0]) + 1 if row and str(row[0]).isdigit() else 1
+            self._db.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?, ?)",
+                                 ((k, v, build) for k, v in self._pending.items()))
+            self._db.executemany("DELETE FROM kv WHERE key = ?", ((k,) for k in self._dropped - self._used))
             if prune:
                 self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
                 self._db.execute("DELETE FROM used")
                 self._db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))
-                self._db.execute("DELETE FROM kv WHERE key NOT IN (SELECT key FROM used)")
+                self._db.execute("UPDATE kv SET used = ? WHERE key IN (SELECT key FROM used)", (build,))
+                self._db.execute(f"DELETE FROM kv WHERE used <= ? AND key NOT LIKE '{PINNED}%'", (build - KEEP_BUILDS,))
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('builds', ?)", (str(build),))
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             try:
@@ -186,6 +213,7 @@ class Cache:
             self._fail(exc)
         self._pending.clear()
         self._used.clear()
+        self._dropped.clear()
 
     def close(self) -> None:
         """Close the database (pending values are dropped)."""

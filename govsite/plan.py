@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import Cache, digest
+from .cache import PINNED, Cache, digest
 from .diagnostics import Diagnostic
 from .model import Report
 from .pages import Facet, Output, Scope, ident_of, items_of, reports_of
@@ -88,17 +88,28 @@ class Keys:
         self.base = base
         self._groups: dict[tuple[int, frozenset[Facet]], str] = {}
         self._keep_alive: list[list[Report]] = []
+        self._small: dict[tuple[tuple[str, ...], frozenset[Facet]], str] = {}
 
     def group(self, reports: list[Report], facets: frozenset[Facet]) -> str:
         """The digest of ``facets`` of ``reports``, in their order."""
+        if len(reports) <= 16:
+            # An agency's few reports come as a new list for each of its report pages: remembered by
+            # their paths, not by the list.
+            small = (tuple(r.path for r in reports), facets)
+            hit = self._small.get(small)
+            if hit is None:
+                hit = self._small[small] = self._digest(reports, facets)
+            return hit
         memo = (id(reports), facets)
         hit = self._groups.get(memo)
         if hit is None:
-            names = sorted(f.value for f in facets)
-            rows = [[self.facets[r.path][n] for n in names] for r in reports]
-            hit = self._groups[memo] = digest(names, rows)
+            hit = self._groups[memo] = self._digest(reports, facets)
             self._keep_alive.append(reports)  # the id stays this list's for the build
         return hit
+
+    def _digest(self, reports: list[Report], facets: frozenset[Facet]) -> str:
+        names = sorted(f.value for f in facets)
+        return digest(names, [[self.facets[r.path][n] for n in names] for r in reports])
 
     def unit(self, output: Output, item: Any) -> Unit:
         """The unit of ``output`` for ``item``, with its key."""
@@ -165,7 +176,7 @@ def read_manifest(output: Path, cache: Cache) -> dict[str, FileRecord]:
         data = json.loads(raw)
         if data.get("version") != MANIFEST_VERSION:
             return {}
-        stored = cache.get(_stat_key(raw))
+        stored = cache.get(_stat_key(output, raw))
         stats = pickle.loads(stored) if stored else None
         if not isinstance(stats, dict):
             return {}
@@ -178,16 +189,26 @@ def read_manifest(output: Path, cache: Cache) -> dict[str, FileRecord]:
         return {}
 
 
-def write_manifest(files: dict[str, FileRecord], cache: Cache) -> bytes:
-    """The manifest of an output folder (deterministic for the same site: units and keys only); the
-    files' sizes and mtimes go to the cache under the manifest's digest."""
+def write_manifest(output: Path, files: dict[str, FileRecord], cache: Cache) -> bytes:
+    """The manifest of ``output`` (deterministic for the same site: units and keys only); the files'
+    sizes and mtimes go to the cache under the folder and the manifest's digest."""
     rows = {rel: [r.unit, r.key] for rel, r in sorted(files.items())}
     raw = json.dumps({"version": MANIFEST_VERSION, "files": rows}, ensure_ascii=False,
                      separators=(",", ":")).encode("utf-8")
-    cache.put(_stat_key(raw), pickle.dumps({rel: (r.size, r.mtime_ns) for rel, r in files.items()},
+    cache.put(_stat_key(output, raw), pickle.dumps({rel: (r.size, r.mtime_ns) for rel, r in files.items()},
                                            protocol=pickle.HIGHEST_PROTOCOL))
     return raw
 
 
-def _stat_key(manifest: bytes) -> str:
-    return digest("output-files", manifest)
+def _stat_key(output: Path, manifest: bytes) -> str:
+    # The folder is part of the key: the preview's folder and public/ may hold the same manifest
+    # with files of other mtimes. (A copied site's output is then built again, not trusted.)
+    return PINNED + digest("output-files", os.path.realpath(output), manifest)
+
+
+def manifest_key(output: Path) -> str | None:
+    """The cache key of the file stats of ``output``'s current manifest (None without one)."""
+    try:
+        return _stat_key(output, (output / MANIFEST).read_bytes())
+    except OSError:
+        return None

@@ -89,19 +89,57 @@ def test_a_cache_that_cannot_be_opened_makes_a_build_without_it(site: Path, tmp_
     same_as_cold(site, tmp_path, build(site, workers=1))
 
 
-def test_cache_api_prunes_what_a_build_did_not_use(tmp_path: Path) -> None:
+def test_cache_api_prunes_what_no_recent_build_used(tmp_path: Path) -> None:
     c = Cache(tmp_path)
     c.put("a", b"1")
     c.put("b", b"2")
+    c.put(cache_module.PINNED + "c", b"3")
+    c.put("d", b"4")
     c.commit()
     c.close()
+    for _ in range(cache_module.KEEP_BUILDS - 1):
+        c = Cache(tmp_path)
+        assert c.get("a") == b"1"
+        c.keep(["d"])  # used without reading it
+        c.commit()  # "b" and the pinned key neither read nor written
+        c.close()
     c = Cache(tmp_path)
-    assert c.get("a") == b"1"
-    c.commit()  # "b" neither read nor written
+    assert c.get_many(["b"]) == {"b": b"2"}  # still there: unused for KEEP_BUILDS - 1 builds only
+    c.commit()
     c.close()
+    for _ in range(cache_module.KEEP_BUILDS):
+        c = Cache(tmp_path)
+        c.get("a")
+        c.drop("d")
+        c.commit()
+        c.close()
     c = Cache(tmp_path)
-    assert c.get_many(["a", "b"]) == {"a": b"1"}
+    assert c.get_many(["a", "b", "d", cache_module.PINNED + "c"]) == {"a": b"1", cache_module.PINNED + "c": b"3"}
     c.close()
+
+
+def test_the_preview_and_the_build_keep_each_others_cache(site: Path, tmp_path: Path) -> None:
+    """A build that keeps a unit keeps its saved state (the search index updates from it next time);
+    the preview, which finds its parses in memory, leaves them in the cache for the site's build."""
+    import json
+
+    from govsite.build import Builder, _state_key
+    from govsite.write import MANIFEST
+
+    build(site, workers=1)
+    assert build(site, workers=1).rendered == 0
+    manifest = json.loads((site / "public" / MANIFEST).read_text(encoding="utf-8"))
+    search_key = manifest["files"]["search/index.html"][1]
+    c = Cache(site)
+    assert c.get(_state_key(search_key)) is not None
+    c.close()
+    preview = Builder(site, workers=1, in_place=True)
+    for _ in range(3):
+        preview.build(tmp_path / "preview")
+    again = build(site, workers=1)
+    assert (again.parsed, again.rendered) == (0, 0)
+    _edit(site)
+    assert build(site, workers=1).parsed == 1
 
 
 def test_two_builds_at_once(site: Path, tmp_path: Path) -> None:
