@@ -490,10 +490,11 @@ class _Sink:
         self.previous = previous
         self.made: dict[str, FileRecord] = {}
         self.state: bytes | None = None
+        self._previous_files = frozenset(previous.files) if previous is not None else frozenset()
 
     def keep(self, rel: str) -> None:
         """Take a previous file of the unit unchanged."""
-        assert self.previous is not None and rel in self.previous.files
+        assert self.previous is not None and rel in self._previous_files
         self.staging.link(rel)
         self._record(rel, os.stat(self.previous.folder / rel))
 

@@ -89,6 +89,7 @@ class Keys:
         self._groups: dict[tuple[int, frozenset[Facet]], str] = {}
         self._keep_alive: list[list[Report]] = []
         self._small: dict[tuple[tuple[str, ...], frozenset[Facet]], str] = {}
+        self._names: dict[frozenset[Facet], list[str]] = {}
 
     def group(self, reports: list[Report], facets: frozenset[Facet]) -> str:
         """The digest of ``facets`` of ``reports``, in their order."""
@@ -108,8 +109,12 @@ class Keys:
         return hit
 
     def _digest(self, reports: list[Report], facets: frozenset[Facet]) -> str:
-        names = sorted(f.value for f in facets)
-        return digest(names, [[self.facets[r.path][n] for n in names] for r in reports])
+        names = self._names.get(facets)
+        if names is None:
+            names = self._names[facets] = sorted(f.value for f in facets)
+        # Facet digests are hex (or empty): tabs and newlines keep the rows apart.
+        rows = "\n".join("\t".join(self.facets[r.path][n] for n in names) for r in reports)
+        return digest(names, rows)
 
     def unit(self, output: Output, item: Any) -> Unit:
         """The unit of ``output`` for ``item``, with its key."""
