@@ -30,7 +30,7 @@ from .opendata import (ARCHIVE_NAME, CHECK_COLUMNS, LONG_COLUMNS, META_COLUMNS, 
 from .render import RULES, Renderer, SiteIndex, _after_children, _equation_summary, sitemap_notice
 from .cache import digest
 from .search import SearchDoc, write_index
-from .search.index import IndexStats, doc_ids
+from .search.index import IndexState, doc_ids
 from .search.names import NAMES_FILE, names_blob
 from .search.update import update_index
 from .templates import THEME_DIR
@@ -287,16 +287,18 @@ def _search_index(r: Renderer, _: None, sink: Sink) -> None:
                       text=site.search_texts[x.path]) for x in site.reports]
     digests = {d.url: digest(d.title, d.text) for d in docs}
     sink.write("search/index.html", r.page("search.html", page_meta=r.meta("搜索")))
-    stats = _updated_index(docs, digests, sink)
-    if stats is None:
+    state = _updated_index(docs, digests, sink)
+    if state is None:
         stats = write_index(docs, sink.folder("search"), workers=1)
         sink.adopt(f"search/{rel}" for rel in stats.written)
-    if stats.state is not None:
-        sink.save_state(pickle.dumps((stats.state, digests), protocol=pickle.HIGHEST_PROTOCOL))
+        state = stats.state
+    if state is not None:
+        sink.save_state(pickle.dumps((state, digests), protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _updated_index(docs: list[SearchDoc], digests: dict[str, str], sink: Sink) -> IndexStats | None:
-    """The previous index updated for the documents whose text changed, or None when it cannot be."""
+def _updated_index(docs: list[SearchDoc], digests: dict[str, str], sink: Sink) -> IndexState | None:
+    """The previous index updated for the documents whose text changed (all its files kept when none
+    did); the state of the index, or None when it cannot be updated."""
     prev = sink.previous
     if prev is None or prev.state is None:
         return None
@@ -308,15 +310,18 @@ def _updated_index(docs: list[SearchDoc], digests: dict[str, str], sink: Sink) -
     if ids is None:
         return None
     changed = {ids[d.url]: d for d in docs if old.get(d.url) != digests[d.url]}
-    stats = update_index(prev.folder / "search", sink.folder("search"), state, changed) if changed else None
-    if stats is None:
-        return None
-    written = {f"search/{rel}" for rel in stats.written}
-    sink.adopt(written)
+    written: set[str] = set()
+    if changed:
+        stats = update_index(prev.folder / "search", sink.folder("search"), state, changed)
+        if stats is None:
+            return None
+        written = {f"search/{rel}" for rel in stats.written}
+        sink.adopt(written)
+        state = stats.state
     for rel in prev.files:
         if rel not in written and rel != "search/index.html":
             sink.keep(rel)
-    return stats
+    return state
 
 
 def _static(r: Renderer, _: None, sink: Sink) -> None:
@@ -384,7 +389,9 @@ REGISTRY: tuple[Output, ...] = (
     Output("sitemap", Kind.SITE, (Read(Scope.SITE, META),), _sitemap),
     Output("rules-page", Kind.SITE, (Read(Scope.SITE, META),), _rules_page),
     Output("search-names", Kind.SITE, (Read(Scope.SITE, META),), _search_names),
-    Output("search-index", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.PROSE, Facet.CELLS})),),
+    # The documents' text names the tables' non-zero rows, but it is part of the prose facet's
+    # digest (plan.report_facets), so a cell edit reaches the index only when its text changes.
+    Output("search-index", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.PROSE})),),
            _search_index, cost=_per_site),
     Output("static", Kind.SITE, (), _static, extra=_static_state),
 )

@@ -5,6 +5,7 @@ writes what a cold build writes. A build into another folder owes nothing to the
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from govsite.build import Builder, build
@@ -39,3 +40,31 @@ def test_build_into_a_new_folder_owes_nothing_to_the_last(site: Path, tmp_path: 
     second = builder.build(tmp_path / "p2")
     assert second.rendered == first.rendered and second.parsed == 0
     assert tree(tmp_path / "p1") == tree(tmp_path / "p2")
+
+
+def test_the_search_index_is_kept_when_its_documents_are(site: Path, tmp_path: Path) -> None:
+    """A cell edit that leaves every document's text alone does not touch the search index; a
+    metadata edit outside the documents makes the unit dirty, and it keeps every index file."""
+    from buildkit import same_as_cold
+
+    out = tmp_path / "p"
+    build(site, output=out, workers=1)
+    def index_files() -> dict:  # the search index's own files (names.json.gz is another output's)
+        return {p.relative_to(out): os.stat(p).st_ino for p in (out / "search").rglob("*.gz")
+                if p.name != "names.json.gz"}
+
+    inodes = index_files()
+    path = next(p for p in sorted((site / "content").glob("*/*.md"))
+                if "new_requests = [1" in p.read_text(encoding="utf-8"))  # a non-zero count
+    path.write_text(path.read_text(encoding="utf-8").replace("new_requests = [1", "new_requests = [2", 1),
+                    encoding="utf-8")
+    cell = build(site, output=out, workers=1)
+    assert "search-index:" not in cell.rendered_units
+    same_as_cold(site, tmp_path, cell, out)
+    text = path.read_text(encoding="utf-8")
+    assert re.search(r"(?m)^published = \S+$", text)
+    path.write_text(re.sub(r"(?m)^published = \S+$", "published = 2025-12-30", text, count=1), encoding="utf-8")
+    meta = build(site, output=out, workers=1)
+    assert "search-index:" in meta.rendered_units
+    assert index_files() == inodes
+    same_as_cold(site, tmp_path, meta, out)
