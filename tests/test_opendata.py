@@ -302,8 +302,10 @@ def test_data_page_speaks_to_people(built: Path) -> None:
                  "2021-checks.csv"):
         assert f'href="/data/{name}"' in page, name
     # every key shown in the codebook table beside its official labels
-    assert ("<code>applications.new_requests.natural_person</code></th><td>一、本年新收政府信息公开申请数量 · 自然人</td>"
-            "<td>一、本年新收政府信息公开申请数量 · 自然人</td><td>件</td><td>件数</td><td>R1 R2</td>") in page
+    assert ("<code>applications.new_requests.natural_person</code></th>"
+            '<td data-label="2021 年版中的行 · 列">一、本年新收政府信息公开申请数量 · 自然人</td>'
+            '<td data-label="2019 年版中的行 · 列">一、本年新收政府信息公开申请数量 · 自然人</td>'
+            '<td data-label="单位">件</td><td data-label="类型">件数</td><td data-label="校验规则">R1 R2</td>') in page
     assert "共 226 个单元格键" in page
     assert page.index("<caption>代码本：主动公开政府信息情况</caption>") < page.index(
         "<caption>代码本：收到和处理政府信息公开申请情况</caption>") < page.index(
