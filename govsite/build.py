@@ -327,12 +327,8 @@ class Builder:
         code = code_fingerprint_cached()
         folders: dict[str, str] = {}  # folder → where it really is (a symlinked year folder)
         root = os.path.realpath(self.root) + os.sep
-        prefix = f"{os.path.abspath(self.root)}{os.sep}"
         for path in content_files(cfg.content_dir):
-            # content_files lists below the site root: the relative path is a slice (display_path
-            # resolves, which at 10,000 files is a noticeable part of a small edit's build).
-            absolute = os.path.abspath(path)
-            shown = absolute[len(prefix):] if absolute.startswith(prefix) else display_path(path, self.root)
+            shown = display_path(path, self.root)
             try:
                 st = os.stat(path)
             except OSError:

@@ -401,11 +401,7 @@ class InPlace:
                 self._move_in(rel)
         listed = set(json.loads(manifest).get("files", {}))
         old = self.output / MANIFEST
-        try:
-            previous = set(json.loads(old.read_text(encoding="utf-8")).get("files", {})) if old.is_file() else set()
-        except (OSError, ValueError, AttributeError):
-            previous = set()
-        for rel in sorted(previous - listed - self.written):
+        for rel in sorted(listed_files(self.output) - listed - self.written):
             try:
                 (self.output / safe_relpath(rel)).unlink()
             except (OSError, GovsiteError):
