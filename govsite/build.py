@@ -42,8 +42,8 @@ from .diagnostics import ordered as ordered_diagnostics
 from .load import content_files, display_path, load_report
 from .model import Report
 from .pages import REGISTRY, Output, Previous, outputs
-from .plan import (FileRecord, Plan, Unit, make_plan, manifest_key, read_manifest, report_facets, site_facets,
-                   write_manifest)
+from .plan import (FileRecord, Plan, Recorded, Unit, make_plan, manifest_key, read_manifest, report_facets,
+                   site_facets, write_manifest)
 from .preflight import preflight
 from .registry import registry_conflicts
 from .contentdir import content_notes
@@ -272,7 +272,7 @@ class Builder:
             previous_stats = manifest_key(out)
             plan = make_plan(index, self.registry, facets, base, previous, out)
             planned = time.perf_counter()
-            self._write(out, cache, index, plan, set(previous), clean, result)
+            self._write(out, cache, index, plan, facets, set(previous.files), clean, result)
             if previous_stats is not None and not result.unchanged:
                 cache.drop(previous_stats)  # that manifest is gone from the output
             cache.commit()
@@ -352,8 +352,8 @@ class Builder:
             inputs.append(_Input(path, shown, digest(code, shown, real, content), state, content))
         return inputs
 
-    def _write(self, out: Path, cache: "Cache | _NoCache", index: SiteIndex, plan: Plan, previous: set[str],
-               clean: bool, result: BuildResult) -> None:
+    def _write(self, out: Path, cache: "Cache | _NoCache", index: SiteIndex, plan: Plan,
+               facets: dict[str, dict[str, str]], previous: set[str], clean: bool, result: BuildResult) -> None:
         """Stages 4–5: render what the plan says into a staging folder with the kept files, and swap it in."""
         files: dict[str, FileRecord] = dict(plan.kept)
         # the saved states of kept units are read only when the unit is next dirty
@@ -382,7 +382,8 @@ class Builder:
                     cache.put(_state_key(unit.key), state)
             for rel in plan.kept:
                 staging.link(rel)
-            staging.commit(write_manifest(out, files, cache), clean, background=len(files) > BACKGROUND_DELETE)
+            manifest = write_manifest(out, Recorded(files, plan.shape, facets), cache)
+            staging.commit(manifest, clean, background=len(files) > BACKGROUND_DELETE)
         _count(result, files)
 
 
@@ -514,7 +515,7 @@ class _Sink:
         self.state = state
 
     def _record(self, rel: str, st: os.stat_result) -> None:
-        self.made[rel] = FileRecord(self.unit.id, self.unit.key, st.st_size, st.st_mtime_ns)
+        self.made[rel] = FileRecord(self.unit.id, self.unit.key, st.st_size, st.st_mtime_ns, st.st_ino)
 
     def write(self, rel: str, data: bytes) -> None:
         self._record(rel, self.staging.write(rel, data))

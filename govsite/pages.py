@@ -155,6 +155,22 @@ def reports_of(kind: Kind, item: Any, scope: Scope, site: SiteIndex) -> list[Rep
     return _own(kind, item, site)
 
 
+def items_reading(kind: Kind, scope: Scope, report: Report, site: SiteIndex) -> list[Any]:
+    """The items of ``kind`` whose read of ``scope`` covers ``report``: the inverse of :func:`reports_of`."""
+    if scope is Scope.SITE or kind is Kind.SITE:
+        return items_of(kind, site)
+    if kind is Kind.REPORT:
+        return list(site.agency_of(report).reports) if scope is Scope.AGENCY else [report]
+    if kind is Kind.AGENCY:
+        return [site.agency_of(report)]
+    if kind is Kind.YEAR:
+        return [report.year]
+    if not site.has_regions():
+        return []
+    region = site.agency_of(report).region  # a region page reads the reports of every region below it
+    return [site.regions[region[:depth]] for depth in range(len(region) + 1)]
+
+
 def _own(kind: Kind, item: Any, site: SiteIndex) -> list[Report]:
     if kind is Kind.REPORT:
         return [item]

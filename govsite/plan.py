@@ -6,6 +6,12 @@ and of the declared facets of the reports it declares it reads. The manifest of 
 records, for each file, the unit that made it, the unit's key, and the file's size and mtime. A
 unit whose key is the recorded one and whose files are all still as recorded is kept: its files are
 linked into the new output instead of being rendered. Nothing else decides.
+
+A build also records what it was made from: the site's shape and every report's facet digests.
+When the next build's shape is the same and no report was added, removed or changed in its
+metadata, only the units that read a changed facet (found with :func:`govsite.pages.items_reading`,
+the inverse of the declarations) are keyed again; the others have the recorded key, which keying
+them would give again.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any
 from .cache import PINNED, Cache, digest
 from .diagnostics import Diagnostic
 from .model import Report
-from .pages import Facet, Output, Scope, ident_of, items_of, reports_of
+from .pages import Facet, Output, Scope, ident_of, items_of, items_reading, reports_of
 from .render import SiteIndex
 from .write import MANIFEST
 
@@ -36,6 +42,16 @@ class FileRecord:
     key: str
     size: int
     mtime_ns: int
+    ino: int = 0
+
+
+@dataclass
+class Recorded:
+    """An output folder as the build that made it left it: its files, and what it was made from."""
+
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    shape: str = ""  # the digest of everything every page reads besides reports (see make_plan)
+    facets: dict[str, dict[str, str]] = field(default_factory=dict)  # path → facet → digest, in site order
 
 
 @dataclass
@@ -55,6 +71,7 @@ class Plan:
 
     units: list[Unit]
     dirty: list[Unit]
+    shape: str = ""
     kept: dict[str, FileRecord] = field(default_factory=dict)  # rel → record, for the kept units' files
     #: unit id → its files in the output as the last build left them (intact), for a dirty unit that
     #: may update them instead of starting over (:class:`govsite.pages.Previous`)
@@ -141,28 +158,66 @@ def site_facets(site: SiteIndex, content: dict[str, dict[str, str]]) -> dict[str
 
 
 def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, dict[str, str]], base: str,
-              manifest: dict[str, FileRecord], output: Path) -> Plan:
-    """The units of ``registry`` for ``site``; those whose key and files match ``manifest`` are kept."""
+              recorded: Recorded, output: Path, verify: bool = True) -> Plan:
+    """The units of ``registry`` for ``site``; those whose key and files match ``recorded`` are kept.
+
+    ``verify``: compare the recorded files' sizes and mtimes with the folder (a published folder may
+    have been edited by hand); a private folder that only this process writes is trusted.
+    """
     # The site's shape, read by every page: its years (the menu), its agencies' names and URLs (an
     # agency's URL depends on every other agency's slug) and its regions.
     shape = digest(base, list(site.by_year), [(a.name, a.url) for a in site.agencies], sorted(site.regions))
     keys = Keys(site, facets, shape)
-    units = [keys.unit(o, item) for o in registry for item in items_of(o.kind, site)]
     by_unit: dict[str, list[tuple[str, FileRecord]]] = {}
-    for rel, rec in manifest.items():
+    for rel, rec in recorded.files.items():
         by_unit.setdefault(rec.unit, []).append((rel, rec))
-    plan = Plan(units, [])
+    affected = _affected(site, registry, facets, recorded, shape)
+    plan = Plan([], [], shape)
     root = str(output)
-    for u in units:
-        files = by_unit.get(u.id)
-        intact = bool(files) and all(_as_recorded(f"{root}/{rel}", rec) for rel, rec in files)
-        if intact and all(rec.key == u.key for _, rec in files):
-            plan.kept.update(files)
-        else:
-            plan.dirty.append(u)
-            if intact:
-                plan.previous[u.id] = dict(files)
+    for o in registry:
+        for item in items_of(o.kind, site):
+            uid = f"{o.name}:{ident_of(o.kind, item)}"
+            files = by_unit.get(uid)
+            if files and affected is not None and uid not in affected:
+                u = Unit(o, item, uid, files[0][1].key, o.cost(site, item))
+            else:
+                u = keys.unit(o, item)
+            plan.units.append(u)
+            intact = bool(files) and (not verify or all(_as_recorded(f"{root}/{rel}", rec) for rel, rec in files))
+            if intact and all(rec.key == u.key for _, rec in files):
+                plan.kept.update(files)
+            else:
+                plan.dirty.append(u)
+                if intact:
+                    plan.previous[u.id] = dict(files)
     return plan
+
+
+def _affected(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, dict[str, str]], recorded: Recorded,
+              shape: str) -> set[str] | None:
+    """The ids of the units that read a facet changed since ``recorded`` (the others keep their
+    recorded key); None when every unit must be keyed: another shape, reports added, removed,
+    reordered, or changed in their metadata (which decides who reads them)."""
+    if recorded.shape != shape or list(recorded.facets) != [r.path for r in site.reports]:
+        return None
+    changed: list[tuple[Report, set[Facet]]] = []
+    for r in site.reports:
+        old, new = recorded.facets[r.path], facets[r.path]
+        if old != new:
+            names = {f for f in Facet if old.get(f.value) != new.get(f.value)}
+            if Facet.META in names:
+                return None
+            changed.append((r, names))
+    ids: set[str] = set()
+    for o in registry:
+        if o.extra is not None:  # reads something besides reports: always keyed
+            ids.update(f"{o.name}:{ident_of(o.kind, i)}" for i in items_of(o.kind, site))
+            continue
+        for read in o.reads:
+            for r, names in changed:
+                if names & read.facets:
+                    ids.update(f"{o.name}:{ident_of(o.kind, i)}" for i in items_reading(o.kind, read.scope, r, site))
+    return ids
 
 
 def _as_recorded(path: str, rec: FileRecord) -> bool:
@@ -173,35 +228,39 @@ def _as_recorded(path: str, rec: FileRecord) -> bool:
     return stat.S_ISREG(st.st_mode) and st.st_size == rec.size and st.st_mtime_ns == rec.mtime_ns
 
 
-def read_manifest(output: Path, cache: Cache) -> dict[str, FileRecord]:
+def read_manifest(output: Path, cache: Cache) -> Recorded:
     """The files of a built output folder as its manifest lists them, with the sizes and mtimes the
-    cache recorded for that very manifest (empty when either is missing: then nothing is kept)."""
+    cache recorded for that very manifest, and what that build was made from (empty when either is
+    missing: then nothing is kept)."""
     try:
         raw = (output / MANIFEST).read_bytes()
         data = json.loads(raw)
         if data.get("version") != MANIFEST_VERSION:
-            return {}
+            return Recorded()
         stored = cache.get(_stat_key(output, raw))
-        stats = pickle.loads(stored) if stored else None
+        stats, shape, facets = pickle.loads(stored) if stored else (None, "", {})
         if not isinstance(stats, dict):
-            return {}
-        out = {}
+            return Recorded()
+        files = {}
         for rel, (unit, key) in data["files"].items():
-            size, mtime = stats[rel]
-            out[rel] = FileRecord(unit, key, size, mtime)
-        return out
+            size, mtime, ino = stats[rel]
+            files[rel] = FileRecord(unit, key, size, mtime, ino)
+        return Recorded(files, shape, facets)
     except (OSError, ValueError, TypeError, KeyError, AttributeError, pickle.UnpicklingError, EOFError):
-        return {}
+        return Recorded()
 
 
-def write_manifest(output: Path, files: dict[str, FileRecord], cache: Cache) -> bytes:
+def write_manifest(output: Path, recorded: Recorded, cache: Cache) -> bytes:
     """The manifest of ``output`` (deterministic for the same site: units and keys only); the files'
-    sizes and mtimes go to the cache under the folder and the manifest's digest."""
+    sizes, mtimes and inodes, and what the build was made from, go to the cache under the folder and
+    the manifest's digest."""
+    files = recorded.files
     rows = {rel: [r.unit, r.key] for rel, r in sorted(files.items())}
     raw = json.dumps({"version": MANIFEST_VERSION, "files": rows}, ensure_ascii=False,
                      separators=(",", ":")).encode("utf-8")
-    cache.put(_stat_key(output, raw), pickle.dumps({rel: (r.size, r.mtime_ns) for rel, r in files.items()},
-                                           protocol=pickle.HIGHEST_PROTOCOL))
+    stats = {rel: (r.size, r.mtime_ns, r.ino) for rel, r in files.items()}
+    cache.put(_stat_key(output, raw), pickle.dumps((stats, recorded.shape, recorded.facets),
+                                                   protocol=pickle.HIGHEST_PROTOCOL))
     return raw
 
 
