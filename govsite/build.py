@@ -43,14 +43,14 @@ from .load import content_files, display_path, load_report
 from .model import Report
 from .pages import REGISTRY, Output, Previous, outputs
 from .plan import (FileRecord, Plan, Recorded, Unit, make_plan, manifest_key, read_manifest, report_facets,
-                   site_facets, write_manifest)
+                   site_facets, stats_key, write_manifest)
 from .preflight import preflight
 from .registry import registry_conflicts
 from .contentdir import content_notes
 from .render import Renderer, SiteIndex, search_text, sitemap_notice
 from .templates import template_error_location, use_bytecode_cache
 from .workers import default_workers, run
-from .write import InPlace, Staging, check_output_dir, foreign_files, os_error_message
+from .write import InPlace, Staging, check_output_dir, claim, foreign_files, os_error_message
 
 #: From this many files on, the previous output is deleted by a detached process after the exchange
 #: (unlinking tens of thousands of files would otherwise be most of a small edit's build).
@@ -269,12 +269,9 @@ class Builder:
             settings = dataclasses.replace(cfg, root=Path("."))
             base = digest(code, _site_toml(self.root), repr(settings), tree_state(cfg.layouts_dir))
             previous = read_manifest(out, cache)
-            previous_stats = manifest_key(out)
             plan = make_plan(index, self.registry, facets, base, previous, out)
             planned = time.perf_counter()
             self._write(out, cache, index, plan, facets, set(previous.files), clean, result)
-            if previous_stats is not None and not result.unchanged:
-                cache.drop(previous_stats)  # that manifest is gone from the output
             cache.commit()
             result.stages = {"load": loaded - start, "plan": planned - loaded, "write": time.perf_counter() - planned}
             result.notes += [n for n in cache.notes if n not in result.notes]
@@ -364,26 +361,44 @@ class Builder:
             result.unchanged = True
             _count(result, files)
             return
-        writer = InPlace if self.in_place and previous else Staging
-        with writer(out) as staging:
+        front_key = manifest_key(out)
+        kept = None if self.in_place or not isinstance(cache, Cache) else _kept_folder(cache, out)
+        base = claim(kept, out) if kept is not None else None
+        base_key = manifest_key(out, base) if base is not None else None
+        writer: Staging | InPlace
+        if self.in_place and previous:
+            writer = InPlace(out)
+        else:
+            base_files = {rel: r.ino for rel, r in read_manifest(out, cache, base).files.items()} if base else {}
+            writer = Staging(out, base, base_files or None)
+        with writer as staging:
             renderer = Renderer(index)
             if isinstance(cache, Cache) and cache.folder.is_dir():
                 use_bytecode_cache(renderer.env, cache.folder / "templates")
             dirty = plan.dirty
 
-            previous = {u.id: _previous(out, plan.previous.get(u.id), cache) for u in dirty}
+            previous_files = {u.id: _previous(out, plan.previous.get(u.id), cache) for u in dirty}
 
             def job(n: int) -> tuple[dict[str, FileRecord], bytes | None]:
-                return _render(renderer, staging, dirty[n], previous[dirty[n].id])
+                u = dirty[n]
+                return _render(renderer, staging, u, previous_files[u.id], plan.previous.get(u.id, {}))
 
             for unit, (made, state) in zip(dirty, run(job, [u.cost for u in dirty], self.workers)):
                 files.update(made)
                 if state is not None:
                     cache.put(_state_key(unit.key), state)
-            for rel in plan.kept:
-                staging.link(rel)
+            for rel, rec in plan.kept.items():
+                staging.link(rel, rec.ino)
             manifest = write_manifest(out, Recorded(files, plan.shape, facets), cache)
-            staging.commit(manifest, clean, background=len(files) > BACKGROUND_DELETE)
+            new_key = stats_key(out, manifest)
+            # The previous site is set aside for the next build to start from, unless it had the
+            # same manifest (then its file stats would be those of the new site's).
+            set_aside = staging.commit(manifest, files, clean, background=len(files) > BACKGROUND_DELETE,
+                                       keep=kept if front_key != new_key else None)
+        # The file stats of the sites no longer in the output or set aside.
+        for key in {front_key, base_key} - {new_key, front_key if set_aside else None}:
+            if key is not None:
+                cache.drop(key)
         _count(result, files)
 
 
@@ -481,6 +496,11 @@ def _by_path(diags: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
     return out
 
 
+def _kept_folder(cache: Cache, out: Path) -> Path:
+    """Where the previous site of ``out`` is set aside for the next build to start from."""
+    return cache.folder / "previous" / digest(os.path.realpath(out))[:16]
+
+
 def _state_key(unit_key: str) -> str:
     return digest("unit-state", unit_key)
 
@@ -496,8 +516,10 @@ def _previous(out: Path, files: dict[str, FileRecord] | None, cache: "Cache | _N
 class _Sink:
     """Where one unit's render function puts its files: the staging folder, recording each file."""
 
-    def __init__(self, staging: "Staging | InPlace", unit: Unit, previous: Previous | None) -> None:
+    def __init__(self, staging: "Staging | InPlace", unit: Unit, previous: Previous | None,
+                 records: dict[str, FileRecord]) -> None:
         self.staging = staging
+        self.records = records  # the previous files' records
         self.unit = unit
         self.previous = previous
         self.made: dict[str, FileRecord] = {}
@@ -507,8 +529,9 @@ class _Sink:
     def keep(self, rel: str) -> None:
         """Take a previous file of the unit unchanged."""
         assert self.previous is not None and rel in self._previous_files
-        self.staging.link(rel)
-        self._record(rel, os.stat(self.previous.folder / rel))
+        rec = self.records[rel]
+        self.staging.link(rel, rec.ino)
+        self.made[rel] = FileRecord(self.unit.id, self.unit.key, rec.size, rec.mtime_ns, rec.ino)
 
     def save_state(self, state: bytes) -> None:
         """What the render function wants to find in :attr:`Previous.state` next time."""
@@ -527,15 +550,15 @@ class _Sink:
         return self.staging.folder(rel)
 
     def adopt(self, rels: Iterable[str]) -> None:
-        """Record files the unit wrote itself into :meth:`folder` (paths relative to the output)."""
+        """Put in place the files the unit wrote itself into :meth:`folder` (paths relative to the output)."""
         for rel in rels:
-            self._record(rel, os.stat(self.staging.dir / rel))
+            self._record(rel, self.staging.adopt(rel))
 
 
-def _render(renderer: Renderer, staging: "Staging | InPlace", unit: Unit,
-            previous: Previous | None) -> tuple[dict[str, FileRecord], bytes | None]:
+def _render(renderer: Renderer, staging: "Staging | InPlace", unit: Unit, previous: Previous | None,
+            records: dict[str, FileRecord]) -> tuple[dict[str, FileRecord], bytes | None]:
     """Render one unit into the staging folder; the files it made and the state it saved."""
-    sink = _Sink(staging, unit, previous)
+    sink = _Sink(staging, unit, previous, records)
     try:
         unit.output.render(renderer, unit.item, sink)
     except TemplateError as exc:

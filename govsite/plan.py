@@ -225,19 +225,20 @@ def _as_recorded(path: str, rec: FileRecord) -> bool:
         st = os.lstat(path)
     except OSError:
         return False
-    return stat.S_ISREG(st.st_mode) and st.st_size == rec.size and st.st_mtime_ns == rec.mtime_ns
+    return (stat.S_ISREG(st.st_mode) and st.st_size == rec.size and st.st_mtime_ns == rec.mtime_ns
+            and (not rec.ino or st.st_ino == rec.ino))
 
 
-def read_manifest(output: Path, cache: Cache) -> Recorded:
+def read_manifest(output: Path, cache: Cache, folder: Path | None = None) -> Recorded:
     """The files of a built output folder as its manifest lists them, with the sizes and mtimes the
     cache recorded for that very manifest, and what that build was made from (empty when either is
-    missing: then nothing is kept)."""
+    missing: then nothing is kept). ``folder``: an older site of ``output`` set aside, to read instead."""
     try:
-        raw = (output / MANIFEST).read_bytes()
+        raw = ((folder or output) / MANIFEST).read_bytes()
         data = json.loads(raw)
         if data.get("version") != MANIFEST_VERSION:
             return Recorded()
-        stored = cache.get(_stat_key(output, raw))
+        stored = cache.get(stats_key(output, raw))
         stats, shape, facets = pickle.loads(stored) if stored else (None, "", {})
         if not isinstance(stats, dict):
             return Recorded()
@@ -259,20 +260,22 @@ def write_manifest(output: Path, recorded: Recorded, cache: Cache) -> bytes:
     raw = json.dumps({"version": MANIFEST_VERSION, "files": rows}, ensure_ascii=False,
                      separators=(",", ":")).encode("utf-8")
     stats = {rel: (r.size, r.mtime_ns, r.ino) for rel, r in files.items()}
-    cache.put(_stat_key(output, raw), pickle.dumps((stats, recorded.shape, recorded.facets),
+    cache.put(stats_key(output, raw), pickle.dumps((stats, recorded.shape, recorded.facets),
                                                    protocol=pickle.HIGHEST_PROTOCOL))
     return raw
 
 
-def _stat_key(output: Path, manifest: bytes) -> str:
+def stats_key(output: Path, manifest: bytes) -> str:
+    """The cache key of the file stats of the site of ``output`` with ``manifest``."""
     # The folder is part of the key: the preview's folder and public/ may hold the same manifest
     # with files of other mtimes. (A copied site's output is then built again, not trusted.)
     return PINNED + digest("output-files", os.path.realpath(output), manifest)
 
 
-def manifest_key(output: Path) -> str | None:
-    """The cache key of the file stats of ``output``'s current manifest (None without one)."""
+def manifest_key(output: Path, folder: Path | None = None) -> str | None:
+    """The cache key of the file stats of ``output``'s current manifest, or of the older site of it
+    set aside in ``folder`` (None without one)."""
     try:
-        return _stat_key(output, (output / MANIFEST).read_bytes())
+        return stats_key(output, ((folder or output) / MANIFEST).read_bytes())
     except OSError:
         return None

@@ -23,9 +23,8 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from .diagnostics import GovsiteError
 
@@ -54,15 +53,6 @@ def os_error_message(exc: OSError, action: str, name: str, unchanged: bool = Tru
 
 
 _STAGED = re.compile(r"(^|/)\.([^/]+)\.tmp-\d+-[^/]+(?=/|$)")
-
-
-@dataclass(frozen=True)
-class FileData:
-    """A page or data file made as a file rather than bytes (too big to hold in memory: the
-    archive of every cell, issue 7). The writer moves it to its place."""
-
-    path: Path
-    size: int
 
 
 def check_output_dir(output: Path, root: Path) -> None:
@@ -113,7 +103,7 @@ def foreign_files(output: Path, listed: set[str] | None = None) -> list[str]:
     return sorted(found)
 
 
-def refuse_foreign(output: Path, clean: bool, staged: Path | None = None) -> None:
+def refuse_foreign(output: Path, clean: bool, staged: Path | None = None) -> list[str]:
     """Raise unless ``output`` holds only files of earlier builds (or ``clean`` allows replacing them).
 
     A foreign file that the new build publishes again byte for byte (it was moved into ``static/``,
@@ -126,6 +116,7 @@ def refuse_foreign(output: Path, clean: bool, staged: Path | None = None) -> Non
             f"输出目录 {output} 中有 {len(foreign)} 个不是 govsite 生成的文件（{listed}）。"
             "为免丢失，本次构建没有替换它。需要随网站发布的文件请放入 static/ 目录；"
             "确认可以删除时，使用 --clean 重新构建")
+    return foreign
 
 
 def safe_relpath(rel: str) -> str:
@@ -236,20 +227,52 @@ def _remove(folder: Path, background: bool) -> None:
         os._exit(0)
 
 
+def claim(kept: Path, output: Path) -> Path | None:
+    """Take ``kept`` — an older complete site of ``output``, set aside by an earlier build for reuse —
+    as this build's staging folder: renamed to a staging name beside the output, so that no other
+    build uses it at the same time and a killed build's half-updated copy is removed by
+    :func:`recover`. None when there is none, or it is on another file system."""
+    if not kept.is_dir():
+        return None
+    target = output.parent / f".{output.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
+    try:
+        os.rename(kept, target)
+    except OSError:
+        shutil.rmtree(kept, ignore_errors=True)
+        return None
+    return target
+
+
 class Staging:
     """A build's output under construction: write, place and link files, then :meth:`commit` or
-    :meth:`abort`. Also a context manager: leaving the ``with`` block by an exception aborts."""
+    :meth:`abort`. Also a context manager: leaving the ``with`` block by an exception aborts.
 
-    def __init__(self, output: Path) -> None:
+    It starts empty, or from an older complete site of the output (``base``, its files' inodes in
+    ``base_files``): then a file already the output's file (the same inode) stays, every other file
+    is replaced by a new one — never written into, since it may be the published file too — and what
+    the new site lacks is deleted at :meth:`commit`.
+    """
+
+    def __init__(self, output: Path, base: Path | None = None, base_files: dict[str, int] | None = None) -> None:
         self.output = output
+        self._base = base_files if base is not None and base_files is not None else {}
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
             recover(output)
-            self.dir = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-{os.getpid()}-", dir=output.parent.absolute()))
+            if base is not None and base_files is None:
+                _remove(base, background=True)  # its files are not known: not worth reading
+                base = None
+            self.dir = base if base is not None else self._mkdtemp("")
             os.chmod(self.dir, 0o755)  # mkdtemp makes it private; a web server must read it
+            # Made here, not when first asked for: render functions run in forked workers.
+            self._scratch = self._mkdtemp("scratch-")
         except OSError as exc:
             raise GovsiteError(os_error_message(exc, "创建临时目录于", str(output.parent))) from None
         self._made: set[str] = {""}
+
+    def _mkdtemp(self, kind: str) -> Path:
+        return Path(tempfile.mkdtemp(prefix=f".{self.output.name}.tmp-{os.getpid()}-{kind}",
+                                     dir=self.output.parent.absolute()))
 
     def __enter__(self) -> "Staging":
         return self
@@ -264,7 +287,10 @@ class Staging:
         if folder not in self._made:
             os.makedirs(f"{self.dir}/{folder}", exist_ok=True)
             self._made.add(folder)
-        return f"{self.dir}/{rel}"
+        path = f"{self.dir}/{rel}"
+        if rel in self._base:
+            _clear(path)
+        return path
 
     def write(self, rel: str, data: bytes) -> os.stat_result:
         """Store ``data`` at ``rel`` (a POSIX path below the output); returns the file's stat."""
@@ -276,26 +302,36 @@ class Staging:
             raise GovsiteError(os_error_message(exc, "写入", f"{self.output / rel}")) from None
 
     def place(self, rel: str, src: Path) -> os.stat_result:
-        """Put a finished file at ``rel``: moved when it is a temporary file in the staging folder,
-        else copied (static files)."""
+        """Put a finished file at ``rel``, copied (static files)."""
         try:
             path = self._target(rel)
-            if src.absolute().parent == self.dir:
-                os.replace(src, path)
-            else:
-                shutil.copyfile(src, path)
-                os.chmod(path, 0o644)
+            shutil.copyfile(src, path)
+            os.chmod(path, 0o644)
             return os.stat(path)
         except OSError as exc:
             raise GovsiteError(os_error_message(exc, "写入", f"{self.output / rel}")) from None
 
     def folder(self, rel: str) -> Path:
-        """A folder of the staging tree that a writer fills itself (the search index)."""
-        path = Path(self._target(f"{rel}/.x" if rel else ".x")).parent
+        """An empty folder for a writer that fills a folder itself (the search index): the files it
+        writes there are then put in place with :meth:`adopt`."""
+        path = self._scratch / safe_relpath(rel) if rel else self._scratch
+        path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def link(self, rel: str) -> None:
-        """Take the previous output's file at ``rel`` unchanged (a hard link; a copy where links fail)."""
+    def adopt(self, rel: str) -> os.stat_result:
+        """Move the file a writer made at ``rel`` in :meth:`folder` to its place; returns its stat."""
+        try:
+            path = self._target(rel)
+            os.replace(self._scratch / rel, path)
+            return os.stat(path)
+        except OSError as exc:
+            raise GovsiteError(os_error_message(exc, "写入", f"{self.output / rel}")) from None
+
+    def link(self, rel: str, ino: int = 0) -> None:
+        """Take the output's file at ``rel`` (inode ``ino``) unchanged: nothing to do when the
+        staging folder has that very file already, else a hard link (a copy where links fail)."""
+        if ino and self._base.get(rel) == ino:
+            return
         src = f"{self.output}/{rel}"
         try:
             dest = self._target(rel)
@@ -306,25 +342,47 @@ class Staging:
         except OSError as exc:
             raise GovsiteError(os_error_message(exc, "复制", f"{self.output / rel}")) from None
 
-    def commit(self, manifest: bytes, clean: bool = False, background: bool = False) -> None:
-        """Put the manifest in and swap the staged site in for the output folder.
+    def commit(self, manifest: bytes, files: Iterable[str], clean: bool = False, background: bool = False,
+               keep: Path | None = None) -> bool:
+        """Put the manifest in (it lists ``files``, the new site) and swap the staged site in for the output folder.
 
         One atomic exchange where the system has it; else two renames (output aside, staging in),
         the first undone if the second fails, and put back by :func:`recover` if the build is killed
-        between them. ``background``: the previous site is deleted by a detached process.
+        between them. ``keep``: where to set the previous site aside for the next build to start
+        from (else it is deleted; by a detached process with ``background``). True when it was.
         """
         try:
-            refuse_foreign(self.output, clean, self.dir)
+            foreign = refuse_foreign(self.output, clean, self.dir)
+            _clear(f"{self.dir}/{MANIFEST}")
             self.write(MANIFEST, manifest)
+            self._drop_stale(files)
+            shutil.rmtree(self._scratch, ignore_errors=True)
             if self.output.exists() and exchange(self.dir, self.output):
+                if keep is not None and not foreign and _set_aside(self.dir, keep):
+                    return True
                 _remove(self.dir, background)
-                return
+                return False
             self._rename_in()
+            return False
         except BaseException as exc:
             self.abort()
             if isinstance(exc, OSError):
                 raise GovsiteError(os_error_message(exc, "替换输出目录", str(self.output))) from None
             raise
+
+    def _drop_stale(self, files: Iterable[str]) -> None:
+        """Delete what the site started from has and the new one has not (and folders left empty)."""
+        folders = set()
+        for rel in self._base.keys() - set(files):
+            _clear(f"{self.dir}/{rel}")
+            folders.add(rel.rpartition("/")[0])
+        for folder in sorted(folders, key=len, reverse=True):
+            while folder:
+                try:
+                    os.rmdir(f"{self.dir}/{folder}")
+                except OSError:
+                    break
+                folder = folder.rpartition("/")[0]
 
     def _rename_in(self) -> None:
         old: Path | None = None
@@ -347,6 +405,29 @@ class Staging:
     def abort(self) -> None:
         """Remove the staging folder; the output folder is untouched."""
         shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def _clear(path: str) -> None:
+    """Remove what is at ``path`` (a file or a folder), if anything."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except (IsADirectoryError, PermissionError):
+        shutil.rmtree(path)
+
+
+def _set_aside(folder: Path, kept: Path) -> bool:
+    """Move the previous site to ``kept`` for the next build to start from; False when it cannot."""
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        if kept.exists():
+            return False  # another build's, set aside meanwhile
+        os.rename(folder, kept)
+        return True
+    except OSError:
+        return False
 
 
 class InPlace:
@@ -390,16 +471,17 @@ class InPlace:
     def folder(self, rel: str) -> Path:
         return self.staging.folder(rel)
 
-    def link(self, rel: str) -> None:
+    def adopt(self, rel: str) -> os.stat_result:
+        self.staging.adopt(rel)
+        return self._move_in(rel)
+
+    def link(self, rel: str, ino: int = 0) -> None:
         """A kept file is already in place."""
 
-    def commit(self, manifest: bytes, clean: bool = False, background: bool = False) -> None:
-        """Move what was written into a folder in place, delete the files no longer listed, write the manifest."""
-        for dirpath, _, names in os.walk(self.staging.dir):
-            for name in names:
-                rel = Path(dirpath, name).relative_to(self.staging.dir).as_posix()
-                self._move_in(rel)
-        listed = set(json.loads(manifest).get("files", {}))
+    def commit(self, manifest: bytes, files: Iterable[str], clean: bool = False, background: bool = False,
+               keep: Path | None = None) -> bool:
+        """Delete the files no longer listed and write the manifest (the others are in place)."""
+        listed = set(files)
         old = self.output / MANIFEST
         for rel in sorted(listed_files(self.output) - listed - self.written):
             try:
@@ -410,3 +492,4 @@ class InPlace:
         write_file(str(tmp), manifest)
         os.replace(tmp, old)
         self.staging.abort()
+        return False

@@ -325,7 +325,7 @@ def test_interrupted_swap_puts_the_previous_site_back(tmp_path: Path, monkeypatc
     monkeypatch.setattr(write_mod.os, "rename", rename)
     monkeypatch.setattr(write_mod, "exchange", lambda a, b: False)  # a system without renameat2
     with pytest.raises((KeyboardInterrupt, GovsiteError)):
-        staging.commit(b"{}")
+        staging.commit(b"{}", ["index.html"])
     assert (out / "index.html").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
 
