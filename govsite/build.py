@@ -43,7 +43,7 @@ from .load import content_files, display_path, load_report
 from .model import Report
 from .pages import REGISTRY, Output, Previous, outputs
 from .plan import (FileRecord, Plan, Recorded, Unit, make_plan, manifest_key, read_manifest, report_facets,
-                   site_facets, stats_key, write_manifest)
+                   recorded_inodes, site_facets, stats_key, write_manifest)
 from .preflight import preflight
 from .registry import registry_conflicts
 from .contentdir import content_notes
@@ -369,8 +369,7 @@ class Builder:
         if self.in_place and previous:
             writer = InPlace(out)
         else:
-            base_files = {rel: r.ino for rel, r in read_manifest(out, cache, base).files.items()} if base else {}
-            writer = Staging(out, base, base_files or None)
+            writer = Staging(out, base, recorded_inodes(out, cache, base) if base is not None else None)
         with writer as staging:
             renderer = Renderer(index)
             if isinstance(cache, Cache) and cache.folder.is_dir():
@@ -502,7 +501,7 @@ def _kept_folder(cache: Cache, out: Path) -> Path:
 
 
 def _state_key(unit_key: str) -> str:
-    return digest("unit-state", unit_key)
+    return "unit-state:" + unit_key
 
 
 def _previous(out: Path, files: dict[str, FileRecord] | None, cache: "Cache | _NoCache") -> Previous | None:

@@ -5,8 +5,11 @@ key, ``keep`` what a build relies on without reading it, ``drop`` what it replac
 checked reports, keyed by the code fingerprint and the file's content; and the last state of the
 content files (size, mtime, content hash), so an unchanged file is not read again. An entry no build
 has used in the last :data:`KEEP_BUILDS` builds is pruned: the preview and ``govsite build`` write to
-two output folders from one cache, and neither may empty the other's part of it. Rendered outputs are not stored here: the output folder itself,
-with its manifest, is their cache (see :mod:`govsite.plan`).
+two output folders from one cache, and neither may empty the other's part of it. (An entry's last use
+is written down only when the recorded one is :data:`REFRESH` builds old: a build must not rewrite
+every row it relies on. So an entry is pruned between ``KEEP_BUILDS - REFRESH`` and ``KEEP_BUILDS``
+builds after its last use.) Rendered outputs are not stored here: the output folder itself, with its
+manifest, is their cache (see :mod:`govsite.plan`).
 
 Deleting the folder gives a cold build. The cache is never trusted blindly: a damaged database is
 set aside and rebuilt (with one line saying so), a cache that cannot be opened (full disk, read-only
@@ -28,6 +31,8 @@ DB_NAME = "cache.sqlite"
 SCHEMA = 5  # bump when what is stored changes shape
 #: An entry is pruned when this many builds in a row did not use it.
 KEEP_BUILDS = 20
+#: How stale an entry's recorded last use may get before a build that uses it records it again.
+REFRESH = 5
 #: Keys with this prefix are never pruned for want of use, only dropped by the build that replaces
 #: them: what an output folder's next build needs (its files' sizes and mtimes), one per folder.
 PINNED = "pin:"
@@ -201,7 +206,8 @@ class Cache:
                 self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
                 self._db.execute("DELETE FROM used")
                 self._db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))
-                self._db.execute("UPDATE kv SET used = ? WHERE key IN (SELECT key FROM used)", (build,))
+                self._db.execute("UPDATE kv SET used = ? WHERE used < ? AND key IN (SELECT key FROM used)",
+                                 (build, build - REFRESH))
                 self._db.execute(f"DELETE FROM kv WHERE used <= ? AND key NOT LIKE '{PINNED}%'", (build - KEEP_BUILDS,))
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('builds', ?)", (str(build),))
             self._db.execute("COMMIT")

@@ -229,26 +229,43 @@ def _as_recorded(path: str, rec: FileRecord) -> bool:
             and (not rec.ino or st.st_ino == rec.ino))
 
 
-def read_manifest(output: Path, cache: Cache, folder: Path | None = None) -> Recorded:
+def read_manifest(output: Path, cache: Cache) -> Recorded:
     """The files of a built output folder as its manifest lists them, with the sizes and mtimes the
     cache recorded for that very manifest, and what that build was made from (empty when either is
-    missing: then nothing is kept). ``folder``: an older site of ``output`` set aside, to read instead."""
+    missing: then nothing is kept)."""
+    stored = _stored(output, cache, None)
+    if stored is None:
+        return Recorded()
+    raw, stats, shape, facets = stored
     try:
-        raw = ((folder or output) / MANIFEST).read_bytes()
         data = json.loads(raw)
         if data.get("version") != MANIFEST_VERSION:
-            return Recorded()
-        stored = cache.get(stats_key(output, raw))
-        stats, shape, facets = pickle.loads(stored) if stored else (None, "", {})
-        if not isinstance(stats, dict):
             return Recorded()
         files = {}
         for rel, (unit, key) in data["files"].items():
             size, mtime, ino = stats[rel]
             files[rel] = FileRecord(unit, key, size, mtime, ino)
         return Recorded(files, shape, facets)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, pickle.UnpicklingError, EOFError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return Recorded()
+
+
+def recorded_inodes(output: Path, cache: Cache, folder: Path) -> dict[str, int] | None:
+    """The inode of each file of an older site of ``output`` set aside in ``folder``, as the build
+    that made it recorded them (None when they are not known)."""
+    stored = _stored(output, cache, folder)
+    return {rel: st[2] for rel, st in stored[1].items()} if stored is not None and stored[1] else None
+
+
+def _stored(output: Path, cache: Cache, folder: Path | None) -> tuple[bytes, dict, str, dict] | None:
+    """The manifest of ``folder`` (default: ``output``) and what the cache recorded with it."""
+    try:
+        raw = ((folder or output) / MANIFEST).read_bytes()
+        blob = cache.get(stats_key(output, raw))
+        stats, shape, facets = pickle.loads(blob) if blob else (None, "", {})
+        return (raw, stats, shape, facets) if isinstance(stats, dict) else None
+    except (OSError, ValueError, TypeError, pickle.UnpicklingError, EOFError):
+        return None
 
 
 def write_manifest(output: Path, recorded: Recorded, cache: Cache) -> bytes:
