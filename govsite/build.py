@@ -41,7 +41,7 @@ from .diagnostics import Diagnostic, GovsiteError
 from .diagnostics import ordered as ordered_diagnostics
 from .load import content_files, display_path, load_report
 from .model import Report
-from .pages import REGISTRY, Output, Previous, outputs
+from .pages import REGISTRY, Facet, Output, Previous, outputs
 from .plan import (FileRecord, Plan, Recorded, Unit, make_plan, manifest_key, read_manifest, report_facets,
                    recorded_inodes, site_facets, stats_key, write_manifest)
 from .preflight import preflight
@@ -50,7 +50,7 @@ from .contentdir import content_notes
 from .render import Renderer, SiteIndex, search_text, sitemap_notice
 from .templates import template_error_location, use_bytecode_cache
 from .workers import default_workers, run
-from .write import InPlace, Staging, check_output_dir, claim, foreign_files, os_error_message
+from .write import MANIFEST, InPlace, Staging, check_output_dir, claim, foreign_files, os_error_message
 
 #: From this many files on, the previous output is deleted by a detached process after the exchange
 #: (unlinking tens of thousands of files would otherwise be most of a small edit's build).
@@ -231,6 +231,9 @@ class Builder:
         self.use_cache = cache
         self.registry = outputs(registry)
         self._memory: dict[str, _Parsed] = {}
+        #: The output this builder last wrote in place, as it left it (the manifest's stat, then
+        #: what it recorded): trusted without reading the folder again while the manifest is that one.
+        self._written: tuple[tuple[int, int, int], Recorded] | None = None
 
     # -- the stages ------------------------------------------------------------------------------
 
@@ -264,12 +267,15 @@ class Builder:
             index = SiteIndex(cfg, site.reports, problems=_by_path(site.diagnostics),
                               search_texts={p: self._memory[k].search_text for p, k in self._keys.items()})
             facets = site_facets(index, {p: self._memory[k].facets for p, k in self._keys.items()})
+            # The metadata and prose facets cover the title and the text of a search document.
+            index.search_digests = {p: f[Facet.META.value] + f[Facet.PROSE.value] for p, f in facets.items()}
             # Everything every output reads besides reports; not where the site is (a copied site
             # keeps its keys).
             settings = dataclasses.replace(cfg, root=Path("."))
             base = digest(code, _site_toml(self.root), repr(settings), tree_state(cfg.layouts_dir))
-            previous = read_manifest(out, cache)
-            plan = make_plan(index, self.registry, facets, base, previous, out)
+            remembered = self._remembered(out)
+            previous = remembered or read_manifest(out, cache)
+            plan = make_plan(index, self.registry, facets, base, previous, out, verify=remembered is None)
             planned = time.perf_counter()
             self._write(out, cache, index, plan, facets, set(previous.files), clean, result)
             cache.commit()
@@ -349,6 +355,16 @@ class Builder:
             inputs.append(_Input(path, shown, digest(code, shown, real, content), state, content))
         return inputs
 
+    def _remembered(self, out: Path) -> Recorded | None:
+        """What this builder recorded when it last wrote ``out`` in place, if that is still its manifest."""
+        if not self.in_place or self._written is None:
+            return None
+        try:
+            st = os.stat(out / MANIFEST)
+        except OSError:
+            return None
+        return self._written[1] if self._written[0] == (st.st_ino, st.st_size, st.st_mtime_ns) else None
+
     def _write(self, out: Path, cache: "Cache | _NoCache", index: SiteIndex, plan: Plan,
                facets: dict[str, dict[str, str]], previous: set[str], clean: bool, result: BuildResult) -> None:
         """Stages 4–5: render what the plan says into a staging folder with the kept files, and swap it in."""
@@ -361,6 +377,7 @@ class Builder:
             result.unchanged = True
             _count(result, files)
             return
+        self._written = None
         front_key = manifest_key(out)
         kept = None if self.in_place or not isinstance(cache, Cache) else _kept_folder(cache, out)
         base = claim(kept, out) if kept is not None else None
@@ -388,12 +405,16 @@ class Builder:
                     cache.put(_state_key(unit.key), state)
             for rel, rec in plan.kept.items():
                 staging.link(rel, rec.ino)
-            manifest = write_manifest(out, Recorded(files, plan.shape, facets), cache)
+            recorded = Recorded(files, plan.shape, facets)
+            manifest = write_manifest(out, recorded, cache)
             new_key = stats_key(out, manifest)
             # The previous site is set aside for the next build to start from, unless it had the
             # same manifest (then its file stats would be those of the new site's).
             set_aside = staging.commit(manifest, files, clean, background=len(files) > BACKGROUND_DELETE,
                                        keep=kept if front_key != new_key else None)
+        if self.in_place:
+            st = os.stat(out / MANIFEST)
+            self._written = ((st.st_ino, st.st_size, st.st_mtime_ns), recorded)
         # The file stats of the sites no longer in the output or set aside.
         for key in {front_key, base_key} - {new_key, front_key if set_aside else None}:
             if key is not None:

@@ -301,7 +301,8 @@ def _search_index(r: Renderer, _: None, sink: Sink) -> None:
     site = r.site
     docs = [SearchDoc(url=x.url, title=x.title, agency=x.agency, year=x.year, region=x.region, level=x.level,
                       text=site.search_texts[x.path]) for x in site.reports]
-    digests = {d.url: digest(d.title, d.text) for d in docs}
+    digests = {x.url: site.search_digests.get(x.path) or digest(x.title, site.search_texts[x.path])
+               for x in site.reports}
     sink.write("search/index.html", r.page("search.html", page_meta=r.meta("搜索")))
     state = _updated_index(docs, digests, sink)
     if state is None:

@@ -69,6 +69,8 @@ class SiteIndex:
     agencies: list[AgencyEntry] = field(default_factory=list)
     regions: dict[tuple[str, ...], RegionNode] = field(default_factory=dict)
     search_texts: dict[str, str] = field(default_factory=dict)  # path → what search finds in the report
+    #: path → a digest that changes whenever the report's search document (title, text) does
+    search_digests: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         by_year: dict[int, list[Report]] = defaultdict(list)
