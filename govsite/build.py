@@ -232,7 +232,8 @@ class Builder:
         self.registry = outputs(registry)
         self._memory: dict[str, _Parsed] = {}
         #: The output this builder last wrote in place, as it left it (the manifest's stat, then
-        #: what it recorded): trusted without reading the folder again while the manifest is that one.
+        #: what it recorded): used without reading the manifest again while it is that one (its
+        #: files are still compared with the folder: a hand edit is found as in any build).
         self._written: tuple[tuple[int, int, int], Recorded] | None = None
 
     # -- the stages ------------------------------------------------------------------------------
@@ -275,7 +276,7 @@ class Builder:
             base = digest(code, _site_toml(self.root), repr(settings), tree_state(cfg.layouts_dir))
             remembered = self._remembered(out)
             previous = remembered or read_manifest(out, cache)
-            plan = make_plan(index, self.registry, facets, base, previous, out, verify=remembered is None)
+            plan = make_plan(index, self.registry, facets, base, previous, out)
             planned = time.perf_counter()
             self._write(out, cache, index, plan, facets, set(previous.files), clean, result)
             cache.commit()

@@ -158,12 +158,9 @@ def site_facets(site: SiteIndex, content: dict[str, dict[str, str]]) -> dict[str
 
 
 def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, dict[str, str]], base: str,
-              recorded: Recorded, output: Path, verify: bool = True) -> Plan:
-    """The units of ``registry`` for ``site``; those whose key and files match ``recorded`` are kept.
-
-    ``verify``: compare the recorded files' sizes and mtimes with the folder (a published folder may
-    have been edited by hand); a private folder that only this process writes is trusted.
-    """
+              recorded: Recorded, output: Path) -> Plan:
+    """The units of ``registry`` for ``site``; those whose key and files match ``recorded`` (and the
+    folder: a file may have been edited by hand) are kept."""
     # The site's shape, read by every page: its years (the menu), its agencies' names and URLs (an
     # agency's URL depends on every other agency's slug) and its regions.
     shape = digest(base, list(site.by_year), [(a.name, a.url) for a in site.agencies], sorted(site.regions))
@@ -183,7 +180,7 @@ def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, d
             else:
                 u = keys.unit(o, item)
             plan.units.append(u)
-            intact = bool(files) and (not verify or all(_as_recorded(f"{root}/{rel}", rec) for rel, rec in files))
+            intact = bool(files) and all(_as_recorded(f"{root}/{rel}", rec) for rel, rec in files)
             if intact and all(rec.key == u.key for _, rec in files):
                 plan.kept.update(files)
             else:
