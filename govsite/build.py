@@ -30,7 +30,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from jinja2 import TemplateError
 
@@ -42,7 +42,7 @@ from .diagnostics import ordered as ordered_diagnostics
 from .load import content_files, display_path, load_report
 from .model import Report
 from .pages import REGISTRY, Facet, Output, Previous, outputs
-from .plan import (FileRecord, Plan, Recorded, Unit, make_plan, manifest_key, read_manifest, report_facets,
+from .plan import (STALE, FileRecord, Plan, Recorded, Unit, make_plan, manifest_key, read_manifest, report_facets,
                    recorded_inodes, site_facets, stats_key, write_manifest)
 from .preflight import preflight
 from .registry import registry_conflicts
@@ -91,6 +91,7 @@ class BuildResult:
     parsed: int = 0  # report files parsed (the others came from the cache)
     unchanged: bool = False  # nothing to render and the output was as the last build left it
     rendered_units: list[str] = field(default_factory=list)  # ids of the units rendered
+    deferred: list[str] = field(default_factory=list)  # files left stale for a later build (``first``)
     notes: list[str] = field(default_factory=list)  # one line each: the cache set aside, no sitemap …
     stages: dict[str, float] = field(default_factory=dict)  # seconds spent in load+check, plan, render+write
 
@@ -222,8 +223,11 @@ class Builder:
     besides the cache on disk."""
 
     def __init__(self, root: Path, *, workers: int | None = None, cache: bool = True,
-                 registry: tuple[Output, ...] = REGISTRY, in_place: bool = False) -> None:
+                 registry: tuple[Output, ...] = REGISTRY, in_place: bool = False, private: bool = False) -> None:
         self.root = root
+        #: The output is written by this builder alone (the preview's own, locked folder): once it
+        #: has written it, its files are not compared with the folder again.
+        self.private = private
         #: Write into the last output in place instead of exchanging folders: for a private output
         #: that no web server publishes (the preview), where a save must show at once.
         self.in_place = in_place
@@ -239,12 +243,19 @@ class Builder:
     # -- the stages ------------------------------------------------------------------------------
 
     def build(self, output: Path | None = None, base_url: str | None = None, *, clean: bool = False,
-              strict: bool = False) -> BuildResult:
-        """One build; see :func:`build`."""
-        with _stopped_by_signals(), _no_cycle_collection():
-            return self._build(output, base_url, clean, strict)
+              strict: bool = False, first: Callable[[Unit], bool] | None = None) -> BuildResult:
+        """One build; see :func:`build`.
 
-    def _build(self, output: Path | None, base_url: str | None, clean: bool, strict: bool) -> BuildResult:
+        ``first``: render only the units it selects, and those whose files are missing or not as
+        recorded; the other units to render keep their previous files, listed in ``result.deferred``
+        and recorded as stale, so that the next build renders them (the preview shows the edited
+        page first and completes the rest at once).
+        """
+        with _stopped_by_signals(), _no_cycle_collection():
+            return self._build(output, base_url, clean, strict, first)
+
+    def _build(self, output: Path | None, base_url: str | None, clean: bool, strict: bool,
+               first: Callable[[Unit], bool] | None) -> BuildResult:
         start = time.perf_counter()
         cfg = require_config(self.root, {"base_url": base_url})
         out = output if output is not None else self.root / cfg.output
@@ -276,9 +287,10 @@ class Builder:
             base = digest(code, _site_toml(self.root), repr(settings), tree_state(cfg.layouts_dir))
             remembered = self._remembered(out)
             previous = remembered or read_manifest(out, cache)
-            plan = make_plan(index, self.registry, facets, base, previous, out)
+            plan = make_plan(index, self.registry, facets, base, previous, out,
+                             verify=not (self.private and remembered is not None))
             planned = time.perf_counter()
-            self._write(out, cache, index, plan, facets, set(previous.files), clean, result)
+            self._write(out, cache, index, plan, facets, set(previous.files), clean, result, first)
             cache.commit()
             result.stages = {"load": loaded - start, "plan": planned - loaded, "write": time.perf_counter() - planned}
             result.notes += [n for n in cache.notes if n not in result.notes]
@@ -331,8 +343,13 @@ class Builder:
         code = code_fingerprint_cached()
         folders: dict[str, str] = {}  # folder → where it really is (a symlinked year folder)
         root = os.path.realpath(self.root) + os.sep
+        # Every file is below content/: its shown path is content/'s and its own parts.
+        prefix = str(cfg.content_dir) + os.sep
+        shown_content = display_path(cfg.content_dir, self.root)
         for path in content_files(cfg.content_dir):
-            shown = display_path(path, self.root)
+            text = str(path)
+            shown = (f"{shown_content}/{text[len(prefix):]}" if shown_content != "." and text.startswith(prefix)
+                     and not os.path.isabs(shown_content) else display_path(path, self.root))
             try:
                 st = os.stat(path)
             except OSError:
@@ -367,13 +384,23 @@ class Builder:
         return self._written[1] if self._written[0] == (st.st_ino, st.st_size, st.st_mtime_ns) else None
 
     def _write(self, out: Path, cache: "Cache | _NoCache", index: SiteIndex, plan: Plan,
-               facets: dict[str, dict[str, str]], previous: set[str], clean: bool, result: BuildResult) -> None:
+               facets: dict[str, dict[str, str]], previous: set[str], clean: bool, result: BuildResult,
+               first: Callable[[Unit], bool] | None = None) -> None:
         """Stages 4–5: render what the plan says into a staging folder with the kept files, and swap it in."""
         files: dict[str, FileRecord] = dict(plan.kept)
         # the saved states of kept units are read only when the unit is next dirty
         cache.keep({_state_key(rec.key) for rec in plan.kept.values()})
-        result.rendered = len(plan.dirty)
-        result.rendered_units = [u.id for u in plan.dirty]
+        dirty = plan.dirty
+        later: list[Unit] = []
+        if first is not None:
+            later = [u for u in dirty if u.id in plan.previous and not first(u)]
+            dirty = [u for u in dirty if u.id not in plan.previous or first(u)]
+        for u in later:
+            files.update((rel, dataclasses.replace(rec, key=STALE + rec.key.removeprefix(STALE))) for rel, rec in plan.previous[u.id].items())
+            result.deferred += sorted(plan.previous[u.id])
+            cache.keep([_state_key(next(iter(plan.previous[u.id].values())).key.removeprefix(STALE))])
+        result.rendered = len(dirty)
+        result.rendered_units = [u.id for u in dirty]
         if plan.nothing_to_do and set(files) == previous and not foreign_files(out, previous):
             result.unchanged = True
             _count(result, files)
@@ -392,8 +419,6 @@ class Builder:
             renderer = Renderer(index)
             if isinstance(cache, Cache) and cache.folder.is_dir():
                 use_bytecode_cache(renderer.env, cache.folder / "templates")
-            dirty = plan.dirty
-
             previous_files = {u.id: _previous(out, plan.previous.get(u.id), cache) for u in dirty}
 
             def job(n: int) -> tuple[dict[str, FileRecord], bytes | None]:
@@ -406,6 +431,9 @@ class Builder:
                     cache.put(_state_key(unit.key), state)
             for rel, rec in plan.kept.items():
                 staging.link(rel, rec.ino)
+            for u in later:
+                for rel, rec in plan.previous[u.id].items():
+                    staging.link(rel, rec.ino)
             recorded = Recorded(files, plan.shape, facets)
             manifest = write_manifest(out, recorded, cache)
             new_key = stats_key(out, manifest)
@@ -530,7 +558,7 @@ def _previous(out: Path, files: dict[str, FileRecord] | None, cache: "Cache | _N
     """The previous files of a dirty unit (intact), with the state its render function saved."""
     if not files:
         return None
-    key = next(iter(files.values())).key
+    key = next(iter(files.values())).key.removeprefix(STALE)
     return Previous(out, tuple(sorted(files)), cache.get(_state_key(key)))
 
 

@@ -28,7 +28,7 @@ from typing import Any, Iterable
 
 CACHE_DIR = ".govsite-cache"
 DB_NAME = "cache.sqlite"
-SCHEMA = 5  # bump when what is stored changes shape
+SCHEMA = 6  # bump when what is stored changes shape
 #: An entry is pruned when this many builds in a row did not use it.
 KEEP_BUILDS = 20
 #: How stale an entry's recorded last use may get before a build that uses it records it again.
@@ -120,9 +120,12 @@ class Cache:
             row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
             if row is None or row[0] != str(SCHEMA):
                 db.execute("DROP TABLE IF EXISTS kv")
+                db.execute("DROP TABLE IF EXISTS last_use")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
-            # used: the number of the last build that used the entry (see KEEP_BUILDS)
-            db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, used INTEGER NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+            # The number of the last build that used each entry (see KEEP_BUILDS), in a table of its
+            # own: pruning reads it whole, and must not walk the values to get there.
+            db.execute("CREATE TABLE IF NOT EXISTS last_use (key TEXT PRIMARY KEY, build INTEGER NOT NULL)")
             db.execute("SELECT count(*) FROM kv").fetchone()  # reads every page of the table's tree
         except BaseException:
             db.close()
@@ -199,16 +202,21 @@ class Cache:
             self._db.execute("BEGIN IMMEDIATE")
             row = self._db.execute("SELECT value FROM meta WHERE name='builds'").fetchone()
             build = int(row[0]) + 1 if row and str(row[0]).isdigit() else 1
-            self._db.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?, ?)",
-                                 ((k, v, build) for k, v in self._pending.items()))
-            self._db.executemany("DELETE FROM kv WHERE key = ?", ((k,) for k in self._dropped - self._used))
+            self._db.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?)", self._pending.items())
+            self._db.executemany("INSERT OR REPLACE INTO last_use VALUES (?, ?)",
+                                 ((k, build) for k in self._pending))
+            gone = [(k,) for k in self._dropped - self._used]
+            self._db.executemany("DELETE FROM kv WHERE key = ?", gone)
+            self._db.executemany("DELETE FROM last_use WHERE key = ?", gone)
             if prune:
                 self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
                 self._db.execute("DELETE FROM used")
                 self._db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))
-                self._db.execute("UPDATE kv SET used = ? WHERE used < ? AND key IN (SELECT key FROM used)",
+                self._db.execute("UPDATE last_use SET build = ? WHERE build < ? AND key IN (SELECT key FROM used)",
                                  (build, build - REFRESH))
-                self._db.execute(f"DELETE FROM kv WHERE used <= ? AND key NOT LIKE '{PINNED}%'", (build - KEEP_BUILDS,))
+                old = f"SELECT key FROM last_use WHERE build <= ? AND key NOT LIKE '{PINNED}%'"
+                self._db.execute(f"DELETE FROM kv WHERE key IN ({old})", (build - KEEP_BUILDS,))
+                self._db.execute(f"DELETE FROM last_use WHERE key IN ({old})", (build - KEEP_BUILDS,))
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('builds', ?)", (str(build),))
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:

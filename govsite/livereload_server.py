@@ -32,7 +32,7 @@ from livereload.watcher import Watcher as _LivereloadWatcher  # noqa: E402
 from tornado.ioloop import IOLoop  # noqa: E402
 from tornado.websocket import WebSocketHandler  # noqa: E402
 
-from .serve import Preview, Route  # noqa: E402
+from .serve import Preview, Route, Served  # noqa: E402
 
 LIVERELOAD_VERSION = "2.7.1"
 
@@ -56,6 +56,21 @@ class PreviewFileHandler(StaticFileHandler):
             self.set_header(GENERATION_HEADER, str(served.generation))
             self._page(414, stamp(self.preview.not_found_page(served), served.generation), include_body)
             return
+        served, route, body = self._read()
+        if route.kind == "file" and self.preview.is_stale(route.rel):
+            # A page the last save put off (govsite.serve.Preview.rebuild): answered once rendered.
+            await asyncio.get_running_loop().run_in_executor(None, self.preview.settle, STALE_WAIT)
+            served, route, body = self._read()
+        self._answer(served, route, body, include_body)
+        if route.kind == "file" and body is None:
+            # A large download (the archive zip): streamed by tornado; its bytes are still one
+            # build's, since a build replaces a file by renaming a new one over it.
+            assert route.root is not None
+            self.root = str(route.root)
+            await super().get(route.rel, include_body)
+
+    def _read(self) -> tuple[Served, Route, bytes | None]:
+        """Route the request and read the file it names (unless too large to hold), as one state."""
         # Routed and read under the preview's file lock: a rebuild moves files into the folder under
         # it, so one request sees one complete build (issue 4: never a half-written site).
         with self.preview.files:
@@ -73,19 +88,17 @@ class PreviewFileHandler(StaticFileHandler):
                         body = target.read_bytes()
                 except OSError:  # removed by a rebuild since routing: answer as a missing page
                     route = Route("not_found")
+        return served, route, body
+
+    def _answer(self, served: Served, route: Route, body: bytes | None, include_body: bool) -> None:
+        """Answer a routed request (all but a large file, which :meth:`get` streams)."""
         self.set_header(GENERATION_HEADER, str(served.generation))
         if route.kind == "file":
-            assert route.root is not None
             if route.rel.endswith(".html"):
                 assert body is not None
                 self._page(200, stamp(body, served.generation), include_body)
             elif body is not None:
                 self._file(route.rel, body, include_body)
-            else:
-                # A large download (the archive zip): streamed by tornado; its bytes are still one
-                # build's, since a build replaces a file by renaming a new one over it.
-                self.root = str(route.root)
-                await super().get(route.rel, include_body)
         elif route.kind == "redirect":
             self.set_header("Cache-Control", "no-store")
             self.redirect(route.location)
@@ -123,6 +136,9 @@ class PreviewFileHandler(StaticFileHandler):
 #: Longest request path answered (percent-encoded characters): a page's address is a year, a slug and
 #: a file name, or a region path of a few Chinese names (nine bytes per character encoded).
 MAX_PATH_CHARS = 2048
+#: How long a request for a page put off by the last save waits for it, in seconds (then the
+#: previous version is answered).
+STALE_WAIT = 120.0
 
 #: Files up to this size are read whole under the preview's file lock; larger ones are streamed.
 WHOLE_FILE_MAX = 8 << 20

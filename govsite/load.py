@@ -49,9 +49,31 @@ def content_files(content_dir: Path) -> list[Path]:
     if not content_dir.is_dir():
         return []
     # Every .md below content/, also misplaced ones: load_report says where they belong instead of
-    # the file silently missing from the portal.
-    return [p for p in sorted(content_dir.rglob("*.md"))
-            if not any(part.startswith((".", "_")) for part in p.relative_to(content_dir).parts)]
+    # the file silently missing from the portal. Linked folders are not entered, hidden and "_"
+    # ones skipped; the order is that of the paths' parts.
+    found: list[tuple[str, ...]] = []
+
+    def walk(folder: str, parts: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            return  # an unreadable folder: content_notes says so
+        for e in entries:
+            if e.name.startswith((".", "_")):
+                continue
+            here = parts + (e.name,)
+            if e.name.endswith(".md"):
+                found.append(here)
+            try:
+                is_dir = e.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                walk(e.path, here)
+
+    walk(str(content_dir), ())
+    return [content_dir.joinpath(*parts) for parts in sorted(found)]
 
 
 def key_lines(front: str, first_line: int) -> dict[str, int]:

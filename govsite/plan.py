@@ -32,6 +32,10 @@ from .render import SiteIndex
 from .write import MANIFEST
 
 MANIFEST_VERSION = 2
+#: Prefixed to the key recorded for the files of a unit whose render was put off
+#: (``Builder.build(first=…)``): no unit has such a key, so the next build renders the unit (and
+#: finds the state it saved under the key without the prefix).
+STALE = "stale:"
 
 
 @dataclass(frozen=True)
@@ -158,9 +162,12 @@ def site_facets(site: SiteIndex, content: dict[str, dict[str, str]]) -> dict[str
 
 
 def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, dict[str, str]], base: str,
-              recorded: Recorded, output: Path) -> Plan:
-    """The units of ``registry`` for ``site``; those whose key and files match ``recorded`` (and the
-    folder: a file may have been edited by hand) are kept."""
+              recorded: Recorded, output: Path, verify: bool = True) -> Plan:
+    """The units of ``registry`` for ``site``; those whose key and files match ``recorded`` are kept.
+
+    ``verify``: compare the recorded files' sizes, mtimes and inodes with the folder (a file may have
+    been edited by hand); off only for a folder that one builder alone writes (the preview's).
+    """
     # The site's shape, read by every page: its years (the menu), its agencies' names and URLs (an
     # agency's URL depends on every other agency's slug) and its regions.
     shape = digest(base, list(site.by_year), [(a.name, a.url) for a in site.agencies], sorted(site.regions))
@@ -175,12 +182,12 @@ def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, d
         for item in items_of(o.kind, site):
             uid = f"{o.name}:{ident_of(o.kind, item)}"
             files = by_unit.get(uid)
-            if files and affected is not None and uid not in affected:
+            if files and affected is not None and uid not in affected and not files[0][1].key.startswith(STALE):
                 u = Unit(o, item, uid, files[0][1].key, o.cost(site, item))
             else:
                 u = keys.unit(o, item)
             plan.units.append(u)
-            intact = bool(files) and all(_as_recorded(f"{root}/{rel}", rec) for rel, rec in files)
+            intact = bool(files) and (not verify or all(_as_recorded(f"{root}/{rel}", rec) for rel, rec in files))
             if intact and all(rec.key == u.key for _, rec in files):
                 plan.kept.update(files)
             else:

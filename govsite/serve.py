@@ -38,6 +38,8 @@ except ImportError:  # pragma: no cover - not on Windows: each preview builds in
     fcntl = None  # type: ignore[assignment]
 
 from .build import Builder, BuildResult, default_workers
+from .pages import Kind
+from .plan import Unit
 from .cache import CACHE_DIR
 from .config import CONFIG_NAME, Config
 from .diagnostics import Diagnostic, GovsiteError
@@ -229,6 +231,11 @@ class Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+def _report_unit(unit: Unit) -> bool:
+    """The units a deferred rebuild renders at once: those made for one report (its page, its data)."""
+    return unit.output.kind is Kind.REPORT
+
+
 def diagnostic_problem(d: Diagnostic) -> Problem:
     """A diagnostic as an error-page line."""
     where = d.path + (f":{d.line}" if d.line else "") + (f":{d.column}" if d.line and d.column else "")
@@ -278,7 +285,7 @@ class Preview:
         self._kept: Builder | None = None
         if builder is None:
             # One Builder for the whole session, so parsed reports stay in memory.
-            self._kept = Builder(root, workers=1, in_place=True)
+            self._kept = Builder(root, workers=1, in_place=True, private=True)
             kept = self._kept
             builder = lambda _root, **kw: kept.build(**kw)  # noqa: E731
         self.builder = builder
@@ -291,12 +298,21 @@ class Preview:
         fallback = Config(root=root, base_url=base_url or "/").base_path if _valid_base(base_url) else "/"
         self.served = Served(0, fallback, None, (Problem("", "尚未生成"),))
         self._lock = threading.Lock()  # one rebuild at a time
+        #: Files of the current output that the last rebuild put off (see :meth:`rebuild`), and set
+        #: when there are none: a request for one of them waits for :meth:`complete`.
+        self._stale: frozenset[str] = frozenset()
+        self._settled = threading.Event()
+        self._settled.set()
 
     # -- building --
 
-    def rebuild(self, *, parallel: bool = False) -> Outcome:
+    def rebuild(self, *, parallel: bool = False, defer: bool = False) -> Outcome:
         """Build (again) into the preview's folder and serve it; on errors keep the last build (the
         failed build wrote nothing) and the problems.
+
+        ``defer``: render the report pages a save changed (and anything missing) now, and put off
+        the pages across reports (year, agency, region, site pages and data) until :meth:`complete`,
+        so that the edited page is shown at once; until then a request for a put-off page waits.
 
         ``parallel``: build in worker processes, for a build before the server and the watcher have
         started threads (forking a process with threads and an open socket is unsafe); otherwise in
@@ -312,8 +328,13 @@ class Preview:
             if self._kept is not None:
                 alone = threading.active_count() == 1  # checked, not assumed: see the docstring
                 self._kept.workers = default_workers() if parallel and alone else 1
+            self._stale = frozenset()
+            self._settled.set()
             try:
-                result = self.builder(self.root, output=output, base_url=self.base_url)
+                if defer and self._kept is not None:
+                    result = self._kept.build(output, self.base_url, first=_report_unit)
+                else:
+                    result = self.builder(self.root, output=output, base_url=self.base_url)
             except GovsiteError as exc:
                 problems = tuple(_text_problems(str(exc)))
                 served = Served(generation, base_path, previous.root, problems)
@@ -331,12 +352,29 @@ class Preview:
                 served = Served(generation, base_path, previous.root, problems)
             else:
                 served = Served(generation, base_path, output)
+                if result.deferred:
+                    self._settled.clear()
+                    self._stale = frozenset(result.deferred)
             outcome = self._switch(served, start)
             outcome.pages = result.pages
             outcome.diagnostics = diags
             outcome.errors = sum(d.is_error for d in diags)
             outcome.warnings = len(diags) - outcome.errors
             return outcome
+
+    def complete(self) -> Outcome | None:
+        """Render what the last rebuild put off (None when nothing was)."""
+        if self._settled.is_set():
+            return None
+        return self.rebuild()
+
+    def is_stale(self, rel: str) -> bool:
+        """True when the file at ``rel`` was put off by the last rebuild and is not rendered yet."""
+        return rel in self._stale
+
+    def settle(self, timeout: float | None = None) -> bool:
+        """Wait until no file is put off; False when ``timeout`` passed first."""
+        return self._settled.wait(timeout)
 
     def _switch(self, served: Served, start: float) -> Outcome:
         self.served = served  # one reference assignment: requests see the old or the new, never a mix

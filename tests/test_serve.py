@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from govsite.opendata import year_csv_name
+
 REPO = Path(__file__).resolve().parents[1]
 REPORT = "content/2022/weihui-shangwu.md"
 PAGE = "2022/weihui-shangwu/"
@@ -152,6 +154,9 @@ def test_edit_shows_up_and_errors_show_in_every_page(server: Server, site: Path)
     set_licensing(site, "98765")
     wait_until(lambda: "98765" in server.get("/" + PAGE)[2])
     print(f"edit → served: {time.monotonic() - start:.2f} s")
+    # The year's data file was put off by that save (the report's pages come first): a request for
+    # it is answered once it is rendered, never with the previous figure.
+    assert "98765" in server.get(f"/data/{year_csv_name(2022)}")[2]
 
     # Two quick edits one second apart: both are served (neither is swallowed by a debounce).
     first = time.monotonic()

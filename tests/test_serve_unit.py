@@ -346,3 +346,37 @@ def test_broken_site_toml_is_shown_then_recovered(tmp_path: Path) -> None:
         toml.write_text(good, encoding="utf-8")
         assert not p.rebuild().served.broken
         assert p.route("/xxgk/ndbg/2022/weihui-shangwu/").kind == "file"
+
+
+def test_a_deferred_save_shows_the_report_first_and_completes_to_a_full_build(tmp_path: Path) -> None:
+    """After a cell edit, ``rebuild(defer=True)`` renders the report's own pages and puts off the
+    pages across reports (which show the cell too), naming them as stale; ``complete`` renders them
+    and the folder then equals a cold build. Waiting for a put-off page returns once it is done."""
+    site = copy_site(tmp_path / "site")
+    report = site / REPORT
+    text = report.read_text(encoding="utf-8")
+    with Preview(site, workdir=tmp_path / "work") as p:
+        assert not p.rebuild().served.broken
+        year_page = (p.output / "2022/index.html").read_bytes()
+        assert p.complete() is None and p.settle(0)  # nothing put off
+        report.write_text(text.replace("new_requests = [", "new_requests = [1", 1), encoding="utf-8")
+        outcome = p.rebuild(defer=True)
+        assert not outcome.served.broken
+        shown = (p.output / "2022/weihui-shangwu/index.html").read_text(encoding="utf-8")
+        cold = build(site, output=tmp_path / "cold", workers=1, cache=False)
+        assert shown == (tmp_path / "cold/2022/weihui-shangwu/index.html").read_text(encoding="utf-8")
+        # The year page shows the cell: put off, still the previous one, and said to be stale.
+        assert p.is_stale("2022/index.html") and not p.is_stale("2022/weihui-shangwu/index.html")
+        assert (p.output / "2022/index.html").read_bytes() == year_page
+        assert not p.settle(0)
+        waiter = threading.Thread(target=p.settle, args=(60,))
+        waiter.start()
+        done = p.complete()
+        waiter.join(5)
+        assert done is not None and not done.served.broken and not waiter.is_alive()
+        assert p.settle(0) and not p.is_stale("2022/index.html")
+        files = sorted(q.relative_to(p.output).as_posix() for q in p.output.rglob("*") if q.is_file())
+        assert files == sorted(q.relative_to(tmp_path / "cold").as_posix()
+                               for q in (tmp_path / "cold").rglob("*") if q.is_file())
+        assert [f for f in files if (p.output / f).read_bytes() != (tmp_path / "cold" / f).read_bytes()] == []
+        assert (p.output / "2022/index.html").read_bytes() != year_page

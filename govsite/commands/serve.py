@@ -133,8 +133,11 @@ def run(args: argparse.Namespace) -> int:
                 shown_base[0] = served.base_path
 
         def on_change(changed: list[str]) -> None:
-            report(preview.rebuild(), changed)
+            # The edited report's pages first, reloaded at once; then the pages across reports,
+            # which a browser asking for one meanwhile waits for.
+            report(preview.rebuild(defer=True), changed)
             server.reload()
+            preview.complete()
 
         def on_ready() -> None:
             shown_base[0] = preview.served.base_path

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from ..diagnostics import Diagnostic, error, warning
@@ -316,7 +315,7 @@ def check_missing(report: "Report") -> list[Diagnostic]:
 
 def check_year_folder(report: "Report") -> list[Diagnostic]:
     """A report lies in the folder of its year (``content/2024/``)."""
-    folder = PurePosixPath(report.path).parent.name
+    folder = report.path.rpartition("/")[0].rpartition("/")[2]  # the name of the file's folder
     if folder.isdigit() and int(folder) != report.year:
         return [error(report.path, report.line_of("year"), "year",
                       f"year = {report.year} 与所在目录 {folder}/ 不一致：请改正 year，或把文件移到 content/{report.year}/ 目录")]
