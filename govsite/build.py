@@ -288,7 +288,7 @@ class Builder:
             remembered = self._remembered(out)
             previous = remembered or read_manifest(out, cache)
             plan = make_plan(index, self.registry, facets, base, previous, out,
-                             verify=not (self.private and remembered is not None))
+                             verify=not (self.private and remembered is not None), first=first)
             planned = time.perf_counter()
             self._write(out, cache, index, plan, facets, set(previous.files), clean, result, first)
             cache.commit()

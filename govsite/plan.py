@@ -22,7 +22,7 @@ import pickle
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .cache import PINNED, Cache, digest
 from .diagnostics import Diagnostic
@@ -162,11 +162,14 @@ def site_facets(site: SiteIndex, content: dict[str, dict[str, str]]) -> dict[str
 
 
 def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, dict[str, str]], base: str,
-              recorded: Recorded, output: Path, verify: bool = True) -> Plan:
+              recorded: Recorded, output: Path, verify: bool = True,
+              first: Callable[[Unit], bool] | None = None) -> Plan:
     """The units of ``registry`` for ``site``; those whose key and files match ``recorded`` are kept.
 
     ``verify``: compare the recorded files' sizes, mtimes and inodes with the folder (a file may have
     been edited by hand); off only for a folder that one builder alone writes (the preview's).
+    ``first``: the units to render now (``Builder.build``); any other unit that would have to be
+    keyed is not, and is put off with a stale key, its previous files left as they are.
     """
     # The site's shape, read by every page: its years (the menu), its agencies' names and URLs (an
     # agency's URL depends on every other agency's slug) and its regions.
@@ -182,12 +185,15 @@ def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, d
         for item in items_of(o.kind, site):
             uid = f"{o.name}:{ident_of(o.kind, item)}"
             files = by_unit.get(uid)
-            if files and affected is not None and uid not in affected and not files[0][1].key.startswith(STALE):
-                u = Unit(o, item, uid, files[0][1].key, o.cost(site, item))
+            intact = bool(files) and (not verify or all(_as_recorded(f"{root}/{rel}", rec) for rel, rec in files))
+            recorded_key = files[0][1].key if files else ""
+            if files and affected is not None and uid not in affected and not recorded_key.startswith(STALE):
+                u = Unit(o, item, uid, recorded_key, o.cost(site, item))
+            elif intact and first is not None and not first(u := Unit(o, item, uid, "", o.cost(site, item))):
+                u.key = STALE + recorded_key.removeprefix(STALE)
             else:
                 u = keys.unit(o, item)
             plan.units.append(u)
-            intact = bool(files) and (not verify or all(_as_recorded(f"{root}/{rel}", rec) for rel, rec in files))
             if intact and all(rec.key == u.key for _, rec in files):
                 plan.kept.update(files)
             else:
