@@ -235,6 +235,9 @@ class Builder:
         self.use_cache = cache
         self.registry = outputs(registry)
         self._memory: dict[str, _Parsed] = {}
+        #: Each content file as this builder last found it settled: its stat, its folder's real path,
+        #: and its input (``serve`` lists the same 10,000 files at every save).
+        self._seen: dict[str, tuple[tuple[int, int, int, str], _Input]] = {}
         #: The output this builder last wrote in place, as it left it (the manifest's stat, then
         #: what it recorded): used without reading the manifest again while it is that one (its
         #: files are still compared with the folder: a hand edit is found as in any build).
@@ -345,6 +348,7 @@ class Builder:
         root = os.path.realpath(self.root) + os.sep
         # Every file is below content/: its shown path is content/'s and its own parts.
         prefix = str(cfg.content_dir) + os.sep
+        seen_now: dict[str, tuple[tuple[int, int, int, str], _Input]] = {}
         shown_content = display_path(cfg.content_dir, self.root)
         for path in content_files(cfg.content_dir):
             text = str(path)
@@ -357,6 +361,14 @@ class Builder:
                 continue
             if not stat.S_ISREG(st.st_mode):
                 inputs.append(_Input(path, shown, None))
+                continue
+            folder, _, name = text.rpartition(os.sep)
+            real_folder = folders.get(folder) or folders.setdefault(folder, os.path.realpath(folder))
+            seen = (st.st_size, st.st_mtime_ns, st.st_ino, real_folder)
+            hit = self._seen.get(text)
+            if hit is not None and hit[0] == seen:
+                inputs.append(dataclasses.replace(hit[1]))  # settled and unchanged since this builder saw it
+                seen_now[text] = hit
                 continue
             was = known.get(shown)
             if was and was[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
@@ -371,6 +383,9 @@ class Builder:
             state = (st.st_size, st.st_mtime_ns, st.st_ino, content) if settled else None
             real = _real(path, folders, root)
             inputs.append(_Input(path, shown, digest(code, shown, real, content), state, content))
+            if state is not None:
+                seen_now[text] = (seen, dataclasses.replace(inputs[-1]))
+        self._seen = seen_now
         return inputs
 
     def _remembered(self, out: Path) -> Recorded | None:
