@@ -238,10 +238,11 @@ class Builder:
         #: Each content file as this builder last found it settled: its stat, its folder's real path,
         #: and its input (``serve`` lists the same 10,000 files at every save).
         self._seen: dict[str, tuple[tuple[int, int, int, str], _Input]] = {}
+        self._listed_anew = True  # some content file was not as this builder last saw it
         #: The output this builder last wrote in place, as it left it (the manifest's stat, then
         #: what it recorded): used without reading the manifest again while it is that one (its
         #: files are still compared with the folder: a hand edit is found as in any build).
-        self._written: tuple[tuple[int, int, int], Recorded] | None = None
+        self._written: tuple[tuple[int, int, int] | None, Recorded] | None = None
 
     # -- the stages ------------------------------------------------------------------------------
 
@@ -323,7 +324,11 @@ class Builder:
                 i.key = digest("transient", i.shown, time.time_ns(), id(parsed))
             self._memory[i.key] = parsed
         cache.keep(i.key for i in inputs if i.key is not None)  # found in memory counts as used
-        cache.put("inputs", pickle.dumps({i.shown: i.state for i in inputs if i.state}, protocol=pickle.HIGHEST_PROTOCOL))
+        if self._listed_anew or missing:
+            cache.put("inputs", pickle.dumps({i.shown: i.state for i in inputs if i.state},
+                                             protocol=pickle.HIGHEST_PROTOCOL))
+        else:
+            cache.keep(["inputs"])  # what it holds is what this builder found again
         live = {i.key for i in inputs}
         self._memory = {k: v for k, v in self._memory.items() if k in live}  # a long preview must not grow
         reports: list[Report] = []
@@ -340,7 +345,8 @@ class Builder:
 
     def _inputs(self, cfg: Config, cache: "Cache | _NoCache") -> list[_Input]:
         """The content files with their content keys (hashing only the files whose state changed)."""
-        known = _unpickled(cache.get("inputs")) or {}
+        known: dict[str, tuple[int, int, int, str]] | None = None  # read at the first file not seen before
+        self._listed_anew = False
         now = time.time_ns()
         inputs = []
         code = code_fingerprint_cached()
@@ -370,6 +376,9 @@ class Builder:
                 inputs.append(dataclasses.replace(hit[1]))  # settled and unchanged since this builder saw it
                 seen_now[text] = hit
                 continue
+            if known is None:
+                known = _unpickled(cache.get("inputs")) or {}
+            self._listed_anew = True
             was = known.get(shown)
             if was and was[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
                 content = was[3]
@@ -385,6 +394,7 @@ class Builder:
             inputs.append(_Input(path, shown, digest(code, shown, real, content), state, content))
             if state is not None:
                 seen_now[text] = (seen, dataclasses.replace(inputs[-1]))
+        self._listed_anew |= len(seen_now) != len(self._seen)  # files gone
         self._seen = seen_now
         return inputs
 
@@ -392,11 +402,7 @@ class Builder:
         """What this builder recorded when it last wrote ``out`` in place, if that is still its manifest."""
         if not self.in_place or self._written is None:
             return None
-        try:
-            st = os.stat(out / MANIFEST)
-        except OSError:
-            return None
-        return self._written[1] if self._written[0] == (st.st_ino, st.st_size, st.st_mtime_ns) else None
+        return self._written[1] if self._written[0] == _stat_of(out / MANIFEST) else None
 
     def _write(self, out: Path, cache: "Cache | _NoCache", index: SiteIndex, plan: Plan,
                facets: dict[str, dict[str, str]], previous: set[str], clean: bool, result: BuildResult,
@@ -450,6 +456,13 @@ class Builder:
                 for rel, rec in plan.previous[u.id].items():
                     staging.link(rel, rec.ino)
             recorded = Recorded(files, plan.shape, facets)
+            if later and isinstance(staging, InPlace):
+                # The manifest is put off with the units: the folder keeps its last one until the
+                # build that completes it (a crash meanwhile leaves files that manifest does not
+                # describe: the next build renders them again), and this builder remembers the rest.
+                self._written = (_stat_of(out / MANIFEST), recorded)
+                _count(result, files)
+                return
             manifest = write_manifest(out, recorded, cache)
             new_key = stats_key(out, manifest)
             # The previous site is set aside for the next build to start from, unless it had the
@@ -457,8 +470,7 @@ class Builder:
             set_aside = staging.commit(manifest, files, clean, background=len(files) > BACKGROUND_DELETE,
                                        keep=kept if front_key != new_key else None)
         if self.in_place:
-            st = os.stat(out / MANIFEST)
-            self._written = ((st.st_ino, st.st_size, st.st_mtime_ns), recorded)
+            self._written = (_stat_of(out / MANIFEST), recorded)
         # The file stats of the sites no longer in the output or set aside.
         for key in {front_key, base_key} - {new_key, front_key if set_aside else None}:
             if key is not None:
@@ -558,6 +570,15 @@ def _by_path(diags: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
     for d in diags:
         out.setdefault(d.path, []).append(d)
     return out
+
+
+def _stat_of(path: Path) -> tuple[int, int, int] | None:
+    """A file's inode, size and mtime (None when it is missing): enough to see it replaced."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _kept_folder(cache: Cache, out: Path) -> Path:

@@ -306,7 +306,7 @@ class Preview:
 
     # -- building --
 
-    def rebuild(self, *, parallel: bool = False, defer: bool = False) -> Outcome:
+    def rebuild(self, *, parallel: bool = False, defer: bool = False, _completing: bool = False) -> Outcome:
         """Build (again) into the preview's folder and serve it; on errors keep the last build (the
         failed build wrote nothing) and the problems.
 
@@ -322,7 +322,9 @@ class Preview:
         with self._lock:
             start = time.perf_counter()
             previous = self.served
-            generation = previous.generation + 1
+            # Completing a save's pages shows no new state: pages already reloaded for it must not
+            # reload again (a page asks for the generation when it connects).
+            generation = previous.generation + (0 if _completing and not previous.broken else 1)
             output = self.output
             base_path = previous.base_path
             if self._kept is not None:
@@ -366,7 +368,7 @@ class Preview:
         """Render what the last rebuild put off (None when nothing was)."""
         if self._settled.is_set():
             return None
-        return self.rebuild()
+        return self.rebuild(_completing=True)
 
     def is_stale(self, rel: str) -> bool:
         """True when the file at ``rel`` was put off by the last rebuild and is not rendered yet."""
