@@ -419,15 +419,21 @@ def _clear(path: str) -> None:
 
 
 def _set_aside(folder: Path, kept: Path) -> bool:
-    """Move the previous site to ``kept`` for the next build to start from; False when it cannot."""
+    """Move the previous site to ``kept`` for the next build to start from; False when it cannot.
+
+    Only this one is kept beside it: a site set aside for another output folder, or for this one
+    before the site was copied elsewhere, would otherwise stay for good."""
     try:
         kept.parent.mkdir(parents=True, exist_ok=True)
         if kept.exists():
             return False  # another build's, set aside meanwhile
         os.rename(folder, kept)
-        return True
     except OSError:
         return False
+    for other in kept.parent.iterdir():
+        if other != kept:
+            _remove(other, background=True)
+    return True
 
 
 class InPlace:

@@ -181,3 +181,48 @@ def test_sigterm_and_sighup_stop_a_build_with_one_line(site: Path, signum: int) 
     assert proc.returncode == 128 + signum
     assert tree(site / "public") == before
     assert [p.name for p in site.iterdir() if p.name.startswith(".public")] == []
+
+
+def _prose(site: Path, n: int, text: str) -> Path:
+    path = sorted((site / "content").glob("*/*.md"))[n]
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
+    return path
+
+
+def test_the_previous_site_is_set_aside_and_the_next_build_starts_from_it(site: Path, tmp_path: Path) -> None:
+    """After a build that replaced the output, the replaced site waits in the cache folder; the next
+    build takes it as its staging folder and writes only what differs: an unchanged page is the very
+    file it was (one inode in both sites), the edited page a new one. A copy of the site (with its
+    output and cache) sets aside a site of its own and removes the one it copied."""
+    previous = site / CACHE_DIR / "previous"
+    build(site, workers=1)
+    assert not previous.exists()  # the first build replaced nothing
+    _prose(site, 3, "第一处修改。")
+    build(site, workers=1)
+    (aside,) = previous.iterdir()
+    home = os.stat(site / "public" / "index.html").st_ino
+    assert os.stat(aside / "index.html").st_ino == home  # kept: linked, not copied
+    edited = _prose(site, 3, "第二处修改。")
+    page = f"{edited.parent.name}/{edited.stem}/index.html"
+    before = os.stat(site / "public" / page).st_ino
+    folder = os.stat(aside).st_ino
+    warm = build(site, workers=1)
+    assert os.stat(site / "public").st_ino == folder  # the set-aside site, brought up to date
+    assert warm.rendered < 10
+    assert os.stat(site / "public" / "index.html").st_ino == home
+    assert os.stat(site / "public" / page).st_ino != before
+    assert "第二处修改" in (site / "public" / page).read_text(encoding="utf-8")
+    same_as_cold(site, tmp_path, warm)
+    assert [p.name for p in previous.iterdir()] == [aside.name]
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-a", str(site), str(copy)], check=True)
+    _prose(copy, 5, "副本中的修改。")
+    build(copy, workers=1)
+    _prose(copy, 5, "副本中的第二处修改。")
+    warm = build(copy, workers=1)
+    deadline = time.monotonic() + 10
+    while len(list((copy / CACHE_DIR / "previous").iterdir())) > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)  # removed by a detached process
+    (own,) = (copy / CACHE_DIR / "previous").iterdir()
+    assert own.name != aside.name
+    same_as_cold(copy, tmp_path / "cold-copy", warm)
