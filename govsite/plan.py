@@ -71,9 +71,8 @@ class Unit:
 
 @dataclass
 class Plan:
-    """The units of a build, those to render, and the files kept from the previous output."""
+    """The units of a build to render, and the files kept from the previous output."""
 
-    units: list[Unit]
     dirty: list[Unit]
     shape: str = ""
     kept: dict[str, FileRecord] = field(default_factory=dict)  # rel → record, for the kept units' files
@@ -179,7 +178,7 @@ def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, d
     for rel, rec in recorded.files.items():
         by_unit.setdefault(rec.unit, []).append((rel, rec))
     affected = _affected(site, registry, facets, recorded, shape)
-    plan = Plan([], [], shape)
+    plan = Plan([], shape)
     root = str(output)
     for o in registry:
         for item in items_of(o.kind, site):
@@ -188,12 +187,14 @@ def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, d
             intact = bool(files) and (not verify or all(_as_recorded(f"{root}/{rel}", rec) for rel, rec in files))
             recorded_key = files[0][1].key if files else ""
             if files and affected is not None and uid not in affected and not recorded_key.startswith(STALE):
+                if intact:
+                    plan.kept.update(files)  # the common case, taken without making a unit
+                    continue
                 u = Unit(o, item, uid, recorded_key, o.cost(site, item))
             elif intact and first is not None and not first(u := Unit(o, item, uid, "", o.cost(site, item))):
                 u.key = STALE + recorded_key.removeprefix(STALE)
             else:
                 u = keys.unit(o, item)
-            plan.units.append(u)
             if intact and all(rec.key == u.key for _, rec in files):
                 plan.kept.update(files)
             else:
