@@ -300,7 +300,7 @@ class Preview:
         self._lock = threading.Lock()  # one rebuild at a time
         #: Files of the current output that the last rebuild put off (see :meth:`rebuild`), and set
         #: when there are none: a request for one of them waits for :meth:`complete`.
-        self._stale: frozenset[str] = frozenset()
+        self._stale: frozenset[str] | None = frozenset()
         self._settled = threading.Event()
         self._settled.set()
 
@@ -320,49 +320,68 @@ class Preview:
         the build: the preview shows them and waits for the next save.
         """
         with self._lock:
-            start = time.perf_counter()
-            previous = self.served
-            # Completing a save's pages shows no new state: pages already reloaded for it must not
-            # reload again (a page asks for the generation when it connects).
-            generation = previous.generation + (0 if _completing and not previous.broken else 1)
-            output = self.output
-            base_path = previous.base_path
-            if self._kept is not None:
-                alone = threading.active_count() == 1  # checked, not assumed: see the docstring
-                self._kept.workers = default_workers() if parallel and alone else 1
-            self._stale = frozenset()
-            self._settled.set()
+            deferring = defer and self._kept is not None
+            if deferring:
+                self._stale = None  # every file waits until the edited report's pages are written
+                self._settled.clear()
+            put_off: frozenset[str] = frozenset()
             try:
-                if defer and self._kept is not None:
-                    result = self._kept.build(output, self.base_url, first=_report_unit)
-                else:
-                    result = self.builder(self.root, output=output, base_url=self.base_url)
-            except GovsiteError as exc:
-                problems = tuple(_text_problems(str(exc)))
-                served = Served(generation, base_path, previous.root, problems)
-                return self._switch(served, start)
-            except Exception as exc:  # a bug must not kill the preview; show it and log the traceback
-                traceback.print_exc()
-                served = Served(generation, base_path, previous.root,
-                                (Problem("", f"govsite 内部错误：{type(exc).__name__}: {exc}"),))
-                return self._switch(served, start)
-            base_path = result.site.config.base_path
-            diags = result.site.diagnostics
-            if not result.pages:
-                errors = [d for d in diags if d.is_error] or diags
-                problems = tuple(diagnostic_problem(d) for d in errors) or (Problem("", "未生成任何页面"),)
-                served = Served(generation, base_path, previous.root, problems)
+                outcome, put_off = self._rebuild(parallel, deferring, _completing)
+                return outcome
+            finally:
+                # What this build put off, or nothing: a build that failed wrote nothing it put off.
+                self._stale = put_off
+                if not put_off:
+                    self._settled.set()
+
+    def _rebuild(self, parallel: bool, deferring: bool, completing: bool) -> tuple[Outcome, frozenset[str]]:
+        """One rebuild (see :meth:`rebuild`); the outcome and the files put off."""
+        start = time.perf_counter()
+        previous = self.served
+        # Completing a save's pages shows no new state: pages already reloaded for it must not
+        # reload again (a page asks for the generation when it connects).
+        generation = previous.generation + (0 if completing and not previous.broken else 1)
+        output = self.output
+        base_path = previous.base_path
+        if self._kept is not None:
+            alone = threading.active_count() == 1  # checked, not assumed: see the docstring
+            self._kept.workers = default_workers() if parallel and alone else 1
+        try:
+            if deferring:
+                assert self._kept is not None
+                result = self._kept.build(output, self.base_url, first=_report_unit)
             else:
-                served = Served(generation, base_path, output)
-                if result.deferred:
-                    self._settled.clear()
-                    self._stale = frozenset(result.deferred)
-            outcome = self._switch(served, start)
-            outcome.pages = result.pages
-            outcome.diagnostics = diags
-            outcome.errors = sum(d.is_error for d in diags)
-            outcome.warnings = len(diags) - outcome.errors
-            return outcome
+                result = self.builder(self.root, output=output, base_url=self.base_url)
+            if completing and not result.pages:
+                # The sources broke since the save being completed: that is the next save's to show
+                # (with its console line); the pages put off stay so, and this build wrote nothing.
+                return Outcome(previous, time.perf_counter() - start), self._stale or frozenset()
+        except GovsiteError as exc:
+            if completing:
+                return Outcome(previous, time.perf_counter() - start), self._stale or frozenset()
+            problems = tuple(_text_problems(str(exc)))
+            return self._switch(Served(generation, base_path, previous.root, problems), start), frozenset()
+        except Exception as exc:  # a bug must not kill the preview; show it and log the traceback
+            traceback.print_exc()
+            served = Served(generation, base_path, previous.root,
+                            (Problem("", f"govsite 内部错误：{type(exc).__name__}: {exc}"),))
+            return self._switch(served, start), frozenset()
+        base_path = result.site.config.base_path
+        diags = result.site.diagnostics
+        put_off: frozenset[str] = frozenset()
+        if not result.pages:
+            errors = [d for d in diags if d.is_error] or diags
+            problems = tuple(diagnostic_problem(d) for d in errors) or (Problem("", "未生成任何页面"),)
+            served = Served(generation, base_path, previous.root, problems)
+        else:
+            served = Served(generation, base_path, output)
+            put_off = frozenset(result.deferred)
+        outcome = self._switch(served, start)
+        outcome.pages = result.pages
+        outcome.diagnostics = diags
+        outcome.errors = sum(d.is_error for d in diags)
+        outcome.warnings = len(diags) - outcome.errors
+        return outcome, put_off
 
     def complete(self) -> Outcome | None:
         """Render what the last rebuild put off (None when nothing was)."""
@@ -371,8 +390,10 @@ class Preview:
         return self.rebuild(_completing=True)
 
     def is_stale(self, rel: str) -> bool:
-        """True when the file at ``rel`` was put off by the last rebuild and is not rendered yet."""
-        return rel in self._stale
+        """True when the file at ``rel`` was put off by the last rebuild and is not rendered yet
+        (every file is, while a save's first step runs)."""
+        stale = self._stale
+        return stale is None or rel in stale
 
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until no file is put off; False when ``timeout`` passed first."""

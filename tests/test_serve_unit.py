@@ -380,3 +380,35 @@ def test_a_deferred_save_shows_the_report_first_and_completes_to_a_full_build(tm
                                for q in (tmp_path / "cold").rglob("*") if q.is_file())
         assert [f for f in files if (p.output / f).read_bytes() != (tmp_path / "cold" / f).read_bytes()] == []
         assert (p.output / "2022/index.html").read_bytes() != year_page
+
+
+def test_every_file_waits_while_a_save_runs_and_a_completion_never_shows_a_newer_break(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the first step of a save runs, any file may be about to change: every request waits
+    (the edited page is written before the preview knows what it put off). A completion that meets
+    sources broken since the save leaves the pages as they are, still put off, for the next save
+    to show with its own console line."""
+    site = copy_site(tmp_path / "site")
+    report = site / REPORT
+    text = report.read_text(encoding="utf-8")
+    with Preview(site, workdir=tmp_path / "work") as p:
+        assert not p.rebuild().served.broken
+        assert p._kept is not None
+        during: list[bool] = []
+        real = p._kept.build
+
+        def spy(*args, **kwargs):
+            during.append(p.is_stale("2022/weihui-shangwu/index.html") and p.is_stale("index.html"))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(p._kept, "build", spy)
+        report.write_text(text.replace("new_requests = [", "new_requests = [1", 1), encoding="utf-8")
+        shown = p.rebuild(defer=True)
+        assert during == [True] and not shown.served.broken
+        assert p.is_stale("2022/index.html") and not p.is_stale("2022/weihui-shangwu/index.html")
+        report.write_text(text.replace("new_requests = [", "new_requests = [ = 3", 1), encoding="utf-8")
+        done = p.complete()
+        assert done is not None and done.served is shown.served  # not the broken state
+        assert p.is_stale("2022/index.html") and not p.settle(0)
+        broken = p.rebuild(defer=True)  # the save that broke it: shown, and nothing waits any more
+        assert broken.served.broken and p.settle(0) and not p.is_stale("2022/index.html")
