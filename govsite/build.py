@@ -217,6 +217,10 @@ class _Input:
     state: tuple[int, int, int, str] | None = None  # size, mtime_ns, inode, content hash (when settled)
     content: str = ""  # the hash of the bytes
 
+    def copy(self) -> "_Input":
+        """A copy (a build changes the key of an input whose file changed while it was parsed)."""
+        return _Input(self.path, self.shown, self.key, self.state, self.content)
+
 
 class Builder:
     """Builds one site, again and again: parsed reports stay in memory between builds (``serve``),
@@ -373,7 +377,7 @@ class Builder:
             seen = (st.st_size, st.st_mtime_ns, st.st_ino, real_folder)
             hit = self._seen.get(text)
             if hit is not None and hit[0] == seen:
-                inputs.append(dataclasses.replace(hit[1]))  # settled and unchanged since this builder saw it
+                inputs.append(hit[1].copy())  # settled and unchanged since this builder saw it
                 seen_now[text] = hit
                 continue
             if known is None:
@@ -393,7 +397,7 @@ class Builder:
             real = _real(path, folders, root)
             inputs.append(_Input(path, shown, digest(code, shown, real, content), state, content))
             if state is not None:
-                seen_now[text] = (seen, dataclasses.replace(inputs[-1]))
+                seen_now[text] = (seen, inputs[-1].copy())
         self._listed_anew |= len(seen_now) != len(self._seen)  # files gone
         self._seen = seen_now
         return inputs
@@ -417,9 +421,11 @@ class Builder:
             later = [u for u in dirty if u.id in plan.previous and not first(u)]
             dirty = [u for u in dirty if u.id not in plan.previous or first(u)]
         for u in later:
-            files.update((rel, dataclasses.replace(rec, key=STALE + rec.key.removeprefix(STALE))) for rel, rec in plan.previous[u.id].items())
+            stale = STALE + next(iter(plan.previous[u.id].values())).key.removeprefix(STALE)
+            files.update((rel, FileRecord(rec.unit, stale, rec.size, rec.mtime_ns, rec.ino))
+                         for rel, rec in plan.previous[u.id].items())
             result.deferred += sorted(plan.previous[u.id])
-            cache.keep([_state_key(next(iter(plan.previous[u.id].values())).key.removeprefix(STALE))])
+            cache.keep([_state_key(stale.removeprefix(STALE))])
         result.rendered = len(dirty)
         result.rendered_units = [u.id for u in dirty]
         if plan.nothing_to_do and set(files) == previous and not foreign_files(out, previous):
