@@ -42,8 +42,8 @@ from .diagnostics import ordered as ordered_diagnostics
 from .load import content_files, display_path, load_report
 from .model import Report
 from .pages import REGISTRY, Facet, Output, Previous, outputs
-from .plan import (STALE, FileRecord, Plan, Recorded, Unit, make_plan, manifest_key, read_manifest, report_facets,
-                   recorded_inodes, site_facets, stats_key, write_manifest)
+from .plan import (STALE, FileRecord, Plan, Recorded, Unit, fresh, make_plan, manifest_key, read_manifest,
+                   recorded_inodes, report_facets, site_facets, stats_key, write_manifest)
 from .preflight import preflight
 from .registry import registry_conflicts
 from .contentdir import content_notes
@@ -242,7 +242,6 @@ class Builder:
         #: Each content file as this builder last found it settled: its stat, its folder's real path,
         #: and its input (``serve`` lists the same 10,000 files at every save).
         self._seen: dict[str, tuple[tuple[int, int, int, str], _Input]] = {}
-        self._listed_anew = True  # some content file was not as this builder last saw it
         #: The output this builder last wrote in place, as it left it (the manifest's stat, then
         #: what it recorded): used without reading the manifest again while it is that one (its
         #: files are still compared with the folder: a hand edit is found as in any build).
@@ -309,7 +308,7 @@ class Builder:
 
     def _load(self, cfg: Config, cache: "Cache | _NoCache", code: str) -> tuple[Site, int]:
         """Stages 1–2: every content file from memory, the cache, or parsed; then the rules across files."""
-        inputs = self._inputs(cfg, cache)
+        inputs, listed_anew = self._inputs(cfg, cache)
         wanted = [i.key for i in inputs if i.key is not None and i.key not in self._memory]
         for key, blob in cache.get_many(wanted).items():
             try:
@@ -328,7 +327,7 @@ class Builder:
                 i.key = digest("transient", i.shown, time.time_ns(), id(parsed))
             self._memory[i.key] = parsed
         cache.keep(i.key for i in inputs if i.key is not None)  # found in memory counts as used
-        if self._listed_anew or missing:
+        if listed_anew or missing:
             cache.put("inputs", pickle.dumps({i.shown: i.state for i in inputs if i.state},
                                              protocol=pickle.HIGHEST_PROTOCOL))
         else:
@@ -347,10 +346,11 @@ class Builder:
         diags += _across_reports(cfg, reports, self.root)
         return Site(cfg, reports, ordered(diags), len(inputs)), len(missing)
 
-    def _inputs(self, cfg: Config, cache: "Cache | _NoCache") -> list[_Input]:
-        """The content files with their content keys (hashing only the files whose state changed)."""
+    def _inputs(self, cfg: Config, cache: "Cache | _NoCache") -> tuple[list[_Input], bool]:
+        """The content files with their content keys (hashing only the files whose state changed),
+        and whether any of them is not as this builder last found it (or some file is gone)."""
         known: dict[str, tuple[int, int, int, str]] | None = None  # read at the first file not seen before
-        self._listed_anew = False
+        listed_anew = False
         now = time.time_ns()
         inputs = []
         code = code_fingerprint_cached()
@@ -372,7 +372,7 @@ class Builder:
             if not stat.S_ISREG(st.st_mode):
                 inputs.append(_Input(path, shown, None))
                 continue
-            folder, _, name = text.rpartition(os.sep)
+            folder = text.rpartition(os.sep)[0]
             real_folder = folders.get(folder) or folders.setdefault(folder, os.path.realpath(folder))
             seen = (st.st_size, st.st_mtime_ns, st.st_ino, real_folder)
             hit = self._seen.get(text)
@@ -382,7 +382,7 @@ class Builder:
                 continue
             if known is None:
                 known = _unpickled(cache.get("inputs")) or {}
-            self._listed_anew = True
+            listed_anew = True
             was = known.get(shown)
             if was and was[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
                 content = was[3]
@@ -394,13 +394,13 @@ class Builder:
                     continue
             settled = st.st_mtime_ns < now - RACY_NS
             state = (st.st_size, st.st_mtime_ns, st.st_ino, content) if settled else None
-            real = _real(path, folders, root)
+            real = _real(path, real_folder, root)
             inputs.append(_Input(path, shown, digest(code, shown, real, content), state, content))
             if state is not None:
                 seen_now[text] = (seen, inputs[-1].copy())
-        self._listed_anew |= len(seen_now) != len(self._seen)  # files gone
+        listed_anew |= len(seen_now) != len(self._seen)  # files gone
         self._seen = seen_now
-        return inputs
+        return inputs, listed_anew
 
     def _remembered(self, out: Path) -> Recorded | None:
         """What this builder recorded when it last wrote ``out`` in place, if that is still its manifest."""
@@ -421,11 +421,11 @@ class Builder:
             later = [u for u in dirty if u.id in plan.previous and not first(u)]
             dirty = [u for u in dirty if u.id not in plan.previous or first(u)]
         for u in later:
-            stale = STALE + next(iter(plan.previous[u.id].values())).key.removeprefix(STALE)
-            files.update((rel, FileRecord(rec.unit, stale, rec.size, rec.mtime_ns, rec.ino))
+            key = fresh(next(iter(plan.previous[u.id].values())).key)
+            files.update((rel, FileRecord(rec.unit, STALE + key, rec.size, rec.mtime_ns, rec.ino))
                          for rel, rec in plan.previous[u.id].items())
             result.deferred += sorted(plan.previous[u.id])
-            cache.keep([_state_key(stale.removeprefix(STALE))])
+            cache.keep([_state_key(key)])
         result.rendered = len(dirty)
         result.rendered_units = [u.id for u in dirty]
         if plan.nothing_to_do and set(files) == previous and not foreign_files(out, previous):
@@ -543,15 +543,11 @@ def _parse(i: _Input, root: Path) -> tuple[_Parsed, bool]:
         return parsed, False
 
 
-def _real(path: Path, folders: dict[str, str], root: str) -> str:
-    """Where a content file really is (links followed), relative to the site when inside it: a link
-    out of the site is refused by the loader, so the same bytes behind another link are another
-    input; a site copied elsewhere keeps its keys."""
-    folder, name = os.path.split(path)
-    real_folder = folders.get(folder)
-    if real_folder is None:
-        real_folder = folders[folder] = os.path.realpath(folder)
-    real = os.path.realpath(path) if os.path.islink(path) else os.path.join(real_folder, name)
+def _real(path: Path, real_folder: str, root: str) -> str:
+    """Where a content file really is (links followed; ``real_folder`` is where its folder really
+    is), relative to the site when inside it: a link out of the site is refused by the loader, so
+    the same bytes behind another link are another input; a site copied elsewhere keeps its keys."""
+    real = os.path.realpath(path) if os.path.islink(path) else os.path.join(real_folder, path.name)
     return real[len(root):] if real.startswith(root) else real
 
 
@@ -600,7 +596,7 @@ def _previous(out: Path, files: dict[str, FileRecord] | None, cache: "Cache | _N
     """The previous files of a dirty unit (intact), with the state its render function saved."""
     if not files:
         return None
-    key = next(iter(files.values())).key.removeprefix(STALE)
+    key = fresh(next(iter(files.values())).key)
     return Previous(out, tuple(sorted(files)), cache.get(_state_key(key)))
 
 
@@ -615,12 +611,10 @@ class _Sink:
         self.previous = previous
         self.made: dict[str, FileRecord] = {}
         self.state: bytes | None = None
-        self._previous_files = frozenset(previous.files) if previous is not None else frozenset()
 
     def keep(self, rel: str) -> None:
         """Take a previous file of the unit unchanged."""
-        assert self.previous is not None and rel in self._previous_files
-        rec = self.records[rel]
+        rec = self.records[rel]  # a previous file of the unit: KeyError for any other
         self.staging.link(rel, rec.ino)
         self.made[rel] = FileRecord(self.unit.id, self.unit.key, rec.size, rec.mtime_ns, rec.ino)
 

@@ -38,6 +38,11 @@ MANIFEST_VERSION = 2
 STALE = "stale:"
 
 
+def fresh(key: str) -> str:
+    """A recorded key without the :data:`STALE` prefix: the key the unit had when last rendered."""
+    return key.removeprefix(STALE)
+
+
 @dataclass(frozen=True)
 class FileRecord:
     """One file of a built output folder: the unit that made it, that unit's key, its size and mtime."""
@@ -192,7 +197,7 @@ def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, d
                     continue
                 u = Unit(o, item, uid, recorded_key, o.cost(site, item))
             elif intact and first is not None and not first(u := Unit(o, item, uid, "", o.cost(site, item))):
-                u.key = STALE + recorded_key.removeprefix(STALE)
+                u.key = STALE + fresh(recorded_key)
             else:
                 u = keys.unit(o, item)
             if intact and all(rec.key == u.key for _, rec in files):

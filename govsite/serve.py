@@ -306,7 +306,7 @@ class Preview:
 
     # -- building --
 
-    def rebuild(self, *, parallel: bool = False, defer: bool = False, _completing: bool = False) -> Outcome:
+    def rebuild(self, *, parallel: bool = False, defer: bool = False) -> Outcome:
         """Build (again) into the preview's folder and serve it; on errors keep the last build (the
         failed build wrote nothing) and the problems.
 
@@ -319,6 +319,10 @@ class Preview:
         this process. Never raises for content, configuration or template errors, nor for a bug in
         the build: the preview shows them and waits for the next save.
         """
+        return self._locked(parallel, defer, completing=False)
+
+    def _locked(self, parallel: bool, defer: bool, completing: bool) -> Outcome:
+        """A rebuild under the preview's lock, keeping what is put off up to date."""
         with self._lock:
             deferring = defer and self._kept is not None
             if deferring:
@@ -326,7 +330,7 @@ class Preview:
                 self._settled.clear()
             put_off: frozenset[str] = frozenset()
             try:
-                outcome, put_off = self._rebuild(parallel, deferring, _completing)
+                outcome, put_off = self._rebuild(parallel, deferring, completing)
                 return outcome
             finally:
                 # What this build put off, or nothing: a build that failed wrote nothing it put off.
@@ -387,7 +391,7 @@ class Preview:
         """Render what the last rebuild put off (None when nothing was)."""
         if self._settled.is_set():
             return None
-        return self.rebuild(_completing=True)
+        return self._locked(False, False, completing=True)
 
     def is_stale(self, rel: str) -> bool:
         """True when the file at ``rel`` was put off by the last rebuild and is not rendered yet
