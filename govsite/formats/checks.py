@@ -204,7 +204,7 @@ def check_narrative(report: "Report") -> list[Diagnostic]:
     plan = (
         (narrative.RECEIVED, new, received_ok, ((_NEW, _TOTAL),),
          f"一、本年新收政府信息公开申请数量 · 总计 为 {new}"
-         + (f"（加上 二、上年结转 为 {new + over}）" if over else "")),
+         + (f"（加上 二、上年结转 为 {new + over}）" if over and new is not None else "")),
         (narrative.CONCLUDED, concluded, {concluded}, ((_CONCLUDED, _TOTAL),),
          f"三、本年度办理结果 · （七）总计 · 总计 为 {concluded}"),
         (narrative.CARRIED_FORWARD, forward, {forward}, ((_CARRIED_FORWARD, _TOTAL),),
