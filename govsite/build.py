@@ -64,12 +64,23 @@ __all__ = ["BuildResult", "Builder", "Interrupted", "Site", "build", "default_wo
 
 @dataclass
 class Site:
-    """A loaded and checked site."""
+    """A loaded and checked site.
+
+    ``reports`` may be given as a function that loads them: a build that finds its sources and
+    output as its last build left them does not read the parsed reports unless they are asked for.
+    """
 
     config: Config
-    reports: list[Report]
+    given: list[Report] | Callable[[], list[Report]]
     diagnostics: list[Diagnostic]
     files: int = 0
+
+    @property
+    def reports(self) -> list[Report]:
+        """The loaded reports, in the order of the content files."""
+        if callable(self.given):
+            self.given = self.given()
+        return self.given
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -86,7 +97,7 @@ class BuildResult:
     pages: int = 0  # files in the output
     bytes: int = 0  # their size
     seconds: float = 0.0
-    per_year: dict[int, int] = field(default_factory=dict)
+    per_year: dict[int, int] = field(default_factory=dict)  # reports per year (when not stopped by errors)
     rendered: int = 0  # units rendered (the others were kept from the previous output)
     parsed: int = 0  # report files parsed (the others came from the cache)
     unchanged: bool = False  # nothing to render and the output was as the last build left it
@@ -129,7 +140,7 @@ def load_site(root: Path, paths: list[Path] | None = None, config: Config | None
             reports.append(report)
             diags += check_report(report)
     if paths is None:
-        diags += _across_reports(cfg, reports, root)
+        diags += _across_reports(cfg, reports) + content_notes(cfg.content_dir, root)
     else:
         # Cross-file rules need the neighbours: load the whole site once for them.
         whole = [r for p in select_files(cfg, None) if (r := load_report(p, root)[0])]
@@ -138,10 +149,10 @@ def load_site(root: Path, paths: list[Path] | None = None, config: Config | None
     return Site(cfg, reports, ordered(diags), len(files))
 
 
-def _across_reports(cfg: Config, reports: list[Report], root: Path) -> list[Diagnostic]:
-    """Stage 2 across files: the rules across reports, reports filed under another agency's registry
-    entry, and what ``content/`` holds that is not published (with why)."""
-    return check_site(reports) + registry_conflicts(cfg.agencies, reports) + content_notes(cfg.content_dir, root)
+def _across_reports(cfg: Config, reports: list[Report]) -> list[Diagnostic]:
+    """Stage 2 across files: the rules across reports, and reports filed under another agency's
+    registry entry (what ``content/`` holds that is not published is :func:`content_notes`)."""
+    return check_site(reports) + registry_conflicts(cfg.agencies, reports)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -271,44 +282,81 @@ class Builder:
         cache = Cache(self.root) if self.use_cache else _NoCache()
         try:
             code = code_fingerprint()
-            site, parsed = self._load(cfg, cache, code)
-            loaded = time.perf_counter()
-            result = BuildResult(site, out, parsed=parsed, notes=list(cache.notes))
-            blocking = [d for d in site.diagnostics if d.is_error or strict]
-            structural = [d for d in blocking if not d.rule.startswith("R")]
-            if structural or (blocking and not cfg.publish_invalid):
-                cache.commit(prune=False)
-                result.seconds = time.perf_counter() - start
-                return result
-            result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
-            if (notice := sitemap_notice(cfg)) is not None:
-                result.notes.append(notice)
-            index = SiteIndex(cfg, site.reports, problems=_by_path(site.diagnostics),
-                              search_texts={p: self._memory[k].search_text for p, k in self._keys.items()})
-            facets = site_facets(index, {p: self._memory[k].facets for p, k in self._keys.items()})
-            # The metadata and prose facets cover the title and the text of a search document.
-            index.search_digests = {p: f[Facet.META.value] + f[Facet.PROSE.value] for p, f in facets.items()}
+            inputs, listed_anew = self._inputs(cfg, cache)
             # Everything every output reads besides reports; not where the site is (a copied site
             # keeps its keys).
             settings = dataclasses.replace(cfg, root=Path("."))
             base = digest(code, _site_toml(self.root), repr(settings), tree_state(cfg.layouts_dir))
             remembered = self._remembered(out)
             previous = remembered or read_manifest(out, cache)
-            plan = make_plan(index, self.registry, facets, base, previous, out,
-                             verify=not (self.private and remembered is not None), first=first)
+            verify = not (self.private and remembered is not None)
+            source = _source(base, inputs, self.registry, cfg)
+            notes = content_notes(cfg.content_dir, self.root)
+            if source and previous.source == source and previous.intact(out, verify) and not foreign_files(out, set(previous.files)):
+                # Made from these very sources, and as it was left: the recorded diagnostics are
+                # this build's, every unit would be kept, and no report needs to be read.
+                self._remember_inputs(inputs, listed_anew, cache)
+                cache.keep(i.key for i in inputs if i.key is not None)
+                cache.keep({_state_key(rec.key) for rec in previous.files.values()})
+                site = Site(cfg, lambda: self._loaded_reports(cfg, inputs), ordered(previous.diagnostics + notes),
+                            len(inputs))
+                result = BuildResult(site, out, notes=list(cache.notes), unchanged=True)
+                if not self._stopped(result, strict, cfg, cache, start):
+                    result.per_year = dict(previous.per_year)
+                    _count(result, previous.files)
+                    self._finish(result, cache, start, start, start)
+                return result
+            own, reports, parsed = self._load(inputs, listed_anew, cache)
+            # A file that changed while it was parsed got a key of its own: what was parsed is recorded.
+            source = _source(base, inputs, self.registry, cfg)
+            site_diags = own + _across_reports(cfg, reports)
+            site = Site(cfg, reports, ordered(site_diags + notes), len(inputs))
+            loaded = time.perf_counter()
+            result = BuildResult(site, out, parsed=parsed, notes=list(cache.notes))
+            if self._stopped(result, strict, cfg, cache, start):
+                return result
+            result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
+            index = SiteIndex(cfg, site.reports, problems=_by_path(site.diagnostics),
+                              search_texts={p: self._memory[k].search_text for p, k in self._keys.items()})
+            facets = site_facets(index, {p: self._memory[k].facets for p, k in self._keys.items()})
+            # The metadata and prose facets cover the title and the text of a search document.
+            index.search_digests = {p: f[Facet.META.value] + f[Facet.PROSE.value] for p, f in facets.items()}
+            plan = make_plan(index, self.registry, facets, base, previous, out, verify=verify, first=first)
             planned = time.perf_counter()
-            self._write(out, cache, index, plan, facets, set(previous.files), clean, result, first)
-            cache.commit()
-            result.stages = {"load": loaded - start, "plan": planned - loaded, "write": time.perf_counter() - planned}
-            result.notes += [n for n in cache.notes if n not in result.notes]
-            result.seconds = time.perf_counter() - start
+            made_from = Recorded({}, plan.shape, facets, source, site_diags, result.per_year)
+            self._write(out, cache, index, plan, made_from, set(previous.files), clean, result, first)
+            self._finish(result, cache, start, loaded, planned)
             return result
         finally:
             cache.close()
 
-    def _load(self, cfg: Config, cache: "Cache | _NoCache", code: str) -> tuple[Site, int]:
-        """Stages 1–2: every content file from memory, the cache, or parsed; then the rules across files."""
-        inputs, listed_anew = self._inputs(cfg, cache)
+    @staticmethod
+    def _stopped(result: BuildResult, strict: bool, cfg: Config, cache: "Cache | _NoCache", start: float) -> bool:
+        """True (the cache committed, the time taken) when the site's problems stop the build:
+        structural errors, or errors (warnings with ``strict``) unless invalid reports are published."""
+        blocking = [d for d in result.site.diagnostics if d.is_error or strict]
+        structural = [d for d in blocking if not d.rule.startswith("R")]
+        if not structural and not (blocking and not cfg.publish_invalid):
+            return False
+        cache.commit(prune=False)
+        result.unchanged = False
+        result.seconds = time.perf_counter() - start
+        return True
+
+    @staticmethod
+    def _finish(result: BuildResult, cache: "Cache | _NoCache", start: float, loaded: float, planned: float) -> None:
+        """The build's notes, stage times and time, the cache committed."""
+        if (notice := sitemap_notice(result.site.config)) is not None:
+            result.notes.append(notice)
+        cache.commit()
+        result.stages = {"load": loaded - start, "plan": planned - loaded, "write": time.perf_counter() - planned}
+        result.notes += [n for n in cache.notes if n not in result.notes]
+        result.seconds = time.perf_counter() - start
+
+    def _load(self, inputs: list[_Input], listed_anew: bool,
+              cache: "Cache | _NoCache") -> tuple[list[Diagnostic], list[Report], int]:
+        """Stages 1–2 for each file on its own: from memory, the cache, or parsed. Their diagnostics,
+        the reports, and how many files were parsed."""
         wanted = [i.key for i in inputs if i.key is not None and i.key not in self._memory]
         for key, blob in cache.get_many(wanted).items():
             try:
@@ -327,11 +375,7 @@ class Builder:
                 i.key = digest("transient", i.shown, time.time_ns(), id(parsed))
             self._memory[i.key] = parsed
         cache.keep(i.key for i in inputs if i.key is not None)  # found in memory counts as used
-        if listed_anew or missing:
-            cache.put("inputs", pickle.dumps({i.shown: i.state for i in inputs if i.state},
-                                             protocol=pickle.HIGHEST_PROTOCOL))
-        else:
-            cache.keep(["inputs"])  # what it holds is what this builder found again
+        self._remember_inputs(inputs, listed_anew or bool(missing), cache)
         live = {i.key for i in inputs}
         self._memory = {k: v for k, v in self._memory.items() if k in live}  # a long preview must not grow
         reports: list[Report] = []
@@ -343,8 +387,26 @@ class Builder:
             if p.report is not None:
                 reports.append(p.report)
                 self._keys[p.report.path] = i.key
-        diags += _across_reports(cfg, reports, self.root)
-        return Site(cfg, reports, ordered(diags), len(inputs)), len(missing)
+        return diags, reports, len(missing)
+
+    @staticmethod
+    def _remember_inputs(inputs: list[_Input], changed: bool, cache: "Cache | _NoCache") -> None:
+        """Record the content files' states for the next build (when they differ from the last record)."""
+        if changed:
+            cache.put("inputs", pickle.dumps({i.shown: i.state for i in inputs if i.state},
+                                             protocol=pickle.HIGHEST_PROTOCOL))
+        else:
+            cache.keep(["inputs"])  # what it holds is what this builder found again
+
+    def _loaded_reports(self, cfg: Config, inputs: list[_Input]) -> list[Report]:
+        """The reports of ``inputs``, read when asked for after a build that did not need them."""
+        cache = Cache(self.root) if self.use_cache else _NoCache()
+        try:
+            reports = self._load([i.copy() for i in inputs], False, cache)[1]
+            cache.commit(prune=False)
+            return reports
+        finally:
+            cache.close()
 
     def _inputs(self, cfg: Config, cache: "Cache | _NoCache") -> tuple[list[_Input], bool]:
         """The content files with their content keys (hashing only the files whose state changed),
@@ -409,7 +471,7 @@ class Builder:
         return self._written[1] if self._written[0] == _stat_of(out / MANIFEST) else None
 
     def _write(self, out: Path, cache: "Cache | _NoCache", index: SiteIndex, plan: Plan,
-               facets: dict[str, dict[str, str]], previous: set[str], clean: bool, result: BuildResult,
+               made_from: Recorded, previous: set[str], clean: bool, result: BuildResult,
                first: Callable[[Unit], bool] | None = None) -> None:
         """Stages 4–5: render what the plan says into a staging folder with the kept files, and swap it in."""
         files: dict[str, FileRecord] = dict(plan.kept)
@@ -461,7 +523,7 @@ class Builder:
             for u in later:
                 for rel, rec in plan.previous[u.id].items():
                     staging.link(rel, rec.ino)
-            recorded = Recorded(files, plan.shape, facets)
+            recorded = dataclasses.replace(made_from, files=files)
             if later and isinstance(staging, InPlace):
                 # The manifest is put off with the units: the folder keeps its last one until the
                 # build that completes it (a crash meanwhile leaves files that manifest does not
@@ -549,6 +611,16 @@ def _real(path: Path, real_folder: str, root: str) -> str:
     the same bytes behind another link are another input; a site copied elsewhere keeps its keys."""
     real = os.path.realpath(path) if os.path.islink(path) else os.path.join(real_folder, path.name)
     return real[len(root):] if real.startswith(root) else real
+
+
+def _source(base: str, inputs: list[_Input], registry: tuple[Output, ...], cfg: Config) -> str:
+    """The digest of every input of a build: the base (code, settings, templates), each content
+    file's content key, the registry's outputs and what they read besides reports. Empty when a
+    file could not be read (a build of it is never known to be the same)."""
+    if any(i.key is None for i in inputs):
+        return ""
+    return digest(base, [(i.shown, i.key) for i in inputs],
+                  [(o.name, o.extra(cfg) if o.extra is not None else None) for o in registry])
 
 
 def _unpickled(blob: bytes | None) -> Any:

@@ -29,6 +29,7 @@ from .opendata import (ARCHIVE_NAME, CHECK_COLUMNS, LONG_COLUMNS, META_COLUMNS, 
                        year_checks, year_csv, year_csv_name, year_formats)
 from .render import RULES, Renderer, SiteIndex, _after_children, _equation_summary, sitemap_notice
 from .cache import digest
+from .config import Config
 from .search import SearchDoc, write_index
 from .search.index import IndexState, doc_ids
 from .search.names import NAMES_FILE, names_blob
@@ -108,15 +109,15 @@ class Sink(Protocol):
 class Output:
     """A kind of output: made for each item of ``kind``, from ``reads``, by ``render``.
 
-    ``extra`` names inputs that are not reports (static files); ``cost`` weighs one instance against
-    a report page when work is shared between processes.
+    ``extra`` names inputs that are not reports (static files), from the site's settings alone;
+    ``cost`` weighs one instance against a report page when work is shared between processes.
     """
 
     name: str
     kind: Kind
     reads: tuple[Read, ...]
     render: Callable[[Renderer, Any, Sink], None]
-    extra: Callable[[SiteIndex], Any] | None = None
+    extra: Callable[[Config], Any] | None = None
     cost: Callable[[SiteIndex, Any], float] = lambda site, item: 1.0
 
 
@@ -342,13 +343,13 @@ def _updated_index(docs: list[SearchDoc], digests: dict[str, str], sink: Sink) -
 
 
 def _static(r: Renderer, _: None, sink: Sink) -> None:
-    for src, dest in _static_folders(r.site):
+    for src, dest in _static_folders(r.site.config):
         for rel, path in _static_files(src):
             sink.place(f"{dest}{rel}", path)
 
 
-def _static_folders(site: SiteIndex) -> list[tuple[Path, str]]:
-    return [(THEME_DIR / "static", "assets/"), (site.config.static_dir, "")]
+def _static_folders(config: Config) -> list[tuple[Path, str]]:
+    return [(THEME_DIR / "static", "assets/"), (config.static_dir, "")]
 
 
 def _static_files(src: Path) -> list[tuple[str, Path]]:
@@ -364,9 +365,9 @@ def _static_files(src: Path) -> list[tuple[str, Path]]:
     return out
 
 
-def _static_state(site: SiteIndex) -> list[tuple[str, int, int]]:
+def _static_state(config: Config) -> list[tuple[str, int, int]]:
     out = []
-    for src, dest in _static_folders(site):
+    for src, dest in _static_folders(config):
         for rel, path in _static_files(src):
             st = path.stat()
             out.append((dest + rel, st.st_size, st.st_mtime_ns))

@@ -61,6 +61,19 @@ class Recorded:
     files: dict[str, FileRecord] = field(default_factory=dict)
     shape: str = ""  # the digest of everything every page reads besides reports (see make_plan)
     facets: dict[str, dict[str, str]] = field(default_factory=dict)  # path → facet → digest, in site order
+    #: The digest of every input of the build (see ``Builder``): the same for a build of the same
+    #: sources, which would find the diagnostics and the reports per year below and key every unit
+    #: as recorded.
+    source: str = ""
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # the site's, but for content/'s notes
+    per_year: dict[int, int] = field(default_factory=dict)
+
+    def intact(self, output: Path, verify: bool = True) -> bool:
+        """True when every recorded file is still in ``output`` as recorded and none was put off
+        (``verify`` as in :func:`make_plan`)."""
+        root = str(output)
+        return all(not rec.key.startswith(STALE) and (not verify or _as_recorded(f"{root}/{rel}", rec))
+                   for rel, rec in self.files.items())
 
 
 @dataclass
@@ -151,7 +164,7 @@ class Keys:
                 reports = self.site.reports
             parts.append((read.scope.value, self.group(reports, read.facets)))
         if output.extra is not None:
-            parts.append(output.extra(self.site))
+            parts.append(output.extra(self.site.config))
         return Unit(output, item, f"{output.name}:{ident}", digest(*parts), output.cost(self.site, item))
 
 
@@ -252,7 +265,7 @@ def read_manifest(output: Path, cache: Cache) -> Recorded:
     stored = _stored(output, cache, None)
     if stored is None:
         return Recorded()
-    raw, stats, shape, facets = stored
+    raw, stats, made_from = stored
     try:
         data = json.loads(raw)
         if data.get("version") != MANIFEST_VERSION:
@@ -261,7 +274,7 @@ def read_manifest(output: Path, cache: Cache) -> Recorded:
         for rel, (unit, key) in data["files"].items():
             size, mtime, ino = stats[rel]
             files[rel] = FileRecord(unit, key, size, mtime, ino)
-        return Recorded(files, shape, facets)
+        return Recorded(files, *made_from)
     except (ValueError, TypeError, KeyError, AttributeError):
         return Recorded()
 
@@ -273,13 +286,14 @@ def recorded_inodes(output: Path, cache: Cache, folder: Path) -> dict[str, int] 
     return {rel: st[2] for rel, st in stored[1].items()} if stored is not None and stored[1] else None
 
 
-def _stored(output: Path, cache: Cache, folder: Path | None) -> tuple[bytes, dict, str, dict] | None:
-    """The manifest of ``folder`` (default: ``output``) and what the cache recorded with it."""
+def _stored(output: Path, cache: Cache, folder: Path | None) -> tuple[bytes, dict, tuple] | None:
+    """The manifest of ``folder`` (default: ``output``) and what the cache recorded with it: the
+    files' stats, and what the build was made from (:class:`Recorded`'s fields after ``files``)."""
     try:
         raw = ((folder or output) / MANIFEST).read_bytes()
         blob = cache.get(stats_key(output, raw))
-        stats, shape, facets = pickle.loads(blob) if blob else (None, "", {})
-        return (raw, stats, shape, facets) if isinstance(stats, dict) else None
+        stats, made_from = pickle.loads(blob) if blob else (None, ())
+        return (raw, stats, made_from) if isinstance(stats, dict) and isinstance(made_from, tuple) else None
     except (OSError, ValueError, TypeError, pickle.UnpicklingError, EOFError):
         return None
 
@@ -293,8 +307,8 @@ def write_manifest(output: Path, recorded: Recorded, cache: Cache) -> bytes:
     raw = json.dumps({"version": MANIFEST_VERSION, "files": rows}, ensure_ascii=False,
                      separators=(",", ":")).encode("utf-8")
     stats = {rel: (r.size, r.mtime_ns, r.ino) for rel, r in files.items()}
-    cache.put(stats_key(output, raw), pickle.dumps((stats, recorded.shape, recorded.facets),
-                                                   protocol=pickle.HIGHEST_PROTOCOL))
+    made_from = (recorded.shape, recorded.facets, recorded.source, recorded.diagnostics, recorded.per_year)
+    cache.put(stats_key(output, raw), pickle.dumps((stats, made_from), protocol=pickle.HIGHEST_PROTOCOL))
     return raw
 
 

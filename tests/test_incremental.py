@@ -68,3 +68,32 @@ def test_the_search_index_is_kept_when_its_documents_are(site: Path, tmp_path: P
     assert "search-index:" in meta.rendered_units
     assert index_files() == inodes
     same_as_cold(site, tmp_path, meta, out)
+
+
+def test_a_build_of_the_same_sources_reads_no_report(site: Path, tmp_path: Path) -> None:
+    """Nothing the site is made from changed and the output is as its build left it: the build
+    answers from what that build recorded — the same diagnostics, counts and sizes — without
+    reading the parsed reports (read when asked for). A hand-edited page, or ``--strict`` meeting
+    the recorded warnings, is not the same build."""
+    out = tmp_path / "p"
+    first = build(site, output=out, workers=1)
+    again = build(site, output=out, workers=1)
+    assert again.unchanged and again.rendered == again.parsed == 0
+    assert callable(again.site.given)  # the reports were not read
+    assert [d.format() for d in again.site.diagnostics] == [d.format() for d in first.site.diagnostics]
+    assert (again.per_year, again.pages, again.bytes) == (first.per_year, first.pages, first.bytes)
+    assert [r.path for r in again.site.reports] == [r.path for r in first.site.reports]
+    assert not callable(again.site.given)
+    page = sorted(out.glob("20*/*/index.html"))[3]
+    page.write_text("改过的页面", encoding="utf-8")
+    fixed = build(site, output=out, workers=1)
+    assert not fixed.unchanged
+    assert fixed.rendered_units == [f"report-page:{page.parent.parent.name}/{page.parent.name}/"]
+    # What content/ holds besides reports is looked at in every build.
+    (site / "content" / "说明.docx").write_bytes(b"PK")
+    noted = build(site, output=out, workers=1)
+    assert noted.unchanged and callable(noted.site.given)
+    assert [d.format() for d in noted.site.diagnostics if not d.is_error] == [
+        "content/说明.docx: 警告 [file] 不是报告文件（报告应是 .md 文件），不会发布：原件请另行保存，或用 govsite import 导入"]
+    strict = build(site, output=out, workers=1, strict=True)
+    assert strict.pages == 0 and not strict.unchanged

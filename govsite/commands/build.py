@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"构建未进行：{summary(diags)}。{result.output} 保持不变。", file=sys.stderr)
         return 1
     years = "，".join(f"{y} 年 {n} 份" for y, n in result.per_year.items())
-    print(f"已生成 {result.output}：{len(result.site.reports)} 份报告（{years}），"
+    print(f"已生成 {result.output}：{sum(result.per_year.values())} 份报告（{years}），"
           f"{result.pages} 个文件，{result.bytes / 1024:.0f} KB；{summary(diags)}；用时 {result.seconds:.2f} 秒")
     return 0
 
@@ -56,7 +56,7 @@ _STAGE_ZH = {"load": "读取并校验", "plan": "确定需要重新生成的内�
 
 def build_notes(result: BuildResult) -> list[str]:
     """What the build reused and what it redid, and the time of each stage (shown with ``-v``)."""
-    reports = len(result.site.reports)
+    reports = sum(result.per_year.values())
     notes = [f"{_STAGE_ZH.get(k, k)}：{v:.2f} 秒" for k, v in result.stages.items()]
     if result.unchanged:
         return notes + ["没有改动，输出目录保持原样"]
