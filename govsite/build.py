@@ -39,7 +39,7 @@ from .check import check_report, check_site
 from .config import Config, require_config
 from .diagnostics import Diagnostic, GovsiteError
 from .diagnostics import ordered as ordered_diagnostics
-from .load import content_files, display_path, load_report
+from .load import content_files, content_paths, display_path, load_report
 from .model import Report
 from .pages import REGISTRY, Facet, Output, Previous, outputs
 from .plan import (STALE, FileRecord, Plan, Recorded, Unit, fresh, make_plan, manifest_key, read_manifest,
@@ -198,14 +198,17 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def build(root: Path, output: Path | None = None, base_url: str | None = None, clean: bool = False,
-          strict: bool = False, *, workers: int | None = None, cache: bool = True) -> BuildResult:
+          strict: bool = False, *, workers: int | None = None, cache: bool = True,
+          listed: Callable[[int], None] | None = None) -> BuildResult:
     """Build the whole site into ``output`` (default: the config's ``public/``).
 
     ``result.site.errors`` non-empty (or warnings with ``strict``) means nothing was written unless
     the site publishes invalid reports (``publish_invalid``). ``workers``: processes (default: the
-    CPUs, or ``GOVSITE_WORKERS``); ``cache=False`` neither reads nor writes ``.govsite-cache/``.
+    CPUs, or ``GOVSITE_WORKERS``); ``cache=False`` neither reads nor writes ``.govsite-cache/``;
+    ``listed`` is told how many report files the build found, before it reads them.
     """
-    return Builder(root, workers=workers, cache=cache).build(output, base_url, clean=clean, strict=strict)
+    return Builder(root, workers=workers, cache=cache, listed=listed).build(output, base_url, clean=clean,
+                                                                              strict=strict)
 
 
 @dataclass
@@ -222,15 +225,20 @@ class _Parsed:
 class _Input:
     """One content file of this build."""
 
-    path: Path
+    text: str  # the file's path
     shown: str
     key: str | None  # the content key; None when the file could not be read (parsed every time)
-    state: tuple[int, int, int, str] | None = None  # size, mtime_ns, inode, content hash (when settled)
+    #: size, mtime_ns, inode, content hash, where it really is, content key (when settled)
+    state: tuple[int, int, int, str, str, str] | None = None
     content: str = ""  # the hash of the bytes
+
+    @property
+    def path(self) -> Path:
+        return Path(self.text)
 
     def copy(self) -> "_Input":
         """A copy (a build changes the key of an input whose file changed while it was parsed)."""
-        return _Input(self.path, self.shown, self.key, self.state, self.content)
+        return _Input(self.text, self.shown, self.key, self.state, self.content)
 
 
 class Builder:
@@ -238,8 +246,10 @@ class Builder:
     besides the cache on disk."""
 
     def __init__(self, root: Path, *, workers: int | None = None, cache: bool = True,
-                 registry: tuple[Output, ...] = REGISTRY, in_place: bool = False, private: bool = False) -> None:
+                 registry: tuple[Output, ...] = REGISTRY, in_place: bool = False, private: bool = False,
+                 listed: Callable[[int], None] | None = None) -> None:
         self.root = root
+        self.listed = listed  # told how many content files each build found (a progress line)
         #: The output is written by this builder alone (the preview's own, locked folder): once it
         #: has written it, its files are not compared with the folder again.
         self.private = private
@@ -283,6 +293,8 @@ class Builder:
         try:
             code = code_fingerprint()
             inputs, listed_anew = self._inputs(cfg, cache)
+            if self.listed is not None:
+                self.listed(len(inputs))
             # Everything every output reads besides reports; not where the site is (a copied site
             # keeps its keys).
             settings = dataclasses.replace(cfg, root=Path("."))
@@ -393,7 +405,7 @@ class Builder:
     def _remember_inputs(inputs: list[_Input], changed: bool, cache: "Cache | _NoCache") -> None:
         """Record the content files' states for the next build (when they differ from the last record)."""
         if changed:
-            cache.put("inputs", pickle.dumps({i.shown: i.state for i in inputs if i.state},
+            cache.put("inputs", pickle.dumps((code_fingerprint_cached(), {i.shown: i.state for i in inputs if i.state}),
                                              protocol=pickle.HIGHEST_PROTOCOL))
         else:
             cache.keep(["inputs"])  # what it holds is what this builder found again
@@ -410,8 +422,8 @@ class Builder:
 
     def _inputs(self, cfg: Config, cache: "Cache | _NoCache") -> tuple[list[_Input], bool]:
         """The content files with their content keys (hashing only the files whose state changed),
-        and whether any of them is not as this builder last found it (or some file is gone)."""
-        known: dict[str, tuple[int, int, int, str]] | None = None  # read at the first file not seen before
+        and whether any of them is not as last recorded (or some file is gone)."""
+        known: dict[str, tuple] | None = None  # read at the first file not seen before
         listed_anew = False
         now = time.time_ns()
         inputs = []
@@ -422,19 +434,21 @@ class Builder:
         prefix = str(cfg.content_dir) + os.sep
         seen_now: dict[str, tuple[tuple[int, int, int, str], _Input]] = {}
         shown_content = display_path(cfg.content_dir, self.root)
-        for path in content_files(cfg.content_dir):
-            text = str(path)
+        for text in content_paths(cfg.content_dir):
             shown = (f"{shown_content}/{text[len(prefix):]}" if shown_content != "." and text.startswith(prefix)
-                     and not os.path.isabs(shown_content) else display_path(path, self.root))
+                     and not os.path.isabs(shown_content) else display_path(Path(text), self.root))
             try:
-                st = os.stat(path)
+                st = os.lstat(text)
+                link = stat.S_ISLNK(st.st_mode)
+                if link:
+                    st = os.stat(text)
             except OSError:
-                inputs.append(_Input(path, shown, None))
+                inputs.append(_Input(text, shown, None))
                 continue
             if not stat.S_ISREG(st.st_mode):
-                inputs.append(_Input(path, shown, None))
+                inputs.append(_Input(text, shown, None))
                 continue
-            folder = text.rpartition(os.sep)[0]
+            folder, _, name = text.rpartition(os.sep)
             real_folder = folders.get(folder) or folders.setdefault(folder, os.path.realpath(folder))
             seen = (st.st_size, st.st_mtime_ns, st.st_ino, real_folder)
             hit = self._seen.get(text)
@@ -443,24 +457,30 @@ class Builder:
                 seen_now[text] = hit
                 continue
             if known is None:
-                known = _unpickled(cache.get("inputs")) or {}
-            listed_anew = True
+                recorded = _unpickled(cache.get("inputs"))
+                # The keys recorded are the code's of then: only the content hashes hold for other code.
+                known = recorded[1] if isinstance(recorded, tuple) and len(recorded) == 2 else {}
+                known_code = recorded[0] if known else ""
             was = known.get(shown)
-            if was and was[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
+            real = _real(text, name, link, real_folder, root)
+            if was and was[:3] == seen[:3]:
                 content = was[3]
+                key = was[5] if was[4] == real and known_code == code else digest(code, shown, real, content)
             else:
                 try:
-                    content = digest(path.read_bytes())
+                    with open(text, "rb") as f:
+                        content = digest(f.read())
                 except OSError:
-                    inputs.append(_Input(path, shown, None))
+                    inputs.append(_Input(text, shown, None))
                     continue
+                key = digest(code, shown, real, content)
             settled = st.st_mtime_ns < now - RACY_NS
-            state = (st.st_size, st.st_mtime_ns, st.st_ino, content) if settled else None
-            real = _real(path, real_folder, root)
-            inputs.append(_Input(path, shown, digest(code, shown, real, content), state, content))
+            state = (st.st_size, st.st_mtime_ns, st.st_ino, content, real, key) if settled else None
+            listed_anew |= state is None or state != was
+            inputs.append(_Input(text, shown, key, state, content))
             if state is not None:
                 seen_now[text] = (seen, inputs[-1].copy())
-        listed_anew |= len(seen_now) != len(self._seen)  # files gone
+        listed_anew |= len(seen_now) != len(known if known is not None else self._seen)  # files gone
         self._seen = seen_now
         return inputs, listed_anew
 
@@ -605,11 +625,11 @@ def _parse(i: _Input, root: Path) -> tuple[_Parsed, bool]:
         return parsed, False
 
 
-def _real(path: Path, real_folder: str, root: str) -> str:
-    """Where a content file really is (links followed; ``real_folder`` is where its folder really
-    is), relative to the site when inside it: a link out of the site is refused by the loader, so
-    the same bytes behind another link are another input; a site copied elsewhere keeps its keys."""
-    real = os.path.realpath(path) if os.path.islink(path) else os.path.join(real_folder, path.name)
+def _real(text: str, name: str, link: bool, real_folder: str, root: str) -> str:
+    """Where a content file really is (links followed; ``real_folder`` is where its folder ``name``
+    really is), relative to the site when inside it: a link out of the site is refused by the loader,
+    so the same bytes behind another link are another input; a site copied elsewhere keeps its keys."""
+    real = os.path.realpath(text) if link else os.path.join(real_folder, name)
     return real[len(root):] if real.startswith(root) else real
 
 

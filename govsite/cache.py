@@ -19,6 +19,7 @@ folder) makes a build without a cache.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import sys
@@ -211,7 +212,9 @@ class Cache:
             if prune:
                 self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
                 self._db.execute("DELETE FROM used")
-                self._db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self._used))
+                # One statement for the keys (tens of thousands): a row a call is most of a no-op's commit.
+                self._db.execute("INSERT OR IGNORE INTO used SELECT value FROM json_each(?)",
+                                 (json.dumps(sorted(self._used)),))
                 self._db.execute("UPDATE last_use SET build = ? WHERE build < ? AND key IN (SELECT key FROM used)",
                                  (build, build - REFRESH))
                 old = f"SELECT key FROM last_use WHERE build <= ? AND key NOT LIKE '{PINNED}%'"

@@ -46,12 +46,17 @@ def content_files(content_dir: Path) -> list[Path]:
     says so, rather than the file silently vanishing from the portal (issue 8). What else
     ``content/`` holds that is not published is the business of :func:`govsite.contentdir.content_notes`.
     """
+    return [Path(p) for p in content_paths(content_dir)]
+
+
+def content_paths(content_dir: Path) -> list[str]:
+    """:func:`content_files` as strings (a build lists them again at every save)."""
     if not content_dir.is_dir():
         return []
     # Every .md below content/, also misplaced ones: load_report says where they belong instead of
     # the file silently missing from the portal. Linked folders are not entered, hidden and "_"
     # ones skipped; the order is that of the paths' parts.
-    found: list[tuple[str, ...]] = []
+    found: list[tuple[tuple[str, ...], str]] = []
 
     def walk(folder: str, parts: tuple[str, ...]) -> None:
         try:
@@ -64,7 +69,7 @@ def content_files(content_dir: Path) -> list[Path]:
                 continue
             here = parts + (e.name,)
             if e.name.endswith(".md"):
-                found.append(here)
+                found.append((here, e.path))
             try:
                 is_dir = e.is_dir(follow_symlinks=False)
             except OSError:
@@ -73,7 +78,7 @@ def content_files(content_dir: Path) -> list[Path]:
                 walk(e.path, here)
 
     walk(str(content_dir), ())
-    return [content_dir.joinpath(*parts) for parts in sorted(found)]
+    return [path for _, path in sorted(found)]
 
 
 def key_lines(front: str, first_line: int) -> dict[str, int]:

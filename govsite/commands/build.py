@@ -12,7 +12,6 @@ from ..build import BuildResult, build
 from ..config import check_base_url
 from ..diagnostics import GovsiteError, summary
 from ..progress import for_args
-from .check import report_count
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,8 +32,8 @@ def run(args: argparse.Namespace) -> int:
         raise GovsiteError(problem)
     output = args.output.absolute() if args.output else None  # relative to where the command runs, as -C says
     with for_args(args) as progress:
-        progress.stage("生成网站", report_count(root), unit="个报告文件", counted=False)
-        result = build(root, output=output, base_url=args.base_url, clean=args.clean, strict=args.strict)
+        result = build(root, output=output, base_url=args.base_url, clean=args.clean, strict=args.strict,
+                       listed=lambda n: progress.stage("生成网站", n, unit="个报告文件", counted=False))
         for line in build_notes(result):
             progress.note(line)
     diags = result.site.diagnostics
