@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Iterator
 from jinja2 import TemplateError
 
 from .cache import Cache, code_fingerprint, digest, tree_state
-from .check import check_report, check_site
+from .check import by_agency, check_agency, check_place, check_report, check_site
 from .config import Config, require_config
 from .diagnostics import Diagnostic, GovsiteError
 from .diagnostics import ordered as ordered_diagnostics
@@ -236,9 +236,16 @@ class _Input:
     def path(self) -> Path:
         return Path(self.text)
 
-    def copy(self) -> "_Input":
-        """A copy (a build changes the key of an input whose file changed while it was parsed)."""
-        return _Input(self.text, self.shown, self.key, self.state, self.content)
+
+
+@dataclass
+class _Looked:
+    """Content files looked at (:meth:`Builder._look`)."""
+
+    inputs: list[_Input]
+    changed: bool  # some file is not as last recorded
+    seen: dict[str, tuple[tuple, _Input]]  # the settled ones, for the next build to find again
+    recorded: int | None  # how many files the last record held (None: not read, all were seen before)
 
 
 class Builder:
@@ -260,9 +267,19 @@ class Builder:
         self.use_cache = cache
         self.registry = outputs(registry)
         self._memory: dict[str, _Parsed] = {}
+        #: site.toml's bytes and the base URL given, with what the settings made of them read.
+        self._settings: tuple[bytes | None, str | None, str] = (None, None, "")
+        #: The last site index, with the settings' digest and each report's path and metadata digest.
+        self._last_index: tuple[str, list[tuple[str, str]], SiteIndex] | None = None
+        #: The rules across reports by the content keys they read (:meth:`_across`).
+        self._checked: dict[tuple[str, ...], list[Diagnostic]] = {}
         #: Each content file as this builder last found it settled: its stat, its folder's real path,
         #: and its input (``serve`` lists the same 10,000 files at every save).
         self._seen: dict[str, tuple[tuple[int, int, int, str], _Input]] = {}
+        #: The content folder, the inputs of the last build and their positions by path; what
+        #: ``content/`` held besides them.
+        self._listed: tuple[Path, list[_Input], dict[str, int]] | None = None
+        self._notes: list[Diagnostic] = []
         #: The output this builder last wrote in place, as it left it (the manifest's stat, then
         #: what it recorded): used without reading the manifest again while it is that one (its
         #: files are still compared with the folder: a hand edit is found as in any build).
@@ -271,8 +288,14 @@ class Builder:
     # -- the stages ------------------------------------------------------------------------------
 
     def build(self, output: Path | None = None, base_url: str | None = None, *, clean: bool = False,
-              strict: bool = False, first: Callable[[Unit], bool] | None = None) -> BuildResult:
+              strict: bool = False, first: Callable[[Unit], bool] | None = None,
+              changed: Iterable[str] | None = None) -> BuildResult:
         """One build; see :func:`build`.
+
+        ``changed``: the only sources that may have changed since this builder's last build (the
+        preview's watcher has just compared every file): when they are all report files that build
+        read, the content folder is not listed again and only they are looked at. Anything else —
+        a file added or removed, another file of ``content/`` — and every file is looked at.
 
         ``first``: render only the units it selects, and those whose files are missing or not as
         recorded; the other units to render keep their previous files, listed in ``result.deferred``
@@ -280,10 +303,10 @@ class Builder:
         page first and completes the rest at once).
         """
         with _stopped_by_signals(), _no_cycle_collection():
-            return self._build(output, base_url, clean, strict, first)
+            return self._build(output, base_url, clean, strict, first, changed)
 
     def _build(self, output: Path | None, base_url: str | None, clean: bool, strict: bool,
-               first: Callable[[Unit], bool] | None) -> BuildResult:
+               first: Callable[[Unit], bool] | None, changed: Iterable[str] | None) -> BuildResult:
         start = time.perf_counter()
         cfg = require_config(self.root, {"base_url": base_url})
         out = output if output is not None else self.root / cfg.output
@@ -292,18 +315,22 @@ class Builder:
         cache = Cache(self.root) if self.use_cache else _NoCache()
         try:
             code = code_fingerprint()
-            inputs, listed_anew = self._inputs(cfg, cache)
+            known = self._known_changes(cfg, changed)
+            inputs, listed_anew = self._inputs(cfg, cache) if known is None else self._inputs_again(cfg, cache, known)
             if self.listed is not None:
                 self.listed(len(inputs))
             # Everything every output reads besides reports; not where the site is (a copied site
             # keeps its keys).
-            settings = dataclasses.replace(cfg, root=Path("."))
-            base = digest(code, _site_toml(self.root), repr(settings), tree_state(cfg.layouts_dir))
+            toml = _site_toml(self.root)
+            if self._settings[:2] != (toml, base_url):  # the settings are site.toml's and the override's
+                self._settings = (toml, base_url, repr(dataclasses.replace(cfg, root=Path("."))))
+            base = digest(code, toml, self._settings[2], tree_state(cfg.layouts_dir))
             remembered = self._remembered(out)
             previous = remembered or read_manifest(out, cache)
             verify = not (self.private and remembered is not None)
             source = _source(base, inputs, self.registry, cfg)
-            notes = content_notes(cfg.content_dir, self.root)
+            # What content/ holds besides reports: as it was when only known report files changed.
+            notes = self._notes = content_notes(cfg.content_dir, self.root) if known is None else self._notes
             if source and previous.source == source and previous.intact(out, verify) and not foreign_files(out, set(previous.files)):
                 # Made from these very sources, and as it was left: the recorded diagnostics are
                 # this build's, every unit would be kept, and no report needs to be read.
@@ -321,15 +348,16 @@ class Builder:
             own, reports, parsed = self._load(inputs, listed_anew, cache)
             # A file that changed while it was parsed got a key of its own: what was parsed is recorded.
             source = _source(base, inputs, self.registry, cfg)
-            site_diags = own + _across_reports(cfg, reports)
+            site_diags = own + self._across(cfg, reports)
             site = Site(cfg, reports, ordered(site_diags + notes), len(inputs))
             loaded = time.perf_counter()
             result = BuildResult(site, out, parsed=parsed, notes=list(cache.notes))
             if self._stopped(result, strict, cfg, cache, start):
                 return result
             result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
-            index = SiteIndex(cfg, site.reports, problems=_by_path(site.diagnostics),
-                              search_texts={p: self._memory[k].search_text for p, k in self._keys.items()})
+            index = self._index(cfg, base, reports)
+            index.problems = _by_path(site.diagnostics)
+            index.search_texts = {p: self._memory[k].search_text for p, k in self._keys.items()}
             facets = site_facets(index, {p: self._memory[k].facets for p, k in self._keys.items()})
             # The metadata and prose facets cover the title and the text of a search document.
             index.search_digests = {p: f[Facet.META.value] + f[Facet.PROSE.value] for p, f in facets.items()}
@@ -337,7 +365,8 @@ class Builder:
             planned = time.perf_counter()
             made_from = Recorded({}, plan.shape, facets, source, site_diags, result.per_year)
             self._write(out, cache, index, plan, made_from, set(previous.files), clean, result, first)
-            self._finish(result, cache, start, loaded, planned)
+            # A build that puts units off is followed by the one completing them: that one prunes.
+            self._finish(result, cache, start, loaded, planned, prune=first is None)
             return result
         finally:
             cache.close()
@@ -356,11 +385,12 @@ class Builder:
         return True
 
     @staticmethod
-    def _finish(result: BuildResult, cache: "Cache | _NoCache", start: float, loaded: float, planned: float) -> None:
+    def _finish(result: BuildResult, cache: "Cache | _NoCache", start: float, loaded: float, planned: float,
+                prune: bool = True) -> None:
         """The build's notes, stage times and time, the cache committed."""
         if (notice := sitemap_notice(result.site.config)) is not None:
             result.notes.append(notice)
-        cache.commit()
+        cache.commit(prune)
         result.stages = {"load": loaded - start, "plan": planned - loaded, "write": time.perf_counter() - planned}
         result.notes += [n for n in cache.notes if n not in result.notes]
         result.seconds = time.perf_counter() - start
@@ -375,16 +405,17 @@ class Builder:
                 self._memory[key] = pickle.loads(blob)
             except Exception:  # noqa: BLE001 - a damaged entry is only a miss
                 continue
-        missing = [i for i in inputs if i.key is None or i.key not in self._memory]
-        for i, (parsed, stable) in zip(missing, run(lambda n: _parse(missing[n], self.root), [1.0] * len(missing),
-                                                    self.workers)):
+        missing = [n for n, i in enumerate(inputs) if i.key is None or i.key not in self._memory]
+        for n, (parsed, stable) in zip(missing, run(lambda k: _parse(inputs[missing[k]], self.root),
+                                                    [1.0] * len(missing), self.workers)):
+            i = inputs[n]
             if stable:
                 cache.put(i.key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
             else:
                 # Unreadable, or changed while it was parsed: used by this build only, under a key
-                # no later build can meet.
-                i.key = i.state = None
-                i.key = digest("transient", i.shown, time.time_ns(), id(parsed))
+                # no later build can meet (the input is replaced: a builder keeps its inputs).
+                i = inputs[n] = _Input(i.text, i.shown, digest("transient", i.shown, time.time_ns(), id(parsed)),
+                                       None, i.content)
             self._memory[i.key] = parsed
         cache.keep(i.key for i in inputs if i.key is not None)  # found in memory counts as used
         self._remember_inputs(inputs, listed_anew or bool(missing), cache)
@@ -401,6 +432,39 @@ class Builder:
                 self._keys[p.report.path] = i.key
         return diags, reports, len(missing)
 
+    def _across(self, cfg: Config, reports: list[Report]) -> list[Diagnostic]:
+        """:func:`_across_reports`, each report's and each agency's results remembered under their
+        content keys until the next build: a save changes one."""
+        memo: dict[tuple[str, ...], list[Diagnostic]] = {}
+        diags: list[Diagnostic] = []
+        for r in reports:
+            key = ("place", self._keys[r.path])
+            found = memo[key] = self._checked[key] if key in self._checked else check_place(r)
+            diags += found
+        for groups in by_agency(reports).values():
+            key = ("agency", *(self._keys[r.path] for rs in groups.values() for r in rs))
+            found = memo[key] = self._checked[key] if key in self._checked else check_agency(groups)
+            diags += found
+        self._checked = memo
+        return diags + registry_conflicts(cfg.agencies, reports)
+
+    def _index(self, cfg: Config, base: str, reports: list[Report]) -> SiteIndex:
+        """The site index of ``reports``: the last build's, with the reports that changed put in
+        place, when the settings and every report's path and metadata are as they were then."""
+        meta = Facet.META.value
+        shape = [(r.path, self._memory[self._keys[r.path]].facets[meta]) for r in reports]
+        last = self._last_index
+        if last is not None and last[0] == base and last[1] == shape:
+            index = last[2]
+            for old, new in zip(index.reports, reports):
+                if old is not new:
+                    index.replace(old, new)
+            index.config, index.reports = cfg, reports
+        else:
+            index = SiteIndex(cfg, reports)
+        self._last_index = (base, shape, index)
+        return index
+
     @staticmethod
     def _remember_inputs(inputs: list[_Input], changed: bool, cache: "Cache | _NoCache") -> None:
         """Record the content files' states for the next build (when they differ from the last record)."""
@@ -414,29 +478,72 @@ class Builder:
         """The reports of ``inputs``, read when asked for after a build that did not need them."""
         cache = Cache(self.root) if self.use_cache else _NoCache()
         try:
-            reports = self._load([i.copy() for i in inputs], False, cache)[1]
+            reports = self._load(list(inputs), False, cache)[1]
             cache.commit(prune=False)
             return reports
         finally:
             cache.close()
 
+    def _known_changes(self, cfg: Config, changed: Iterable[str] | None) -> set[str] | None:
+        """The content files among ``changed`` as this builder lists them, when each is a report
+        file its last build read; else None (every file is looked at)."""
+        if changed is None or self._listed is None or self._listed[0] != cfg.content_dir:
+            return None
+        content = os.path.abspath(cfg.content_dir)
+        texts = set()
+        for path in changed:
+            rel = os.path.relpath(os.path.abspath(path), content)
+            if rel == ".." or rel.startswith(".." + os.sep):
+                continue  # layouts/, static/, site.toml: read by every build anyway
+            text = os.path.join(str(cfg.content_dir), rel)
+            if text not in self._listed[2]:
+                return None
+            texts.add(text)
+        return texts
+
+    def _inputs_again(self, cfg: Config, cache: "Cache | _NoCache", texts: set[str]) -> tuple[list[_Input], bool]:
+        """The last build's inputs with those of ``texts`` (and any not settled then) looked at again."""
+        assert self._listed is not None
+        inputs = list(self._listed[1])
+        again = sorted({self._listed[2][t] for t in texts} | {n for n, i in enumerate(inputs) if i.state is None})
+        looked = self._look(cfg, cache, [(inputs[n].text, inputs[n].shown) for n in again])
+        if any(i.key is None for i in looked.inputs):
+            return self._inputs(cfg, cache)  # gone or unreadable: listed again, as any removal
+        for n, i in zip(again, looked.inputs):
+            inputs[n] = i
+            self._seen.pop(i.text, None)
+        self._seen.update(looked.seen)
+        self._listed = (cfg.content_dir, inputs, self._listed[2])
+        return inputs, looked.changed
+
     def _inputs(self, cfg: Config, cache: "Cache | _NoCache") -> tuple[list[_Input], bool]:
         """The content files with their content keys (hashing only the files whose state changed),
         and whether any of them is not as last recorded (or some file is gone)."""
-        known: dict[str, tuple] | None = None  # read at the first file not seen before
+        prefix = str(cfg.content_dir) + os.sep
+        shown_content = display_path(cfg.content_dir, self.root)
+        # Every file is below content/: its shown path is content/'s and its own parts.
+        listed = [(text, f"{shown_content}/{text[len(prefix):]}" if shown_content != "." and text.startswith(prefix)
+                   and not os.path.isabs(shown_content) else display_path(Path(text), self.root))
+                  for text in content_paths(cfg.content_dir)]
+        looked = self._look(cfg, cache, listed)
+        gone = len(looked.seen) != (len(self._seen) if looked.recorded is None else looked.recorded)
+        self._seen = looked.seen
+        self._listed = (cfg.content_dir, looked.inputs, {i.text: n for n, i in enumerate(looked.inputs)})
+        return looked.inputs, looked.changed or gone
+
+    def _look(self, cfg: Config, cache: "Cache | _NoCache", listed: list[tuple[str, str]]) -> _Looked:
+        """Each listed file (path, shown path) with its content key, from its state when this
+        builder or the last record saw it settled, else by hashing it."""
+        known: dict[str, tuple] | None = None  # the recorded states: read at the first file not seen before
+        known_code = ""
         listed_anew = False
         now = time.time_ns()
         inputs = []
         code = code_fingerprint_cached()
         folders: dict[str, str] = {}  # folder → where it really is (a symlinked year folder)
         root = os.path.realpath(self.root) + os.sep
-        # Every file is below content/: its shown path is content/'s and its own parts.
-        prefix = str(cfg.content_dir) + os.sep
         seen_now: dict[str, tuple[tuple[int, int, int, str], _Input]] = {}
-        shown_content = display_path(cfg.content_dir, self.root)
-        for text in content_paths(cfg.content_dir):
-            shown = (f"{shown_content}/{text[len(prefix):]}" if shown_content != "." and text.startswith(prefix)
-                     and not os.path.isabs(shown_content) else display_path(Path(text), self.root))
+        for text, shown in listed:
             try:
                 st = os.lstat(text)
                 link = stat.S_ISLNK(st.st_mode)
@@ -453,7 +560,7 @@ class Builder:
             seen = (st.st_size, st.st_mtime_ns, st.st_ino, real_folder)
             hit = self._seen.get(text)
             if hit is not None and hit[0] == seen:
-                inputs.append(hit[1].copy())  # settled and unchanged since this builder saw it
+                inputs.append(hit[1])  # settled and unchanged since this builder saw it
                 seen_now[text] = hit
                 continue
             if known is None:
@@ -479,10 +586,8 @@ class Builder:
             listed_anew |= state is None or state != was
             inputs.append(_Input(text, shown, key, state, content))
             if state is not None:
-                seen_now[text] = (seen, inputs[-1].copy())
-        listed_anew |= len(seen_now) != len(known if known is not None else self._seen)  # files gone
-        self._seen = seen_now
-        return inputs, listed_anew
+                seen_now[text] = (seen, inputs[-1])
+        return _Looked(inputs, listed_anew, seen_now, None if known is None else len(known))
 
     def _remembered(self, out: Path) -> Recorded | None:
         """What this builder recorded when it last wrote ``out`` in place, if that is still its manifest."""

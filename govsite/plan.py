@@ -22,7 +22,7 @@ import pickle
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from .cache import PINNED, Cache, digest
 from .diagnostics import Diagnostic
@@ -67,6 +67,16 @@ class Recorded:
     source: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)  # the site's, but for content/'s notes
     per_year: dict[int, int] = field(default_factory=dict)
+    _by_unit: dict[str, list[tuple[str, FileRecord]]] | None = field(default=None, init=False, repr=False,
+                                                                   compare=False)
+
+    def by_unit(self) -> dict[str, list[tuple[str, FileRecord]]]:
+        """The files of each unit (worked out once: a preview keeps its record between saves)."""
+        if self._by_unit is None:
+            self._by_unit = {}
+            for rel, rec in self.files.items():
+                self._by_unit.setdefault(rec.unit, []).append((rel, rec))
+        return self._by_unit
 
     def intact(self, output: Path, verify: bool = True) -> bool:
         """True when every recorded file is still in ``output`` as recorded and none was put off
@@ -189,37 +199,64 @@ def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, d
     keyed is not, and is put off with a stale key, its previous files left as they are.
     """
     # The site's shape, read by every page: its years (the menu), its agencies' names and URLs (an
-    # agency's URL depends on every other agency's slug) and its regions.
-    shape = digest(base, list(site.by_year), [(a.name, a.url) for a in site.agencies], sorted(site.regions))
+    # agency's URL depends on every other agency's slug) and its regions; and the outputs made.
+    shape = digest(base, list(site.by_year), [(a.name, a.url) for a in site.agencies], sorted(site.regions),
+                   [o.name for o in registry])
     keys = Keys(site, facets, shape)
-    by_unit: dict[str, list[tuple[str, FileRecord]]] = {}
-    for rel, rec in recorded.files.items():
-        by_unit.setdefault(rec.unit, []).append((rel, rec))
+    by_unit = recorded.by_unit()
     affected = _affected(site, registry, facets, recorded, shape)
     plan = Plan([], shape)
     root = str(output)
-    for o in registry:
-        for item in items_of(o.kind, site):
-            uid = f"{o.name}:{ident_of(o.kind, item)}"
-            files = by_unit.get(uid)
-            intact = bool(files) and (not verify or all(_as_recorded(f"{root}/{rel}", rec) for rel, rec in files))
-            recorded_key = files[0][1].key if files else ""
-            if files and affected is not None and uid not in affected and not recorded_key.startswith(STALE):
-                if intact:
-                    plan.kept.update(files)  # the common case, taken without making a unit
-                    continue
-                u = Unit(o, item, uid, recorded_key, o.cost(site, item))
-            elif intact and first is not None and not first(u := Unit(o, item, uid, "", o.cost(site, item))):
-                u.key = STALE + fresh(recorded_key)
-            else:
-                u = keys.unit(o, item)
-            if intact and all(rec.key == u.key for _, rec in files):
-                plan.kept.update(files)
-            else:
-                plan.dirty.append(u)
-                if intact:
-                    plan.previous[u.id] = dict(files)
+
+    def intact(files: list[tuple[str, FileRecord]]) -> bool:
+        return not verify or all(_as_recorded(f"{root}/{rel}", rec) for rel, rec in files)
+
+    if affected is None:
+        units: Iterable[tuple[Output, Any, str]] = (
+            (o, item, f"{o.name}:{ident_of(o.kind, item)}") for o in registry for item in items_of(o.kind, site))
+    else:
+        # The units that read no changed facet keep their recorded key: their files are kept when
+        # intact, and only the others are looked at (a unit that made no file makes none again).
+        looked_at = set(affected)
+        for uid, files in by_unit.items():
+            if uid not in affected:
+                if not files[0][1].key.startswith(STALE) and intact(files):
+                    plan.kept.update(files)
+                else:
+                    looked_at.add(uid)
+        units = _units(site, registry, looked_at)
+    for o, item, uid in units:
+        files = by_unit.get(uid)
+        whole = bool(files) and intact(files)
+        recorded_key = files[0][1].key if files else ""
+        if files and affected is not None and uid not in affected and not recorded_key.startswith(STALE):
+            u = Unit(o, item, uid, recorded_key, o.cost(site, item))  # not intact: rendered again
+        elif whole and first is not None and not first(u := Unit(o, item, uid, "", o.cost(site, item))):
+            u.key = STALE + fresh(recorded_key)
+        else:
+            u = keys.unit(o, item)
+        if whole and all(rec.key == u.key for _, rec in files):
+            plan.kept.update(files)
+        else:
+            plan.dirty.append(u)
+            if whole:
+                plan.previous[u.id] = dict(files)
     return plan
+
+
+def _units(site: SiteIndex, registry: tuple[Output, ...], ids: set[str]) -> list[tuple[Output, Any, str]]:
+    """The units of ``ids`` with their outputs and items, in registry order."""
+    wanted: dict[str, set[str]] = {}
+    for uid in ids:
+        name, _, ident = uid.partition(":")
+        wanted.setdefault(name, set()).add(ident)
+    out = []
+    for o in registry:
+        if o.name in wanted:
+            idents = wanted[o.name]
+            out += [(o, item, f"{o.name}:{ident}") for item in items_of(o.kind, site)
+                    if (ident := ident_of(o.kind, item)) in idents]
+    return out
 
 
 def _affected(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, dict[str, str]], recorded: Recorded,

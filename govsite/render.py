@@ -84,6 +84,14 @@ class SiteIndex:
         self._agency_of = {id(r): a for a in self.agencies for r in a.reports}
         self.regions = build_regions(self.agencies)
 
+    def replace(self, old: Report, new: Report) -> None:
+        """Put ``new`` in ``old``'s place in every list: a report whose metadata did not change
+        (agency, year, slug, region), so that its place is the same."""
+        agency = self._agency_of.pop(id(old))
+        self._agency_of[id(new)] = agency
+        for reports in (self.by_year[old.year], self.by_agency[old.agency], agency.reports):
+            reports[next(i for i, r in enumerate(reports) if r is old)] = new
+
     def neighbours(self, report: Report) -> tuple[Report | None, Report | None]:
         """The same agency's previous and next report."""
         rs = self.agency_of(report).reports

@@ -306,7 +306,7 @@ class Preview:
 
     # -- building --
 
-    def rebuild(self, *, parallel: bool = False, defer: bool = False) -> Outcome:
+    def rebuild(self, *, parallel: bool = False, defer: bool = False, changed: list[str] | None = None) -> Outcome:
         """Build (again) into the preview's folder and serve it; on errors keep the last build (the
         failed build wrote nothing) and the problems.
 
@@ -318,10 +318,13 @@ class Preview:
         started threads (forking a process with threads and an open socket is unsafe); otherwise in
         this process. Never raises for content, configuration or template errors, nor for a bug in
         the build: the preview shows them and waits for the next save.
-        """
-        return self._locked(parallel, defer, completing=False)
 
-    def _locked(self, parallel: bool, defer: bool, completing: bool) -> Outcome:
+        ``changed``: the watcher's list of what changed since the last rebuild, if it has one (the
+        builder then looks at those files only, when they are report files it knows).
+        """
+        return self._locked(parallel, defer, completing=False, changed=changed)
+
+    def _locked(self, parallel: bool, defer: bool, completing: bool, changed: list[str] | None = None) -> Outcome:
         """A rebuild under the preview's lock, keeping what is put off up to date."""
         with self._lock:
             deferring = defer and self._kept is not None
@@ -330,7 +333,7 @@ class Preview:
                 self._settled.clear()
             put_off: frozenset[str] = frozenset()
             try:
-                outcome, put_off = self._rebuild(parallel, deferring, completing)
+                outcome, put_off = self._rebuild(parallel, deferring, completing, changed)
                 return outcome
             finally:
                 # What this build put off, or nothing: a build that failed wrote nothing it put off.
@@ -338,7 +341,8 @@ class Preview:
                 if not put_off:
                     self._settled.set()
 
-    def _rebuild(self, parallel: bool, deferring: bool, completing: bool) -> tuple[Outcome, frozenset[str]]:
+    def _rebuild(self, parallel: bool, deferring: bool, completing: bool,
+                 changed: list[str] | None) -> tuple[Outcome, frozenset[str]]:
         """One rebuild (see :meth:`rebuild`); the outcome and the files put off."""
         start = time.perf_counter()
         previous = self.served
@@ -347,15 +351,18 @@ class Preview:
         generation = previous.generation + (0 if completing and not previous.broken else 1)
         output = self.output
         base_path = previous.base_path
+        options = {}
         if self._kept is not None:
             alone = threading.active_count() == 1  # checked, not assumed: see the docstring
             self._kept.workers = default_workers() if parallel and alone else 1
+            # Completing a save: nothing changed since its first step that the watcher has reported.
+            options["changed"] = () if completing else changed
         try:
             if deferring:
                 assert self._kept is not None
-                result = self._kept.build(output, self.base_url, first=_report_unit)
+                result = self._kept.build(output, self.base_url, first=_report_unit, **options)
             else:
-                result = self.builder(self.root, output=output, base_url=self.base_url)
+                result = self.builder(self.root, output=output, base_url=self.base_url, **options)
             if completing and not result.pages:
                 # The sources broke since the save being completed: that is the next save's to show
                 # (with its console line); the pages put off stay so, and this build wrote nothing.

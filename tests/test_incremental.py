@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 from govsite.build import Builder, build
@@ -97,3 +98,29 @@ def test_a_build_of_the_same_sources_reads_no_report(site: Path, tmp_path: Path)
         "content/说明.docx: 警告 [file] 不是报告文件（报告应是 .md 文件），不会发布：原件请另行保存，或用 govsite import 导入"]
     strict = build(site, output=out, workers=1, strict=True)
     assert strict.pages == 0 and not strict.unchanged
+
+
+def test_a_builder_told_what_changed_looks_at_those_files_only(site: Path, tmp_path: Path) -> None:
+    """The preview's watcher says which files changed: the builder looks at those report files
+    alone (a file it was not told of is not read), and lists the folder again for anything else
+    (a file added), as a build told nothing does."""
+    out = tmp_path / "p"
+    files = sorted((site / "content").glob("*/*.md"))
+    settled = time.time_ns() - 60 * 10**9  # saved a minute ago: the builder takes a file's state as settled
+    for path in files:
+        os.utime(path, ns=(settled, settled))
+    builder = Builder(site, workers=1)
+    builder.build(out)
+    told, untold = files[4], files[9]
+    for path in (told, untold):
+        path.write_text(path.read_text(encoding="utf-8") + "\n又补充了一段。\n", encoding="utf-8")
+    hinted = builder.build(out, changed=[str(told)])
+    assert hinted.parsed == 1
+    assert hinted.rendered_units == [f"report-page:{told.parent.name}/{told.stem}/", "search-index:"]
+    added = told.with_name("zz-new-agency.md")
+    added.write_text(told.read_text(encoding="utf-8").replace("agency = \"", "agency = \"新设", 1), encoding="utf-8")
+    listed = builder.build(out, changed=[str(added)])
+    assert listed.parsed == 2  # the added file, and the one the builder was not told of
+    cold = build(site, output=tmp_path / "cold", workers=1, cache=False)
+    assert listed.pages == cold.pages
+    assert tree(out) == tree(tmp_path / "cold")

@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         def on_change(changed: list[str]) -> None:
             # The edited report's pages first, reloaded at once; then the pages across reports,
             # which a browser asking for one meanwhile waits for.
-            report(preview.rebuild(defer=True), changed)
+            report(preview.rebuild(defer=True, changed=changed), changed)
             server.reload()
             preview.complete()
 
