@@ -24,7 +24,6 @@ import gc
 import os
 import pickle
 import signal
-import stat
 import threading
 import time
 from collections import Counter
@@ -39,11 +38,12 @@ from .check import by_agency, check_agency, check_place, check_report, check_sit
 from .config import Config, require_config
 from .diagnostics import Diagnostic, GovsiteError
 from .diagnostics import ordered as ordered_diagnostics
-from .load import content_files, content_paths, display_path, load_report
+from .inputs import ContentFiles, Input, record
+from .load import content_files, load_report
 from .model import Report
 from .pages import REGISTRY, Facet, Output, Previous, outputs
-from .plan import (STALE, FileRecord, Plan, Recorded, Unit, fresh, make_plan, manifest_key, read_manifest,
-                   recorded_inodes, report_facets, site_facets, stats_key, write_manifest)
+from .plan import (STALE, FileRecord, Plan, Recorded, Unit, check_digest, fresh, make_plan, manifest_key,
+                   read_manifest, recorded_inodes, report_facets, stats_key, write_manifest)
 from .preflight import preflight
 from .registry import registry_conflicts
 from .contentdir import content_notes
@@ -55,9 +55,7 @@ from .write import MANIFEST, InPlace, Staging, check_output_dir, claim, foreign_
 #: From this many files on, the previous output is deleted by a detached process after the exchange
 #: (unlinking tens of thousands of files would otherwise be most of a small edit's build).
 BACKGROUND_DELETE = 5000
-#: A file modified this close to when its state was recorded may change again within the same mtime
-#: (file systems stamp from a coarse clock): its content is hashed again next time.
-RACY_NS = 2_000_000_000
+
 
 __all__ = ["BuildResult", "Builder", "Interrupted", "Site", "build", "default_workers", "load_site", "ordered", "select_files"]
 
@@ -221,33 +219,6 @@ class _Parsed:
     search_text: str
 
 
-@dataclass
-class _Input:
-    """One content file of this build."""
-
-    text: str  # the file's path
-    shown: str
-    key: str | None  # the content key; None when the file could not be read (parsed every time)
-    #: size, mtime_ns, inode, content hash, where it really is, content key (when settled)
-    state: tuple[int, int, int, str, str, str] | None = None
-    content: str = ""  # the hash of the bytes
-
-    @property
-    def path(self) -> Path:
-        return Path(self.text)
-
-
-
-@dataclass
-class _Looked:
-    """Content files looked at (:meth:`Builder._look`)."""
-
-    inputs: list[_Input]
-    changed: bool  # some file is not as last recorded
-    seen: dict[str, tuple[tuple, _Input]]  # the settled ones, for the next build to find again
-    recorded: int | None  # how many files the last record held (None: not read, all were seen before)
-
-
 class Builder:
     """Builds one site, again and again: parsed reports stay in memory between builds (``serve``),
     besides the cache on disk."""
@@ -271,15 +242,12 @@ class Builder:
         self._settings: tuple[bytes | None, str | None, str] = (None, None, "")
         #: The last site index, with the settings' digest and each report's path and metadata digest.
         self._last_index: tuple[str, list[tuple[str, str]], SiteIndex] | None = None
+        #: Each report's content key, check digest and facets in the last build (:meth:`_facets`).
+        self._last_facets: dict[str, tuple[str, str, dict[str, str]]] = {}
         #: The rules across reports by the content keys they read (:meth:`_across`).
         self._checked: dict[tuple[str, ...], list[Diagnostic]] = {}
-        #: Each content file as this builder last found it settled: its stat, its folder's real path,
-        #: and its input (``serve`` lists the same 10,000 files at every save).
-        self._seen: dict[str, tuple[tuple[int, int, int, str], _Input]] = {}
-        #: The content folder, the inputs of the last build and their positions by path; what
-        #: ``content/`` held besides them.
-        self._listed: tuple[Path, list[_Input], dict[str, int]] | None = None
-        self._notes: list[Diagnostic] = []
+        self._files = ContentFiles(root)
+        self._notes: list[Diagnostic] = []  # what content/ held besides the report files last time
         #: The output this builder last wrote in place, as it left it (the manifest's stat, then
         #: what it recorded): used without reading the manifest again while it is that one (its
         #: files are still compared with the folder: a hand edit is found as in any build).
@@ -315,8 +283,8 @@ class Builder:
         cache = Cache(self.root) if self.use_cache else _NoCache()
         try:
             code = code_fingerprint()
-            known = self._known_changes(cfg, changed)
-            inputs, listed_anew = self._inputs(cfg, cache) if known is None else self._inputs_again(cfg, cache, known)
+            found = self._files.find(cfg, cache, changed)
+            inputs, listed_anew = found.inputs, found.changed
             if self.listed is not None:
                 self.listed(len(inputs))
             # Everything every output reads besides reports; not where the site is (a copied site
@@ -330,11 +298,11 @@ class Builder:
             verify = not (self.private and remembered is not None)
             source = _source(base, inputs, self.registry, cfg)
             # What content/ holds besides reports: as it was when only known report files changed.
-            notes = self._notes = content_notes(cfg.content_dir, self.root) if known is None else self._notes
+            notes = self._notes = content_notes(cfg.content_dir, self.root) if found.whole else self._notes
             if source and previous.source == source and previous.intact(out, verify) and not foreign_files(out, set(previous.files)):
                 # Made from these very sources, and as it was left: the recorded diagnostics are
                 # this build's, every unit would be kept, and no report needs to be read.
-                self._remember_inputs(inputs, listed_anew, cache)
+                record(inputs, listed_anew, cache)
                 cache.keep(i.key for i in inputs if i.key is not None)
                 cache.keep({_state_key(rec.key) for rec in previous.files.values()})
                 site = Site(cfg, lambda: self._loaded_reports(cfg, inputs), ordered(previous.diagnostics + notes),
@@ -357,10 +325,7 @@ class Builder:
             result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
             index = self._index(cfg, base, reports)
             index.problems = _by_path(site.diagnostics)
-            index.search_texts = {p: self._memory[k].search_text for p, k in self._keys.items()}
-            facets = site_facets(index, {p: self._memory[k].facets for p, k in self._keys.items()})
-            # The metadata and prose facets cover the title and the text of a search document.
-            index.search_digests = {p: f[Facet.META.value] + f[Facet.PROSE.value] for p, f in facets.items()}
+            facets = self._facets(index)
             plan = make_plan(index, self.registry, facets, base, previous, out, verify=verify, first=first)
             planned = time.perf_counter()
             made_from = Recorded({}, plan.shape, facets, source, site_diags, result.per_year)
@@ -395,7 +360,7 @@ class Builder:
         result.notes += [n for n in cache.notes if n not in result.notes]
         result.seconds = time.perf_counter() - start
 
-    def _load(self, inputs: list[_Input], listed_anew: bool,
+    def _load(self, inputs: list[Input], listed_anew: bool,
               cache: "Cache | _NoCache") -> tuple[list[Diagnostic], list[Report], int]:
         """Stages 1–2 for each file on its own: from memory, the cache, or parsed. Their diagnostics,
         the reports, and how many files were parsed."""
@@ -414,11 +379,11 @@ class Builder:
             else:
                 # Unreadable, or changed while it was parsed: used by this build only, under a key
                 # no later build can meet (the input is replaced: a builder keeps its inputs).
-                i = inputs[n] = _Input(i.text, i.shown, digest("transient", i.shown, time.time_ns(), id(parsed)),
+                i = inputs[n] = Input(i.text, i.shown, digest("transient", i.shown, time.time_ns(), id(parsed)),
                                        None, i.content)
             self._memory[i.key] = parsed
         cache.keep(i.key for i in inputs if i.key is not None)  # found in memory counts as used
-        self._remember_inputs(inputs, listed_anew or bool(missing), cache)
+        record(inputs, listed_anew or bool(missing), cache)
         live = {i.key for i in inputs}
         self._memory = {k: v for k, v in self._memory.items() if k in live}  # a long preview must not grow
         reports: list[Report] = []
@@ -448,6 +413,29 @@ class Builder:
         self._checked = memo
         return diags + registry_conflicts(cfg.agencies, reports)
 
+    def _facets(self, index: SiteIndex) -> dict[str, dict[str, str]]:
+        """Each report's facet digests: its content facets and the digest of its check results;
+        the index's search texts and digests set with them. A report's are the last build's when
+        its content key and check results are."""
+        meta, prose, checks = Facet.META.value, Facet.PROSE.value, Facet.CHECKS.value
+        last, memo = self._last_facets, {}
+        facets, texts, digests = {}, {}, {}
+        for r in index.reports:
+            path = r.path
+            key = self._keys[path]
+            checked = check_digest(index.problems.get(path, ()))
+            hit = last.get(path)
+            if hit is None or hit[0] != key or hit[1] != checked:
+                hit = (key, checked, {**self._memory[key].facets, checks: checked})
+            memo[path] = hit
+            f = facets[path] = hit[2]
+            texts[path] = self._memory[key].search_text
+            # The metadata and prose facets cover the title and the text of a search document.
+            digests[path] = f[meta] + f[prose]
+        self._last_facets = memo
+        index.search_texts, index.search_digests = texts, digests
+        return facets
+
     def _index(self, cfg: Config, base: str, reports: list[Report]) -> SiteIndex:
         """The site index of ``reports``: the last build's, with the reports that changed put in
         place, when the settings and every report's path and metadata are as they were then."""
@@ -465,16 +453,7 @@ class Builder:
         self._last_index = (base, shape, index)
         return index
 
-    @staticmethod
-    def _remember_inputs(inputs: list[_Input], changed: bool, cache: "Cache | _NoCache") -> None:
-        """Record the content files' states for the next build (when they differ from the last record)."""
-        if changed:
-            cache.put("inputs", pickle.dumps((code_fingerprint_cached(), {i.shown: i.state for i in inputs if i.state}),
-                                             protocol=pickle.HIGHEST_PROTOCOL))
-        else:
-            cache.keep(["inputs"])  # what it holds is what this builder found again
-
-    def _loaded_reports(self, cfg: Config, inputs: list[_Input]) -> list[Report]:
+    def _loaded_reports(self, cfg: Config, inputs: list[Input]) -> list[Report]:
         """The reports of ``inputs``, read when asked for after a build that did not need them."""
         cache = Cache(self.root) if self.use_cache else _NoCache()
         try:
@@ -483,111 +462,6 @@ class Builder:
             return reports
         finally:
             cache.close()
-
-    def _known_changes(self, cfg: Config, changed: Iterable[str] | None) -> set[str] | None:
-        """The content files among ``changed`` as this builder lists them, when each is a report
-        file its last build read; else None (every file is looked at)."""
-        if changed is None or self._listed is None or self._listed[0] != cfg.content_dir:
-            return None
-        content = os.path.abspath(cfg.content_dir)
-        texts = set()
-        for path in changed:
-            rel = os.path.relpath(os.path.abspath(path), content)
-            if rel == ".." or rel.startswith(".." + os.sep):
-                continue  # layouts/, static/, site.toml: read by every build anyway
-            text = os.path.join(str(cfg.content_dir), rel)
-            if text not in self._listed[2]:
-                return None
-            texts.add(text)
-        return texts
-
-    def _inputs_again(self, cfg: Config, cache: "Cache | _NoCache", texts: set[str]) -> tuple[list[_Input], bool]:
-        """The last build's inputs with those of ``texts`` (and any not settled then) looked at again."""
-        assert self._listed is not None
-        inputs = list(self._listed[1])
-        again = sorted({self._listed[2][t] for t in texts} | {n for n, i in enumerate(inputs) if i.state is None})
-        looked = self._look(cfg, cache, [(inputs[n].text, inputs[n].shown) for n in again])
-        if any(i.key is None for i in looked.inputs):
-            return self._inputs(cfg, cache)  # gone or unreadable: listed again, as any removal
-        for n, i in zip(again, looked.inputs):
-            inputs[n] = i
-            self._seen.pop(i.text, None)
-        self._seen.update(looked.seen)
-        self._listed = (cfg.content_dir, inputs, self._listed[2])
-        return inputs, looked.changed
-
-    def _inputs(self, cfg: Config, cache: "Cache | _NoCache") -> tuple[list[_Input], bool]:
-        """The content files with their content keys (hashing only the files whose state changed),
-        and whether any of them is not as last recorded (or some file is gone)."""
-        prefix = str(cfg.content_dir) + os.sep
-        shown_content = display_path(cfg.content_dir, self.root)
-        # Every file is below content/: its shown path is content/'s and its own parts.
-        listed = [(text, f"{shown_content}/{text[len(prefix):]}" if shown_content != "." and text.startswith(prefix)
-                   and not os.path.isabs(shown_content) else display_path(Path(text), self.root))
-                  for text in content_paths(cfg.content_dir)]
-        looked = self._look(cfg, cache, listed)
-        gone = len(looked.seen) != (len(self._seen) if looked.recorded is None else looked.recorded)
-        self._seen = looked.seen
-        self._listed = (cfg.content_dir, looked.inputs, {i.text: n for n, i in enumerate(looked.inputs)})
-        return looked.inputs, looked.changed or gone
-
-    def _look(self, cfg: Config, cache: "Cache | _NoCache", listed: list[tuple[str, str]]) -> _Looked:
-        """Each listed file (path, shown path) with its content key, from its state when this
-        builder or the last record saw it settled, else by hashing it."""
-        known: dict[str, tuple] | None = None  # the recorded states: read at the first file not seen before
-        known_code = ""
-        listed_anew = False
-        now = time.time_ns()
-        inputs = []
-        code = code_fingerprint_cached()
-        folders: dict[str, str] = {}  # folder → where it really is (a symlinked year folder)
-        root = os.path.realpath(self.root) + os.sep
-        seen_now: dict[str, tuple[tuple[int, int, int, str], _Input]] = {}
-        for text, shown in listed:
-            try:
-                st = os.lstat(text)
-                link = stat.S_ISLNK(st.st_mode)
-                if link:
-                    st = os.stat(text)
-            except OSError:
-                inputs.append(_Input(text, shown, None))
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                inputs.append(_Input(text, shown, None))
-                continue
-            folder, _, name = text.rpartition(os.sep)
-            real_folder = folders.get(folder) or folders.setdefault(folder, os.path.realpath(folder))
-            seen = (st.st_size, st.st_mtime_ns, st.st_ino, real_folder)
-            hit = self._seen.get(text)
-            if hit is not None and hit[0] == seen:
-                inputs.append(hit[1])  # settled and unchanged since this builder saw it
-                seen_now[text] = hit
-                continue
-            if known is None:
-                recorded = _unpickled(cache.get("inputs"))
-                # The keys recorded are the code's of then: only the content hashes hold for other code.
-                known = recorded[1] if isinstance(recorded, tuple) and len(recorded) == 2 else {}
-                known_code = recorded[0] if known else ""
-            was = known.get(shown)
-            real = _real(text, name, link, real_folder, root)
-            if was and was[:3] == seen[:3]:
-                content = was[3]
-                key = was[5] if was[4] == real and known_code == code else digest(code, shown, real, content)
-            else:
-                try:
-                    with open(text, "rb") as f:
-                        content = digest(f.read())
-                except OSError:
-                    inputs.append(_Input(text, shown, None))
-                    continue
-                key = digest(code, shown, real, content)
-            settled = st.st_mtime_ns < now - RACY_NS
-            state = (st.st_size, st.st_mtime_ns, st.st_ino, content, real, key) if settled else None
-            listed_anew |= state is None or state != was
-            inputs.append(_Input(text, shown, key, state, content))
-            if state is not None:
-                seen_now[text] = (seen, inputs[-1])
-        return _Looked(inputs, listed_anew, seen_now, None if known is None else len(known))
 
     def _remembered(self, out: Path) -> Recorded | None:
         """What this builder recorded when it last wrote ``out`` in place, if that is still its manifest."""
@@ -702,17 +576,7 @@ class _NoCache:
         pass
 
 
-_CODE: list[str] = []
-
-
-def code_fingerprint_cached() -> str:
-    """The code fingerprint, computed once per process (the source does not change under a build)."""
-    if not _CODE:
-        _CODE.append(code_fingerprint())
-    return _CODE[0]
-
-
-def _parse(i: _Input, root: Path) -> tuple[_Parsed, bool]:
+def _parse(i: Input, root: Path) -> tuple[_Parsed, bool]:
     """Load and check one file on its own (stages 1–2 for one report); and whether the file still
     holds the bytes its key was made from (else the parse may be of other bytes, and is not kept)."""
     report, diags = load_report(i.path, root)
@@ -730,15 +594,7 @@ def _parse(i: _Input, root: Path) -> tuple[_Parsed, bool]:
         return parsed, False
 
 
-def _real(text: str, name: str, link: bool, real_folder: str, root: str) -> str:
-    """Where a content file really is (links followed; ``real_folder`` is where its folder ``name``
-    really is), relative to the site when inside it: a link out of the site is refused by the loader,
-    so the same bytes behind another link are another input; a site copied elsewhere keeps its keys."""
-    real = os.path.realpath(text) if link else os.path.join(real_folder, name)
-    return real[len(root):] if real.startswith(root) else real
-
-
-def _source(base: str, inputs: list[_Input], registry: tuple[Output, ...], cfg: Config) -> str:
+def _source(base: str, inputs: list[Input], registry: tuple[Output, ...], cfg: Config) -> str:
     """The digest of every input of a build: the base (code, settings, templates), each content
     file's content key, the registry's outputs and what they read besides reports. Empty when a
     file could not be read (a build of it is never known to be the same)."""
@@ -746,15 +602,6 @@ def _source(base: str, inputs: list[_Input], registry: tuple[Output, ...], cfg: 
         return ""
     return digest(base, [(i.shown, i.key) for i in inputs],
                   [(o.name, o.extra(cfg) if o.extra is not None else None) for o in registry])
-
-
-def _unpickled(blob: bytes | None) -> Any:
-    if not blob:
-        return None
-    try:
-        return pickle.loads(blob)
-    except Exception:  # noqa: BLE001 - a damaged entry is only a miss
-        return None
 
 
 def _site_toml(root: Path) -> bytes:

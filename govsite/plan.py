@@ -22,13 +22,13 @@ import pickle
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from .cache import PINNED, Cache, digest
 from .diagnostics import Diagnostic
 from .model import Report
-from .pages import Facet, Output, Scope, ident_of, items_of, items_reading, reports_of
-from .render import SiteIndex
+from .pages import Facet, Kind, Output, Scope, ident_of, items_of, items_reading, reports_of
+from .render import SiteIndex, report_order
 from .write import MANIFEST
 
 MANIFEST_VERSION = 2
@@ -122,7 +122,7 @@ def report_facets(report: Report, search_text: str) -> dict[str, str]:
             Facet.PROSE.value: digest(report.body, report.body_line, search_text)}
 
 
-def check_digest(diags: list[Diagnostic]) -> str:
+def check_digest(diags: Sequence[Diagnostic]) -> str:
     """The digest of a report's check results."""
     return digest([tuple(vars(d).values()) for d in diags]) if diags else ""
 
@@ -176,16 +176,6 @@ class Keys:
         if output.extra is not None:
             parts.append(output.extra(self.site.config))
         return Unit(output, item, f"{output.name}:{ident}", digest(*parts), output.cost(self.site, item))
-
-
-def site_facets(site: SiteIndex, content: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-    """Each report's facet digests: its content facets and the digest of its check results."""
-    out = {}
-    for r in site.reports:
-        f = dict(content[r.path])
-        f[Facet.CHECKS.value] = check_digest(site.problems.get(r.path, []))
-        out[r.path] = f
-    return out
 
 
 def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, dict[str, str]], base: str,
@@ -250,10 +240,16 @@ def _units(site: SiteIndex, registry: tuple[Output, ...], ids: set[str]) -> list
     for uid in ids:
         name, _, ident = uid.partition(":")
         wanted.setdefault(name, set()).add(ident)
-    out = []
+    out: list[tuple[Output, Any, str]] = []
     for o in registry:
-        if o.name in wanted:
-            idents = wanted[o.name]
+        idents = wanted.get(o.name)
+        if not idents:
+            continue
+        if o.kind is Kind.REPORT:  # found by URL, in the order of items_of (years newest first)
+            found = sorted((r for ident in idents if (r := site.report_at(ident)) is not None),
+                           key=lambda r: (-r.year, report_order(r)))
+            out += [(o, r, f"{o.name}:{r.url}") for r in found]
+        else:
             out += [(o, item, f"{o.name}:{ident}") for item in items_of(o.kind, site)
                     if (ident := ident_of(o.kind, item)) in idents]
     return out

@@ -83,14 +83,20 @@ class SiteIndex:
         self.agencies = build_agencies(self.reports, self.config.agencies)
         self._agency_of = {id(r): a for a in self.agencies for r in a.reports}
         self.regions = build_regions(self.agencies)
+        self._at = {r.url: r for r in self.reports}
 
     def replace(self, old: Report, new: Report) -> None:
         """Put ``new`` in ``old``'s place in every list: a report whose metadata did not change
         (agency, year, slug, region), so that its place is the same."""
         agency = self._agency_of.pop(id(old))
         self._agency_of[id(new)] = agency
+        self._at[new.url] = new
         for reports in (self.by_year[old.year], self.by_agency[old.agency], agency.reports):
             reports[next(i for i, r in enumerate(reports) if r is old)] = new
+
+    def report_at(self, url: str) -> Report | None:
+        """The report whose page is at ``url`` (``2022/weihui-shangwu/``)."""
+        return self._at.get(url)
 
     def neighbours(self, report: Report) -> tuple[Report | None, Report | None]:
         """The same agency's previous and next report."""

@@ -124,3 +124,9 @@ def test_a_builder_told_what_changed_looks_at_those_files_only(site: Path, tmp_p
     cold = build(site, output=tmp_path / "cold", workers=1, cache=False)
     assert listed.pages == cold.pages
     assert tree(out) == tree(tmp_path / "cold")
+    # A file named as changed that is gone: the folder is listed again, as for any removal.
+    gone = files[12]
+    gone.unlink()
+    builder.build(out, changed=[str(gone)])
+    build(site, output=tmp_path / "cold-2", workers=1, cache=False)
+    assert tree(out) == tree(tmp_path / "cold-2")
