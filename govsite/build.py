@@ -219,6 +219,24 @@ class _Parsed:
     search_text: str
 
 
+@dataclass
+class _IndexMemo:
+    """The last site index, with what it was made from: the base and each report's path and metadata digest."""
+
+    base: str
+    shape: list[tuple[str, str]]
+    index: SiteIndex
+
+
+@dataclass(slots=True)
+class _FacetMemo:
+    """A report's facets in the last build, with its content key and the digest of its check results."""
+
+    key: str
+    checks: str
+    facets: dict[str, str]
+
+
 class Builder:
     """Builds one site, again and again: parsed reports stay in memory between builds (``serve``),
     besides the cache on disk."""
@@ -239,11 +257,11 @@ class Builder:
         self.registry = outputs(registry)
         self._memory: dict[str, _Parsed] = {}
         #: site.toml's bytes and the base URL given, with what the settings made of them read.
-        self._settings: tuple[bytes | None, str | None, str] = (None, None, "")
+        self._settings: dict[tuple[bytes, str | None], str] = {}
         #: The last site index, with the settings' digest and each report's path and metadata digest.
-        self._last_index: tuple[str, list[tuple[str, str]], SiteIndex] | None = None
+        self._last_index: _IndexMemo | None = None
         #: Each report's content key, check digest and facets in the last build (:meth:`_facets`).
-        self._last_facets: dict[str, tuple[str, str, dict[str, str]]] = {}
+        self._last_facets: dict[str, _FacetMemo] = {}
         #: The rules across reports by the content keys they read (:meth:`_across`).
         self._checked: dict[tuple[str, ...], list[Diagnostic]] = {}
         self._files = ContentFiles(root)
@@ -290,9 +308,11 @@ class Builder:
             # Everything every output reads besides reports; not where the site is (a copied site
             # keeps its keys).
             toml = _site_toml(self.root)
-            if self._settings[:2] != (toml, base_url):  # the settings are site.toml's and the override's
-                self._settings = (toml, base_url, repr(dataclasses.replace(cfg, root=Path("."))))
-            base = digest(code, toml, self._settings[2], tree_state(cfg.layouts_dir))
+            settings = self._settings.get((toml, base_url))  # site.toml's, and the override's
+            if settings is None:
+                settings = repr(dataclasses.replace(cfg, root=Path(".")))
+                self._settings = {(toml, base_url): settings}
+            base = digest(code, toml, settings, tree_state(cfg.layouts_dir))
             remembered = self._remembered(out)
             previous = remembered or read_manifest(out, cache)
             verify = not (self.private and remembered is not None)
@@ -425,10 +445,10 @@ class Builder:
             key = self._keys[path]
             checked = check_digest(index.problems.get(path, ()))
             hit = last.get(path)
-            if hit is None or hit[0] != key or hit[1] != checked:
-                hit = (key, checked, {**self._memory[key].facets, checks: checked})
+            if hit is None or hit.key != key or hit.checks != checked:
+                hit = _FacetMemo(key, checked, {**self._memory[key].facets, checks: checked})
             memo[path] = hit
-            f = facets[path] = hit[2]
+            f = facets[path] = hit.facets
             texts[path] = self._memory[key].search_text
             # The metadata and prose facets cover the title and the text of a search document.
             digests[path] = f[meta] + f[prose]
@@ -442,15 +462,15 @@ class Builder:
         meta = Facet.META.value
         shape = [(r.path, self._memory[self._keys[r.path]].facets[meta]) for r in reports]
         last = self._last_index
-        if last is not None and last[0] == base and last[1] == shape:
-            index = last[2]
+        if last is not None and last.base == base and last.shape == shape:
+            index = last.index
             for old, new in zip(index.reports, reports):
                 if old is not new:
                     index.replace(old, new)
             index.config, index.reports = cfg, reports
         else:
             index = SiteIndex(cfg, reports)
-        self._last_index = (base, shape, index)
+        self._last_index = _IndexMemo(base, shape, index)
         return index
 
     def _loaded_reports(self, cfg: Config, inputs: list[Input]) -> list[Report]:

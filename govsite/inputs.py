@@ -48,6 +48,15 @@ class _Looked:
 
 
 @dataclass
+class _Listed:
+    """The content files of the last build."""
+
+    folder: Path  # the content folder
+    inputs: list[Input]
+    positions: dict[str, int]  # path → its place in ``inputs``
+
+
+@dataclass
 class Found:
     """The content files of a build (:meth:`ContentFiles.find`)."""
 
@@ -80,7 +89,7 @@ class ContentFiles:
         #: Each content file as last found settled: its stat, its folder's real path, and its input.
         self._seen: dict[str, tuple[tuple[int, int, int, str], Input]] = {}
         #: The content folder, the inputs of the last build and their positions by path.
-        self._listed: tuple[Path, list[Input], dict[str, int]] | None = None
+        self._listed: _Listed | None = None
 
     def find(self, cfg: Config, cache: Store, changed: Iterable[str] | None = None) -> Found:
         """The content files with their content keys.
@@ -97,7 +106,7 @@ class ContentFiles:
     def _known_changes(self, cfg: Config, changed: Iterable[str] | None) -> set[str] | None:
         """The content files among ``changed`` as this builder lists them, when each is a report
         file its last build read; else None (every file is looked at)."""
-        if changed is None or self._listed is None or self._listed[0] != cfg.content_dir:
+        if changed is None or self._listed is None or self._listed.folder != cfg.content_dir:
             return None
         content = os.path.abspath(cfg.content_dir)
         texts = set()
@@ -106,7 +115,7 @@ class ContentFiles:
             if rel == ".." or rel.startswith(".." + os.sep):
                 continue  # layouts/, static/, site.toml: read by every build anyway
             text = os.path.join(str(cfg.content_dir), rel)
-            if text not in self._listed[2]:
+            if text not in self._listed.positions:
                 return None
             texts.add(text)
         return texts
@@ -115,8 +124,9 @@ class ContentFiles:
         """The last build's inputs with those of ``texts`` (and any not settled then) looked at
         again; None when one is gone or unreadable (then content/ is listed again, as for any removal)."""
         assert self._listed is not None
-        inputs = list(self._listed[1])
-        again = sorted({self._listed[2][t] for t in texts} | {n for n, i in enumerate(inputs) if i.state is None})
+        positions = self._listed.positions
+        inputs = list(self._listed.inputs)
+        again = sorted({positions[t] for t in texts} | {n for n, i in enumerate(inputs) if i.state is None})
         looked = self._look(cfg, cache, [(inputs[n].text, inputs[n].shown) for n in again])
         if any(i.key is None for i in looked.inputs):
             return None
@@ -124,7 +134,7 @@ class ContentFiles:
             inputs[n] = i
             self._seen.pop(i.text, None)
         self._seen.update(looked.seen)
-        self._listed = (cfg.content_dir, inputs, self._listed[2])
+        self._listed = _Listed(cfg.content_dir, inputs, positions)
         return inputs, looked.changed
 
     def _all(self, cfg: Config, cache: Store) -> tuple[list[Input], bool]:
@@ -139,7 +149,7 @@ class ContentFiles:
         looked = self._look(cfg, cache, listed)
         gone = len(looked.seen) != (len(self._seen) if looked.recorded is None else looked.recorded)
         self._seen = looked.seen
-        self._listed = (cfg.content_dir, looked.inputs, {i.text: n for n, i in enumerate(looked.inputs)})
+        self._listed = _Listed(cfg.content_dir, looked.inputs, {i.text: n for n, i in enumerate(looked.inputs)})
         return looked.inputs, looked.changed or gone
 
     def _look(self, cfg: Config, cache: Store, listed: list[tuple[str, str]]) -> _Looked:
