@@ -18,6 +18,7 @@ import pytest
 
 from govsite.build import Builder, build
 from govsite.pages import Kind
+from govsite.serve import changed_files, snapshot, watched_paths
 
 from buildkit import diagnostics, generator, tree
 
@@ -171,18 +172,22 @@ def test_every_build_equals_a_cold_build(small_corpus: Path, tmp_path: Path, see
     kept = Builder(site, workers=1, in_place=rng.random() < 0.3) if rng.random() < 0.5 else None
     done: list[str] = []
 
-    def warm_build():
+    def warm_build(changed: list[str] | None = None):
         if kept is None:
             return build(site, workers=rng.choice([1, 2]))
+        # Told what changed, as the preview's watcher tells it, or not.
+        told = changed if rng.random() < 0.5 else None
         if rng.random() < 0.5:
             # As the preview does after a save: the report pages first, the rest by the next build.
-            kept.build(first=lambda unit: unit.output.kind is Kind.REPORT)
-        return kept.build()
+            kept.build(first=lambda unit: unit.output.kind is Kind.REPORT, changed=told)
+            return kept.build(changed=None if told is None else ())
+        return kept.build(changed=told)
 
     warm_build()
     for _ in range(EDITS_PER_SEQUENCE):
+        before = snapshot(watched_paths(site))
         done.append(rng.choice(EDITS)(site, rng))
-        warm = warm_build()
+        warm = warm_build(changed_files(before, snapshot(watched_paths(site))))
         cold_out = tmp_path / "cold"
         shutil.rmtree(cold_out, ignore_errors=True)
         cold = build(site, output=cold_out, workers=1, cache=False)
