@@ -5,7 +5,7 @@
 
 Drives :class:`govsite.serve.Preview` in this process, as ``govsite serve`` does (the web server
 adds nothing to a rebuild): the first build (worker processes, as before the server starts), then
-``--edits`` prose edits of one report, one cell edit, and the restore, each handled in this
+``--edits`` prose edits of one report, one cell edit, a publication-date edit (metadata) and the restore, each handled in this
 process as ``govsite serve`` handles a save: the edited report's pages first (the page is shown
 then), the pages across reports right after. Prints the seconds of each rebuild; the report file is restored at the end. No figure is
 asserted anywhere: record them in bench/RESULTS.md with the date and the machine.
@@ -14,6 +14,7 @@ asserted anywhere: record them in bench/RESULTS.md with the date and the machine
 from __future__ import annotations
 
 import argparse
+import re
 import resource
 import statistics
 import sys
@@ -72,6 +73,13 @@ def main(argv: list[str] | None = None) -> int:
             path.write_bytes(original.replace(b"new_requests = [", b"new_requests = [1", 1))
             cell = saved(preview, path)
             print(f"改一个单元格：页面 {cell[0]:.2f} 秒，其余页面再 {cell[1]:.2f} 秒", flush=True)
+            text = original.decode("utf-8")
+            dated = re.sub(r"(?m)^published = \S+$", "published = 2025-12-30", text, count=1)
+            if dated == text:
+                raise SystemExit(f"{path} 没有 published 行")
+            path.write_bytes(dated.encode("utf-8"))
+            meta = saved(preview, path)
+            print(f"改发布日期（元数据）：页面 {meta[0]:.2f} 秒，其余页面再 {meta[1]:.2f} 秒", flush=True)
             path.write_bytes(original)
             restore = saved(preview, path)
             print(f"改回原样：页面 {restore[0]:.2f} 秒，其余页面再 {restore[1]:.2f} 秒", flush=True)

@@ -43,7 +43,7 @@ from .load import content_files, load_report
 from .model import Report
 from .pages import REGISTRY, Facet, Output, Previous, outputs
 from .plan import (STALE, FileRecord, Plan, Recorded, Unit, check_digest, fresh, make_plan, manifest_key,
-                   read_manifest, recorded_inodes, report_facets, stats_key, write_manifest)
+                   place_digest, read_manifest, recorded_inodes, report_facets, stats_key, write_manifest)
 from .preflight import preflight
 from .registry import registry_conflicts
 from .contentdir import content_notes
@@ -221,11 +221,23 @@ class _Parsed:
 
 @dataclass
 class _IndexMemo:
-    """The last site index, with what it was made from: the base and each report's path and metadata digest."""
+    """The last site index, with the base it was made with."""
 
     base: str
-    shape: list[tuple[str, str]]
     index: SiteIndex
+
+
+@dataclass
+class _AcrossMemo:
+    """The last build's rules across reports, in their order (:func:`_across_reports`)."""
+
+    place: list[Diagnostic]  # where each file lies
+    agencies: dict[str, list[Diagnostic]]  # each agency's years
+    registry: list[Diagnostic]  # reports filed under another agency's registry entry
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """All of them, in that order."""
+        return self.place + [d for diags in self.agencies.values() for d in diags] + self.registry
 
 
 @dataclass(slots=True)
@@ -262,8 +274,8 @@ class Builder:
         self._last_index: _IndexMemo | None = None
         #: Each report's content key, check digest and facets in the last build (:meth:`_facets`).
         self._last_facets: dict[str, _FacetMemo] = {}
-        #: The rules across reports by the content keys they read (:meth:`_across`).
-        self._checked: dict[tuple[str, ...], list[Diagnostic]] = {}
+        #: The last build's rules across reports (:meth:`_across`).
+        self._last_across: _AcrossMemo | None = None
         self._files = ContentFiles(root)
         self._notes: list[Diagnostic] = []  # what content/ held besides the report files last time
         #: The output this builder last wrote in place, as it left it (the manifest's stat, then
@@ -319,7 +331,9 @@ class Builder:
             source = _source(base, inputs, self.registry, cfg)
             # What content/ holds besides reports: as it was when only known report files changed.
             notes = self._notes = content_notes(cfg.content_dir, self.root) if found.whole else self._notes
-            if source and previous.source == source and previous.intact(out, verify) and not foreign_files(out, set(previous.files)):
+            # The preview's builder reads the site all the same: its next saves need it in memory.
+            if (not self.in_place and source and previous.source == source and previous.intact(out, verify)
+                    and not foreign_files(out, set(previous.files))):
                 # Made from these very sources, and as it was left: the recorded diagnostics are
                 # this build's, every unit would be kept, and no report needs to be read.
                 record(inputs, listed_anew, cache)
@@ -333,17 +347,23 @@ class Builder:
                     _count(result, previous.files)
                     self._finish(result, cache, start, start, start)
                 return result
+            keys = [i.key for i in inputs]
             own, reports, parsed = self._load(inputs, listed_anew, cache)
-            # A file that changed while it was parsed got a key of its own: what was parsed is recorded.
-            source = _source(base, inputs, self.registry, cfg)
-            site_diags = own + self._across(cfg, reports)
+            if keys != [i.key for i in inputs]:
+                # A file that changed while it was parsed got a key of its own: what was parsed is recorded.
+                source = _source(base, inputs, self.registry, cfg)
+            swapped = self._swapped(base, reports)
+            across = self._across(cfg, reports, swapped)
+            site_diags = own + across.diagnostics()
             site = Site(cfg, reports, ordered(site_diags + notes), len(inputs))
             loaded = time.perf_counter()
             result = BuildResult(site, out, parsed=parsed, notes=list(cache.notes))
             if self._stopped(result, strict, cfg, cache, start):
                 return result
             result.per_year = dict(sorted(Counter(r.year for r in site.reports).items()))
-            index = self._index(cfg, base, reports)
+            index = self._index(cfg, reports, swapped)
+            # Remembered together: the next build's changes are those since this one, for both.
+            self._last_index, self._last_across = _IndexMemo(base, index), across
             index.problems = _by_path(site.diagnostics)
             facets = self._facets(index)
             plan = make_plan(index, self.registry, facets, base, previous, out, verify=verify, first=first)
@@ -417,21 +437,32 @@ class Builder:
                 self._keys[p.report.path] = i.key
         return diags, reports, len(missing)
 
-    def _across(self, cfg: Config, reports: list[Report]) -> list[Diagnostic]:
-        """:func:`_across_reports`, each report's and each agency's results remembered under their
-        content keys until the next build: a save changes one."""
-        memo: dict[tuple[str, ...], list[Diagnostic]] = {}
-        diags: list[Diagnostic] = []
-        for r in reports:
-            key = ("place", self._keys[r.path])
-            found = memo[key] = self._checked[key] if key in self._checked else check_place(r)
-            diags += found
-        for groups in by_agency(reports).values():
-            key = ("agency", *(self._keys[r.path] for rs in groups.values() for r in rs))
-            found = memo[key] = self._checked[key] if key in self._checked else check_agency(groups)
-            diags += found
-        self._checked = memo
-        return diags + registry_conflicts(cfg.agencies, reports)
+    def _swapped(self, base: str, reports: list[Report]) -> list[tuple[Report, Report]] | None:
+        """The reports that changed since the last build, each with the one it replaces, when the
+        settings are the same and each has the place of the one it replaces (``place_digest``: so
+        that every list of the site keeps its order); else None."""
+        last = self._last_index
+        if last is None or last.base != base or len(last.index.reports) != len(reports):
+            return None
+        pairs = [(old, new) for old, new in zip(last.index.reports, reports) if old is not new]
+        if all(old.path == new.path and place_digest(old) == place_digest(new) for old, new in pairs):
+            return pairs
+        return None
+
+    def _across(self, cfg: Config, reports: list[Report], swapped: list[tuple[Report, Report]] | None) -> "_AcrossMemo":
+        """:func:`_across_reports`; after reports changed in place (``swapped``), the last build's
+        with the rules of their agencies checked again (where a file lies and the registry follow
+        the place)."""
+        last = self._last_across
+        if swapped is None or last is None:
+            across = _AcrossMemo([d for r in reports for d in check_place(r)],
+                                 {agency: check_agency(groups) for agency, groups in by_agency(reports).items()},
+                                 registry_conflicts(cfg.agencies, reports))
+        else:
+            across = _AcrossMemo(last.place, dict(last.agencies), last.registry)
+            for agency in {new.agency for _, new in swapped}:
+                across.agencies[agency] = check_agency(by_agency(r for r in reports if r.agency == agency)[agency])
+        return across
 
     def _facets(self, index: SiteIndex) -> dict[str, dict[str, str]]:
         """Each report's facet digests: its content facets and the digest of its check results;
@@ -456,21 +487,15 @@ class Builder:
         index.search_texts, index.search_digests = texts, digests
         return facets
 
-    def _index(self, cfg: Config, base: str, reports: list[Report]) -> SiteIndex:
-        """The site index of ``reports``: the last build's, with the reports that changed put in
-        place, when the settings and every report's path and metadata are as they were then."""
-        meta = Facet.META.value
-        shape = [(r.path, self._memory[self._keys[r.path]].facets[meta]) for r in reports]
-        last = self._last_index
-        if last is not None and last.base == base and last.shape == shape:
-            index = last.index
-            for old, new in zip(index.reports, reports):
-                if old is not new:
-                    index.replace(old, new)
-            index.config, index.reports = cfg, reports
-        else:
+    def _index(self, cfg: Config, reports: list[Report], swapped: list[tuple[Report, Report]] | None) -> SiteIndex:
+        """The site index of ``reports``: the last build's with the ``swapped`` reports put in place."""
+        if swapped is None or self._last_index is None:
             index = SiteIndex(cfg, reports)
-        self._last_index = _IndexMemo(base, shape, index)
+        else:
+            index = self._last_index.index
+            for old, new in swapped:
+                index.replace(old, new)
+            index.config, index.reports = cfg, reports
         return index
 
     def _loaded_reports(self, cfg: Config, inputs: list[Input]) -> list[Report]:

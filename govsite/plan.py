@@ -114,12 +114,24 @@ class Plan:
         return not self.dirty
 
 
+#: Not a facet: the digest of the metadata that places a report in the site (see :func:`place_digest`).
+PLACE = "place"
+
+
 def report_facets(report: Report, search_text: str) -> dict[str, str]:
-    """The digests of a report's content facets (the check results are added by :func:`check_digest`)."""
+    """The digests of a report's content facets (the check results are added by :func:`check_digest`),
+    and of its place."""
     meta = (report.path, report.slug, report.year, report.agency, report.format.version, report.title, report.region,
             report.level, report.published, report.source_url, report.index_no, report.doc_no, report.missing)
     return {Facet.META.value: digest(meta), Facet.CELLS.value: digest(sorted(report.values.items()), report.missing),
-            Facet.PROSE.value: digest(report.body, report.body_line, search_text)}
+            Facet.PROSE.value: digest(report.body, report.body_line, search_text), PLACE: place_digest(report)}
+
+
+def place_digest(report: Report) -> str:
+    """The digest of the metadata that decides where a report is in the site — its file, year,
+    agency, slug, region and level (an agency takes its newest report's) — and so which items read
+    it: a change of its other metadata (a date, a title, a document number) moves nothing."""
+    return digest((report.path, report.slug, report.year, report.agency, report.region, report.level))
 
 
 def check_digest(diags: Sequence[Diagnostic]) -> str:
@@ -259,16 +271,16 @@ def _affected(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, d
               shape: str) -> set[str] | None:
     """The ids of the units that read a facet changed since ``recorded`` (the others keep their
     recorded key); None when every unit must be keyed: another shape, reports added, removed,
-    reordered, or changed in their metadata (which decides who reads them)."""
+    reordered, or moved (:func:`place_digest`: their place decides who reads them)."""
     if recorded.shape != shape or list(recorded.facets) != [r.path for r in site.reports]:
         return None
     changed: list[tuple[Report, set[Facet]]] = []
     for r in site.reports:
         old, new = recorded.facets[r.path], facets[r.path]
         if old != new:
-            names = {f for f in Facet if old.get(f.value) != new.get(f.value)}
-            if Facet.META in names:
+            if old.get(PLACE) != new.get(PLACE):
                 return None
+            names = {f for f in Facet if old.get(f.value) != new.get(f.value)}
             changed.append((r, names))
     ids: set[str] = set()
     for o in registry:

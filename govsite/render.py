@@ -86,8 +86,8 @@ class SiteIndex:
         self._at = {r.url: r for r in self.reports}
 
     def replace(self, old: Report, new: Report) -> None:
-        """Put ``new`` in ``old``'s place in every list: a report whose metadata did not change
-        (agency, year, slug, region), so that its place is the same."""
+        """Put ``new`` in ``old``'s place in every list: a report with the same file, year, agency,
+        slug, region and level (``plan.place_digest``), so that its place is the same."""
         agency = self._agency_of.pop(id(old))
         self._agency_of[id(new)] = agency
         self._at[new.url] = new

@@ -11,6 +11,7 @@ N sequences (default 100); each sequence is seeded by its number, so a failure n
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -56,6 +57,17 @@ def edit_prose(site: Path, rng: random.Random) -> str:
     path = rng.choice(_reports(site))
     path.write_text(path.read_text(encoding="utf-8") + f"\n补充说明第{rng.randint(1, 999)}条。\n", encoding="utf-8")
     return f"prose of {path.name}"
+
+
+def edit_published(site: Path, rng: random.Random) -> str:
+    """Metadata that moves nothing: the report stays in its year, agency and region."""
+    path = rng.choice(_reports(site))
+    text = path.read_text(encoding="utf-8")
+    date = f"published = 20{rng.randint(19, 25)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
+    line = re.search(r"(?m)^published = .*$", text)
+    text = text[:line.start()] + date + text[line.end():] if line else text.replace("\nyear = ", f"\n{date}\nyear = ", 1)
+    path.write_text(text, encoding="utf-8")
+    return f"published of {path.name}"
 
 
 def edit_agency(site: Path, rng: random.Random) -> str:
@@ -155,7 +167,7 @@ def edit_output(site: Path, rng: random.Random) -> str:
     return f"hand edit of {page.relative_to(site)}"
 
 
-EDITS = (edit_cell, edit_prose, edit_agency, edit_year, edit_region, add_report, delete_report, rename_report,
+EDITS = (edit_cell, edit_prose, edit_published, edit_agency, edit_year, edit_region, add_report, delete_report, rename_report,
          override_template, edit_site_toml, edit_static, edit_output)
 
 
