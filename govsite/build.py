@@ -332,20 +332,18 @@ class Builder:
             # What content/ holds besides reports: as it was when only known report files changed.
             notes = self._notes = content_notes(cfg.content_dir, self.root) if found.whole else self._notes
             # The preview's builder reads the site all the same: its next saves need it in memory.
-            if (not self.in_place and source and previous.source == source and previous.intact(out, verify)
-                    and not foreign_files(out, set(previous.files))):
+            if not self.in_place and source and previous.source == source and previous.is_output_of(out):
                 # Made from these very sources, and as it was left: the recorded diagnostics are
-                # this build's, every unit would be kept, and no report needs to be read.
+                # this build's, every unit would be kept, and no report needs to be read. It uses
+                # what the last build used and no more: it is not counted as a build for pruning.
                 record(inputs, listed_anew, cache)
-                cache.keep(i.key for i in inputs if i.key is not None)
-                cache.keep({_state_key(rec.key) for rec in previous.files.values()})
                 site = Site(cfg, lambda: self._loaded_reports(cfg, inputs), ordered(previous.diagnostics + notes),
                             len(inputs))
                 result = BuildResult(site, out, notes=list(cache.notes), unchanged=True)
                 if not self._stopped(result, strict, cfg, cache, start):
                     result.per_year = dict(previous.per_year)
                     _count(result, previous.files)
-                    self._finish(result, cache, start, start, start)
+                    self._finish(result, cache, start, start, start, prune=False)
                 return result
             keys = [i.key for i in inputs]
             own, reports, parsed = self._load(inputs, listed_anew, cache)

@@ -29,7 +29,7 @@ from typing import Any, Iterable
 
 CACHE_DIR = ".govsite-cache"
 DB_NAME = "cache.sqlite"
-SCHEMA = 7  # bump when what is stored changes shape
+SCHEMA = 8  # bump when what is stored changes shape
 #: An entry is pruned when this many builds in a row did not use it.
 KEEP_BUILDS = 20
 #: How stale an entry's recorded last use may get before a build that uses it records it again.

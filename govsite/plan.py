@@ -78,12 +78,38 @@ class Recorded:
                 self._by_unit.setdefault(rec.unit, []).append((rel, rec))
         return self._by_unit
 
-    def intact(self, output: Path, verify: bool = True) -> bool:
-        """True when every recorded file is still in ``output`` as recorded and none was put off
-        (``verify`` as in :func:`make_plan`)."""
-        root = str(output)
-        return all(not rec.key.startswith(STALE) and (not verify or _as_recorded(f"{root}/{rel}", rec))
-                   for rel, rec in self.files.items())
+    def is_output_of(self, output: Path) -> bool:
+        """True when ``output`` holds the recorded files, each as recorded, and no other (the
+        manifest aside), and none was put off: one walk of the folder."""
+        files = self.files
+        if any(rec.key.startswith(STALE) for rec in files.values()):
+            return False
+        found = 0
+
+        def walk(folder: str, prefix: str) -> bool:
+            nonlocal found
+            for entry in os.scandir(folder):
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if not walk(entry.path, rel + "/"):
+                        return False
+                    continue
+                rec = files.get(rel)
+                if rec is None:
+                    if rel != MANIFEST:
+                        return False  # a file no build wrote
+                    continue
+                st = entry.stat(follow_symlinks=False)
+                if not (stat.S_ISREG(st.st_mode) and st.st_size == rec.size and st.st_mtime_ns == rec.mtime_ns
+                        and (not rec.ino or st.st_ino == rec.ino)):
+                    return False
+                found += 1
+            return True
+
+        try:
+            return walk(str(output), "") and found == len(files)
+        except OSError:
+            return False
 
 
 @dataclass
@@ -304,23 +330,16 @@ def _as_recorded(path: str, rec: FileRecord) -> bool:
 
 
 def read_manifest(output: Path, cache: Cache) -> Recorded:
-    """The files of a built output folder as its manifest lists them, with the sizes and mtimes the
-    cache recorded for that very manifest, and what that build was made from (empty when either is
-    missing: then nothing is kept)."""
+    """The files of a built output folder as its manifest lists them, with the sizes, mtimes and
+    inodes the cache recorded for that very manifest, and what that build was made from (empty when
+    either is missing: then nothing is kept)."""
     stored = _stored(output, cache, None)
     if stored is None:
         return Recorded()
-    raw, stats, made_from = stored
+    files, made_from = stored
     try:
-        data = json.loads(raw)
-        if data.get("version") != MANIFEST_VERSION:
-            return Recorded()
-        files = {}
-        for rel, (unit, key) in data["files"].items():
-            size, mtime, ino = stats[rel]
-            files[rel] = FileRecord(unit, key, size, mtime, ino)
-        return Recorded(files, *made_from)
-    except (ValueError, TypeError, KeyError, AttributeError):
+        return Recorded({rel: FileRecord(*row) for rel, row in files.items()}, *made_from)
+    except TypeError:
         return Recorded()
 
 
@@ -328,32 +347,33 @@ def recorded_inodes(output: Path, cache: Cache, folder: Path) -> dict[str, int] 
     """The inode of each file of an older site of ``output`` set aside in ``folder``, as the build
     that made it recorded them (None when they are not known)."""
     stored = _stored(output, cache, folder)
-    return {rel: st[2] for rel, st in stored[1].items()} if stored is not None and stored[1] else None
+    return {rel: row[4] for rel, row in stored[0].items()} if stored is not None and stored[0] else None
 
 
-def _stored(output: Path, cache: Cache, folder: Path | None) -> tuple[bytes, dict, tuple] | None:
-    """The manifest of ``folder`` (default: ``output``) and what the cache recorded with it: the
-    files' stats, and what the build was made from (:class:`Recorded`'s fields after ``files``)."""
+def _stored(output: Path, cache: Cache, folder: Path | None) -> tuple[dict[str, tuple], tuple] | None:
+    """What the cache recorded with the manifest of ``folder`` (default: ``output``): each file's
+    record as a tuple (the manifest's rows with the files' stats), and what the build was made
+    from (:class:`Recorded`'s fields after ``files``)."""
     try:
         raw = ((folder or output) / MANIFEST).read_bytes()
         blob = cache.get(stats_key(output, raw))
-        stats, made_from = pickle.loads(blob) if blob else (None, ())
-        return (raw, stats, made_from) if isinstance(stats, dict) and isinstance(made_from, tuple) else None
+        files, made_from = pickle.loads(blob) if blob else (None, ())
+        return (files, made_from) if isinstance(files, dict) and isinstance(made_from, tuple) else None
     except (OSError, ValueError, TypeError, pickle.UnpicklingError, EOFError):
         return None
 
 
 def write_manifest(output: Path, recorded: Recorded, cache: Cache) -> bytes:
-    """The manifest of ``output`` (deterministic for the same site: units and keys only); the files'
-    sizes, mtimes and inodes, and what the build was made from, go to the cache under the folder and
-    the manifest's digest."""
+    """The manifest of ``output`` (deterministic for the same site: units and keys only); its rows
+    with the files' sizes, mtimes and inodes, and what the build was made from, go to the cache
+    under the folder and the manifest's digest (read back without parsing the manifest)."""
     files = recorded.files
     rows = {rel: [r.unit, r.key] for rel, r in sorted(files.items())}
     raw = json.dumps({"version": MANIFEST_VERSION, "files": rows}, ensure_ascii=False,
                      separators=(",", ":")).encode("utf-8")
-    stats = {rel: (r.size, r.mtime_ns, r.ino) for rel, r in files.items()}
+    records = {rel: (r.unit, r.key, r.size, r.mtime_ns, r.ino) for rel, r in files.items()}
     made_from = (recorded.shape, recorded.facets, recorded.source, recorded.diagnostics, recorded.per_year)
-    cache.put(stats_key(output, raw), pickle.dumps((stats, made_from), protocol=pickle.HIGHEST_PROTOCOL))
+    cache.put(stats_key(output, raw), pickle.dumps((records, made_from), protocol=pickle.HIGHEST_PROTOCOL))
     return raw
 
 
