@@ -1,10 +1,14 @@
 """The build, as one library call: load → check → plan → render → write.
 
-- **load**: each content file is parsed once per content version; the parsed report, its own check
-  results, its facet digests and its search text are kept in the cache under a content key (the code
-  fingerprint, the file's path and the hash of its bytes). A file whose size, mtime and inode are
-  those recorded, and were settled when recorded, is not read again to find its hash.
+- **load**: each content file (:mod:`govsite.inputs`) is parsed once per content version; the parsed
+  report, its own check results, its facet digests and its search text are kept in the cache under
+  its content key.
 - **check**: the rules across reports (:func:`govsite.check.check_site`) on the loaded reports.
+
+A build whose inputs have the digest recorded with its output, and whose output is as recorded,
+is the same build: it says so from the record without reading any report. A kept builder
+(``serve``) remembers what its last build derived — inputs, site index, rules across reports,
+facets — and updates it with what changed.
 - **plan**: :mod:`govsite.plan` keys every unit of the page registry (:mod:`govsite.pages`) and
   keeps the units whose files in the output are as their key says.
 - **render**: the other units, shared between forked processes, each writing into the staging folder.
@@ -250,8 +254,8 @@ class _FacetMemo:
 
 
 class Builder:
-    """Builds one site, again and again: parsed reports stay in memory between builds (``serve``),
-    besides the cache on disk."""
+    """Builds one site, again and again: parsed reports, the site index and the rules across reports
+    stay in memory between builds (``serve``), besides the cache on disk."""
 
     def __init__(self, root: Path, *, workers: int | None = None, cache: bool = True,
                  registry: tuple[Output, ...] = REGISTRY, in_place: bool = False, private: bool = False,
@@ -270,7 +274,7 @@ class Builder:
         self._memory: dict[str, _Parsed] = {}
         #: site.toml's bytes and the base URL given, with what the settings made of them read.
         self._settings: dict[tuple[bytes, str | None], str] = {}
-        #: The last site index, with the settings' digest and each report's path and metadata digest.
+        #: The last site index, with the base it was made with (:meth:`_swapped`, :meth:`_index`).
         self._last_index: _IndexMemo | None = None
         #: Each report's content key, check digest and facets in the last build (:meth:`_facets`).
         self._last_facets: dict[str, _FacetMemo] = {}
