@@ -30,6 +30,9 @@ from typing import Any, Iterable
 CACHE_DIR = ".govsite-cache"
 DB_NAME = "cache.sqlite"
 SCHEMA = 8  # bump when what is stored changes shape
+#: The values put are written once they add up to this many bytes (a cold build of 10,000 reports
+#: puts 130 MB of parsed reports), not held in memory until the commit.
+WRITE_AT = 32 * 1024 * 1024
 #: An entry is pruned when this many builds in a row did not use it.
 KEEP_BUILDS = 20
 #: How stale an entry's recorded last use may get before a build that uses it records it again.
@@ -101,6 +104,7 @@ class Cache:
         self._db: sqlite3.Connection | None = None
         self._used: set[str] = set()
         self._pending: dict[str, bytes] = {}
+        self._pending_bytes = 0
         self._dropped: set[str] = set()
         try:
             self._db = self._open()
@@ -179,10 +183,42 @@ class Cache:
         return self.get_many([key]).get(key)
 
     def put(self, key: str, value: bytes) -> None:
-        """Store ``value`` under ``key`` (written at :meth:`commit`)."""
+        """Store ``value`` under ``key`` (written at :meth:`commit`, or before once the values put
+        add up to :data:`WRITE_AT`)."""
         self._used.add(key)
         self._dropped.discard(key)
         self._pending[key] = value
+        self._pending_bytes += len(value)
+        if self._pending_bytes >= WRITE_AT and self._db is not None:
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        """Write the values put so far, in a transaction of their own: an entry is valid whether or
+        not the build that made it ends well, and a cold build's parses need not wait in memory."""
+        assert self._db is not None
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._insert_pending(self._build_number())
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            self._fail(exc)
+        self._pending.clear()
+        self._pending_bytes = 0
+
+    def _build_number(self) -> int:
+        """The number of the build under way (the last counted one's, plus one)."""
+        assert self._db is not None
+        row = self._db.execute("SELECT value FROM meta WHERE name='builds'").fetchone()
+        return int(row[0]) + 1 if row and str(row[0]).isdigit() else 1
+
+    def _insert_pending(self, build: int) -> None:
+        assert self._db is not None
+        self._db.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?)", self._pending.items())
+        self._db.executemany("INSERT OR REPLACE INTO last_use VALUES (?, ?)", ((k, build) for k in self._pending))
 
     def keep(self, keys: Iterable[str]) -> None:
         """Count ``keys`` as used by this build without reading them (what it found in memory, or
@@ -201,11 +237,8 @@ class Cache:
             return
         try:
             self._db.execute("BEGIN IMMEDIATE")
-            row = self._db.execute("SELECT value FROM meta WHERE name='builds'").fetchone()
-            build = int(row[0]) + 1 if row and str(row[0]).isdigit() else 1
-            self._db.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?)", self._pending.items())
-            self._db.executemany("INSERT OR REPLACE INTO last_use VALUES (?, ?)",
-                                 ((k, build) for k in self._pending))
+            build = self._build_number()
+            self._insert_pending(build)
             gone = [(k,) for k in self._dropped - self._used]
             self._db.executemany("DELETE FROM kv WHERE key = ?", gone)
             self._db.executemany("DELETE FROM last_use WHERE key = ?", gone)
@@ -229,6 +262,7 @@ class Cache:
                 pass
             self._fail(exc)
         self._pending.clear()
+        self._pending_bytes = 0
         self._used.clear()
         self._dropped.clear()
 

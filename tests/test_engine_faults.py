@@ -89,6 +89,25 @@ def test_a_cache_that_cannot_be_opened_makes_a_build_without_it(site: Path, tmp_
     same_as_cold(site, tmp_path, build(site, workers=1))
 
 
+def test_cache_writes_what_was_put_before_the_commit_once_it_adds_up(tmp_path: Path, monkeypatch) -> None:
+    """A cold build's parses are written as they add up, not held until the commit; a build that
+    then fails leaves them (each is valid whatever becomes of the build), and counts as no build."""
+    monkeypatch.setattr(cache_module, "WRITE_AT", 10)
+    c = Cache(tmp_path)
+    c.put("a", b"12345")
+    other = Cache(tmp_path)
+    assert other.get("a") is None  # 5 bytes: still held
+    c.put("b", b"67890")
+    assert other.get_many(["a", "b"]) == {"a": b"12345", "b": b"67890"}  # 10 bytes: written
+    assert c.get("b") == b"67890"
+    c.close()  # no commit: a build that stopped
+    other.close()
+    again = Cache(tmp_path)
+    assert again.get_many(["a", "b"]) == {"a": b"12345", "b": b"67890"}
+    again.commit()
+    again.close()
+
+
 def test_cache_api_prunes_what_no_recent_build_used(tmp_path: Path) -> None:
     c = Cache(tmp_path)
     c.put("a", b"1")
