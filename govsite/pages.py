@@ -394,9 +394,15 @@ REGISTRY: tuple[Output, ...] = (
     Output("year-data", Kind.YEAR, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})),), _year_data,
            cost=_per_report),
     Output("agency-list", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.CHECKS})),), _agency_list),
-    Output("agency-page", Kind.AGENCY, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})),
-                                        Read(Scope.SITE, META)), _agency_page),
-    Output("region-page", Kind.REGION, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS})), Read(Scope.SITE, META)),
+    # An agency's page shows its own reports; of the rest of the site, only its shape (the years of
+    # the menu and of its gaps, its region's page), which every key covers. (A year's page reads
+    # the site's metadata: an agency's level, which decides its deadline, may come from a report
+    # of another year.)
+    Output("agency-page", Kind.AGENCY, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})),),
+           _agency_page),
+    # A region's page shows the reports of its agencies and those below; of the rest of the site,
+    # only its shape (the years, the region paths), which every key covers.
+    Output("region-page", Kind.REGION, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS})),),
            _region_page, cost=lambda site, node: max(1.0, len(_own(Kind.REGION, node, site)) / 100)),
     Output("codebook", Kind.SITE, (), _codebook),
     Output("archive", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})),), _archive,
