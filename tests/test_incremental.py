@@ -67,6 +67,9 @@ def test_the_search_index_is_kept_when_its_documents_are(site: Path, tmp_path: P
     path.write_text(re.sub(r"(?m)^published = \S+$", "published = 2025-12-30", text, count=1), encoding="utf-8")
     meta = build(site, output=out, workers=1)
     assert "search-index:" in meta.rendered_units
+    # A date moves nothing: only the edited report's agency and region pages are rendered again.
+    assert len([u for u in meta.rendered_units if u.startswith("agency-page:")]) == 1
+    assert "report-page:" + path.parent.name + "/" + path.stem + "/" in meta.rendered_units
     assert index_files() == inodes
     same_as_cold(site, tmp_path, meta, out)
 
