@@ -539,6 +539,8 @@ class Builder:
         if plan.nothing_to_do and set(files) == previous and not foreign_files(out, previous):
             result.unchanged = True
             _count(result, files)
+            if self.in_place:  # the folder is as this build would record it: the next need not read it
+                self._written = (_stat_of(out / MANIFEST), dataclasses.replace(made_from, files=files))
             return
         self._written = None
         front_key = manifest_key(out)
