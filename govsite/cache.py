@@ -18,6 +18,7 @@ folder) makes a build without a cache.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 CACHE_DIR = ".govsite-cache"
 DB_NAME = "cache.sqlite"
@@ -195,19 +196,27 @@ class Cache:
     def _write_pending(self) -> None:
         """Write the values put so far, in a transaction of their own: an entry is valid whether or
         not the build that made it ends well, and a cold build's parses need not wait in memory."""
-        assert self._db is not None
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._transaction():
             self._insert_pending(self._build_number())
-            self._db.execute("COMMIT")
+        self._pending.clear()
+        self._pending_bytes = 0
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; on a database error it is rolled back and the cache is no longer
+        used by this build (:meth:`_fail`), the build going on."""
+        assert self._db is not None
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
         except sqlite3.Error as exc:
             try:
-                self._db.execute("ROLLBACK")
+                db.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
             self._fail(exc)
-        self._pending.clear()
-        self._pending_bytes = 0
 
     def _build_number(self) -> int:
         """The number of the build under way (the last counted one's, plus one)."""
@@ -235,32 +244,23 @@ class Cache:
         every entry that no build of the last :data:`KEEP_BUILDS` used."""
         if self._db is None:
             return
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._transaction() as db:
             build = self._build_number()
             self._insert_pending(build)
             gone = [(k,) for k in self._dropped - self._used]
-            self._db.executemany("DELETE FROM kv WHERE key = ?", gone)
-            self._db.executemany("DELETE FROM last_use WHERE key = ?", gone)
+            db.executemany("DELETE FROM kv WHERE key = ?", gone)
+            db.executemany("DELETE FROM last_use WHERE key = ?", gone)
             if prune:
-                self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
-                self._db.execute("DELETE FROM used")
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+                db.execute("DELETE FROM used")
                 # One statement for the keys (tens of thousands): a row a call is most of a no-op's commit.
-                self._db.execute("INSERT OR IGNORE INTO used SELECT value FROM json_each(?)",
-                                 (json.dumps(sorted(self._used)),))
-                self._db.execute("UPDATE last_use SET build = ? WHERE build < ? AND key IN (SELECT key FROM used)",
-                                 (build, build - REFRESH))
+                db.execute("INSERT OR IGNORE INTO used SELECT value FROM json_each(?)", (json.dumps(sorted(self._used)),))
+                db.execute("UPDATE last_use SET build = ? WHERE build < ? AND key IN (SELECT key FROM used)",
+                           (build, build - REFRESH))
                 old = f"SELECT key FROM last_use WHERE build <= ? AND key NOT LIKE '{PINNED}%'"
-                self._db.execute(f"DELETE FROM kv WHERE key IN ({old})", (build - KEEP_BUILDS,))
-                self._db.execute(f"DELETE FROM last_use WHERE key IN ({old})", (build - KEEP_BUILDS,))
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('builds', ?)", (str(build),))
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            try:
-                self._db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            self._fail(exc)
+                db.execute(f"DELETE FROM kv WHERE key IN ({old})", (build - KEEP_BUILDS,))
+                db.execute(f"DELETE FROM last_use WHERE key IN ({old})", (build - KEEP_BUILDS,))
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('builds', ?)", (str(build),))
         self._pending.clear()
         self._pending_bytes = 0
         self._used.clear()
