@@ -4,16 +4,16 @@
   report, its own check results, its facet digests and its search text are kept in the cache under
   its content key.
 - **check**: the rules across reports (:func:`govsite.check.check_site`) on the loaded reports.
-
-A build whose inputs have the digest recorded with its output, and whose output is as recorded,
-is the same build: it says so from the record without reading any report. A kept builder
-(``serve``) remembers what its last build derived — inputs, site index, rules across reports,
-facets — and updates it with what changed.
 - **plan**: :mod:`govsite.plan` keys every unit of the page registry (:mod:`govsite.pages`) and
   keeps the units whose files in the output are as their key says.
 - **render**: the other units, shared between forked processes, each writing into the staging folder.
 - **write**: the kept files linked into the staging folder, which is then exchanged with the output
   in one atomic step (:mod:`govsite.write`).
+
+A build whose inputs have the digest recorded with its output, and whose output is as recorded,
+is the same build: it says so from the record without reading any report. A kept builder
+(``serve``) remembers what its last build derived — inputs, site index, rules across reports,
+facets — and updates it with what changed.
 
 Nothing here raises for content mistakes: they are returned as diagnostics. Configuration, usage
 and system problems raise :class:`GovsiteError`. Output is byte-identical whatever the number of
@@ -59,7 +59,6 @@ from .write import MANIFEST, InPlace, Staging, check_output_dir, claim, foreign_
 #: From this many files on, the previous output is deleted by a detached process after the exchange
 #: (unlinking tens of thousands of files would otherwise be most of a small edit's build).
 BACKGROUND_DELETE = 5000
-
 
 __all__ = ["BuildResult", "Builder", "Interrupted", "Site", "build", "default_workers", "load_site", "ordered", "select_files"]
 
@@ -154,7 +153,7 @@ def load_site(root: Path, paths: list[Path] | None = None, config: Config | None
 def _across_reports(cfg: Config, reports: list[Report]) -> list[Diagnostic]:
     """Stage 2 across files: the rules across reports, and reports filed under another agency's
     registry entry (what ``content/`` holds that is not published is :func:`content_notes`)."""
-    return check_site(reports) + registry_conflicts(cfg.agencies, reports)
+    return _AcrossMemo.of(cfg, reports).diagnostics()
 
 
 class Interrupted(KeyboardInterrupt):
@@ -238,6 +237,13 @@ class _AcrossMemo:
     place: list[Diagnostic]  # where each file lies
     agencies: dict[str, list[Diagnostic]]  # each agency's years
     registry: list[Diagnostic]  # reports filed under another agency's registry entry
+
+    @classmethod
+    def of(cls, cfg: Config, reports: list[Report]) -> "_AcrossMemo":
+        """The rules across ``reports``, each part checked."""
+        return cls([d for r in reports for d in check_place(r)],
+                   {agency: check_agency(groups) for agency, groups in by_agency(reports).items()},
+                   registry_conflicts(cfg.agencies, reports))
 
     def diagnostics(self) -> list[Diagnostic]:
         """All of them, in that order."""
@@ -332,11 +338,12 @@ class Builder:
             remembered = self._remembered(out)
             previous = remembered or read_manifest(out, cache)
             verify = not (self.private and remembered is not None)
-            source = _source(base, inputs, self.registry, cfg)
+            # The preview's builder reads the site all the same (its next saves need it in memory):
+            # it neither compares nor records the digest of its inputs.
+            source = "" if self.in_place else _source(base, inputs, self.registry, cfg)
             # What content/ holds besides reports: as it was when only known report files changed.
             notes = self._notes = content_notes(cfg.content_dir, self.root) if found.whole else self._notes
-            # The preview's builder reads the site all the same: its next saves need it in memory.
-            if not self.in_place and source and previous.source == source and previous.is_output_of(out):
+            if source and previous.source == source and previous.is_output_of(out):
                 # Made from these very sources, and as it was left: the recorded diagnostics are
                 # this build's, every unit would be kept, and no report needs to be read. It uses
                 # what the last build used and no more: it is not counted as a build for pruning.
@@ -351,7 +358,7 @@ class Builder:
                 return result
             keys = [i.key for i in inputs]
             own, reports, parsed = self._load(inputs, listed_anew, cache)
-            if keys != [i.key for i in inputs]:
+            if source and keys != [i.key for i in inputs]:
                 # A file that changed while it was parsed got a key of its own: what was parsed is recorded.
                 source = _source(base, inputs, self.registry, cfg)
             swapped = self._swapped(base, reports)
@@ -457,9 +464,7 @@ class Builder:
         the place)."""
         last = self._last_across
         if swapped is None or last is None:
-            across = _AcrossMemo([d for r in reports for d in check_place(r)],
-                                 {agency: check_agency(groups) for agency, groups in by_agency(reports).items()},
-                                 registry_conflicts(cfg.agencies, reports))
+            across = _AcrossMemo.of(cfg, reports)
         else:
             across = _AcrossMemo(last.place, dict(last.agencies), last.registry)
             for agency in {new.agency for _, new in swapped}:

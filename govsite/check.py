@@ -16,8 +16,8 @@ from .formats.rules import Scope, checked
 from .model import Report
 
 # The portal's carry-over view and the tests reach the rule functions through this module.
-__all__ = ["by_agency", "check_agency", "check_place", "check_report", "check_site", "carry_over_differences", "carry_over_problem", "check_equation",
-           "failed_equations"]
+__all__ = ["by_agency", "check_agency", "check_place", "check_report", "check_site", "carry_over_differences",
+           "carry_over_problem", "check_equation", "failed_equations"]
 
 _REPORT_RULES = checked(Scope.REPORT)
 _PLACE_RULES = checked(Scope.PLACE)

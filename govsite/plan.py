@@ -99,9 +99,7 @@ class Recorded:
                     if rel != MANIFEST:
                         return False  # a file no build wrote
                     continue
-                st = entry.stat(follow_symlinks=False)
-                if not (stat.S_ISREG(st.st_mode) and st.st_size == rec.size and st.st_mtime_ns == rec.mtime_ns
-                        and (not rec.ino or st.st_ino == rec.ino)):
+                if not _matches(entry.stat(follow_symlinks=False), rec):
                     return False
                 found += 1
             return True
@@ -322,9 +320,13 @@ def _affected(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, d
 
 def _as_recorded(path: str, rec: FileRecord) -> bool:
     try:
-        st = os.lstat(path)
+        return _matches(os.lstat(path), rec)
     except OSError:
         return False
+
+
+def _matches(st: os.stat_result, rec: FileRecord) -> bool:
+    """True when a file's (not followed) stat is the one recorded: a regular file, same size, mtime, inode."""
     return (stat.S_ISREG(st.st_mode) and st.st_size == rec.size and st.st_mtime_ns == rec.mtime_ns
             and (not rec.ino or st.st_ino == rec.ino))
 
