@@ -473,11 +473,11 @@ class Builder:
 
     def _facets(self, index: SiteIndex) -> dict[str, dict[str, str]]:
         """Each report's facet digests: its content facets and the digest of its check results;
-        the index's search texts and digests set with them. A report's are the last build's when
+        the index's search texts and facets set with them. A report's are the last build's when
         its content key and check results are."""
-        meta, prose, checks = Facet.META.value, Facet.PROSE.value, Facet.CHECKS.value
+        checks = Facet.CHECKS.value
         last, memo = self._last_facets, {}
-        facets, texts, digests = {}, {}, {}
+        facets, texts = {}, {}
         for r in index.reports:
             path = r.path
             key = self._keys[path]
@@ -486,12 +486,10 @@ class Builder:
             if hit is None or hit.key != key or hit.checks != checked:
                 hit = _FacetMemo(key, checked, {**self._memory[key].facets, checks: checked})
             memo[path] = hit
-            f = facets[path] = hit.facets
+            facets[path] = hit.facets
             texts[path] = self._memory[key].search_text
-            # The metadata and prose facets cover the title and the text of a search document.
-            digests[path] = f[meta] + f[prose]
         self._last_facets = memo
-        index.search_texts, index.search_digests = texts, digests
+        index.search_texts, index.facets = texts, facets
         return facets
 
     def _index(self, cfg: Config, reports: list[Report], swapped: list[tuple[Report, Report]] | None) -> SiteIndex:
@@ -527,7 +525,7 @@ class Builder:
         """Stages 4–5: render what the plan says into a staging folder with the kept files, and swap it in."""
         files: dict[str, FileRecord] = dict(plan.kept)
         # the saved states of kept units are read only when the unit is next dirty
-        cache.keep({_state_key(rec.key) for rec in plan.kept.values()})
+        cache.keep({_state_key(plan.base, rec.key) for rec in plan.kept.values()})
         dirty = plan.dirty
         later: list[Unit] = []
         if first is not None:
@@ -538,7 +536,7 @@ class Builder:
             files.update((rel, FileRecord(rec.unit, STALE + key, rec.size, rec.mtime_ns, rec.ino))
                          for rel, rec in plan.previous[u.id].items())
             result.deferred += sorted(plan.previous[u.id])
-            cache.keep([_state_key(key)])
+            cache.keep([_state_key(plan.base, key)])
         result.rendered = len(dirty)
         result.rendered_units = [u.id for u in dirty]
         if plan.nothing_to_do and set(files) == previous and not foreign_files(out, previous):
@@ -561,7 +559,7 @@ class Builder:
             renderer = Renderer(index)
             if isinstance(cache, Cache) and cache.folder.is_dir():
                 use_bytecode_cache(renderer.env, cache.folder / "templates")
-            previous_files = {u.id: _previous(out, plan.previous.get(u.id), cache) for u in dirty}
+            previous_files = {u.id: _previous(out, plan.previous.get(u.id), plan.base, cache) for u in dirty}
 
             def job(n: int) -> tuple[dict[str, FileRecord], bytes | None]:
                 u = dirty[n]
@@ -570,7 +568,7 @@ class Builder:
             for unit, (made, state) in zip(dirty, run(job, [u.cost for u in dirty], self.workers)):
                 files.update(made)
                 if state is not None:
-                    cache.put(_state_key(unit.key), state)
+                    cache.put(_state_key(plan.base, unit.key), state)
             for rel, rec in plan.kept.items():
                 staging.link(rel, rec.ino)
             for u in later:
@@ -686,16 +684,20 @@ def _kept_folder(cache: Cache, out: Path) -> Path:
     return cache.folder / "previous" / digest(os.path.realpath(out))[:16]
 
 
-def _state_key(unit_key: str) -> str:
-    return "unit-state:" + unit_key
+def _state_key(base: str, unit_key: str) -> str:
+    # A state is what one version of the code made with the settings and layouts of its build: it
+    # is found again only by a build with the same (whose unit keys may differ).
+    return f"unit-state:{base}:{unit_key}"
 
 
-def _previous(out: Path, files: dict[str, FileRecord] | None, cache: "Cache | _NoCache") -> Previous | None:
-    """The previous files of a dirty unit (intact), with the state its render function saved."""
+def _previous(out: Path, files: dict[str, FileRecord] | None, base: str,
+              cache: "Cache | _NoCache") -> Previous | None:
+    """The previous files of a dirty unit (intact), with the state its render function saved
+    when the code, settings and layouts were those of ``base``."""
     if not files:
         return None
     key = fresh(next(iter(files.values())).key)
-    return Previous(out, tuple(sorted(files)), cache.get(_state_key(key)))
+    return Previous(out, tuple(sorted(files)), cache.get(_state_key(base, key)))
 
 
 class _Sink:

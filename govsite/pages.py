@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import pickle
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
@@ -27,7 +28,7 @@ from .model import Report
 from .opendata import (ARCHIVE_NAME, CHECK_COLUMNS, LONG_COLUMNS, META_COLUMNS, archive, checks_csv_name,
                        codebook_csv, codebook_json, codebook_rows, datapackage, readme_text, report_csv, report_json,
                        year_checks, year_csv, year_csv_name, year_formats)
-from .render import RULES, Renderer, SiteIndex, _after_children, _equation_summary, sitemap_notice
+from .render import RULES, RegionSums, Renderer, SiteIndex, _after_children, _equation_summary, sitemap_notice
 from .cache import digest
 from .config import Config
 from .search import SearchDoc, write_index
@@ -48,6 +49,8 @@ class Facet(enum.Enum):
 
 ALL = frozenset(Facet)
 META = frozenset({Facet.META})
+DATA = frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})  # what the data files show of a report
+_REGION_READS = frozenset({Facet.META, Facet.CELLS})  # what a region's page shows of its reports
 
 
 class Scope(enum.Enum):
@@ -221,7 +224,14 @@ def _agency_list(r: Renderer, _: None, sink: Sink) -> None:
 
 
 def _region_page(r: Renderer, node: Any, sink: Sink) -> None:
-    sink.write(f"{node.file_path}index.html", r.region_page(node))
+    """A region's page. The sums of the regions whose reports read the same as in the last build
+    are taken from it (an edit sums one region of each level again, not every report)."""
+    r.sums = RegionSums(_saved(sink.previous), tuple(sorted(f.value for f in _REGION_READS)))
+    try:
+        sink.write(f"{node.file_path}index.html", r.region_page(node))
+        sink.save_state(pickle.dumps(r.sums.used, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        r.sums = None
 
 
 def _codebook(r: Renderer, _: None, sink: Sink) -> None:
@@ -230,12 +240,28 @@ def _codebook(r: Renderer, _: None, sink: Sink) -> None:
 
 
 def _archive(r: Renderer, _: None, sink: Sink) -> None:
-    """The data package, the archive of every data file and the data page that lists their sizes."""
+    """The data package, the archive of every data file and the data page that lists their sizes.
+
+    A year's files are those of the last build when the year's reports have the same facets (a
+    cell edit makes one year's files again, not every year's)."""
     site = r.site
     members: list[tuple[str, bytes]] = []
+    # name → (the digest of the year's reports' facets, the file compressed)
+    last: dict[str, tuple[str, bytes]] = _saved(sink.previous)
+    saved: dict[str, tuple[str, bytes]] = {}
     for year, reports in sorted(site.by_year.items()):
-        members.append((year_csv_name(year), year_csv(year, reports, site.problems)))
-        members.append((checks_csv_name(year), year_checks(year, reports, site.problems)))
+        read = site.facet_digest(reports, [f.value for f in DATA])
+        for name, make in ((year_csv_name(year), year_csv), (checks_csv_name(year), year_checks)):
+            hit = last.get(name)
+            if read is not None and hit is not None and hit[0] == read:
+                saved[name] = hit
+                members.append((name, zlib.decompress(hit[1])))
+                continue
+            data = make(year, reports, site.problems)
+            members.append((name, data))
+            if read is not None:
+                saved[name] = (read, zlib.compress(data, 1))
+    sink.save_state(pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL))
     members += [("codebook.csv", codebook_csv()), ("codebook.json", codebook_json())]
     formats = year_formats({y: (x.format for x in rs) for y, rs in site.by_year.items()})
     package = datapackage(r.config.title, formats)
@@ -259,6 +285,17 @@ def _archive(r: Renderer, _: None, sink: Sink) -> None:
         long_columns=LONG_COLUMNS, rules=RULES,
         equations={f.version: _equation_summary(f) for f in FORMATS.values()},
         page_meta=r.meta("开放数据", "开放数据说明")))
+
+
+def _saved(previous: Previous | None) -> dict:
+    """The dict a render function saved last time (empty when there is none)."""
+    if previous is None or previous.state is None:
+        return {}
+    try:
+        found = pickle.loads(previous.state)
+    except Exception:  # noqa: BLE001 - a state that does not load is only a full write
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _home(r: Renderer, _: None, sink: Sink) -> None:
@@ -302,7 +339,9 @@ def _search_index(r: Renderer, _: None, sink: Sink) -> None:
     site = r.site
     docs = [SearchDoc(url=x.url, title=x.title, agency=x.agency, year=x.year, region=x.region, level=x.level,
                       text=site.search_texts[x.path]) for x in site.reports]
-    digests = {x.url: site.search_digests.get(x.path) or digest(x.title, site.search_texts[x.path])
+    # The metadata and prose facets cover the title and the text of a search document.
+    meta, prose = Facet.META.value, Facet.PROSE.value
+    digests = {x.url: f[meta] + f[prose] if (f := site.facets.get(x.path)) else digest(x.title, site.search_texts[x.path])
                for x in site.reports}
     sink.write("search/index.html", r.page("search.html", page_meta=r.meta("搜索")))
     state = _updated_index(docs, digests, sink)
@@ -385,27 +424,27 @@ def _per_site(site: SiteIndex, _: None) -> float:
 #: Every output of a site. The order is the order of the manifest and of rendering in one process.
 REGISTRY: tuple[Output, ...] = (
     Output("report-page", Kind.REPORT, (Read(Scope.OWN, ALL), Read(Scope.AGENCY, META)), _report_page),
-    Output("report-data", Kind.REPORT, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})),),
+    Output("report-data", Kind.REPORT, (Read(Scope.OWN, DATA),),
            _report_data, cost=lambda site, item: 0.3),
-    Output("year-page", Kind.YEAR, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})),
+    Output("year-page", Kind.YEAR, (Read(Scope.OWN, DATA),
                                     Read(Scope.SITE, META)), _year_page, cost=_per_report),
     Output("ranking-pages", Kind.YEAR, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS})), Read(Scope.SITE, META)),
            _ranking_pages, cost=lambda site, y: 2 * _per_report(site, y)),
-    Output("year-data", Kind.YEAR, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})),), _year_data,
+    Output("year-data", Kind.YEAR, (Read(Scope.OWN, DATA),), _year_data,
            cost=_per_report),
     Output("agency-list", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.CHECKS})),), _agency_list),
     # An agency's page shows its own reports; of the rest of the site, only its shape (the years of
     # the menu and of its gaps, its region's page), which every key covers. (A year's page reads
     # the site's metadata: an agency's level, which decides its deadline, may come from a report
     # of another year.)
-    Output("agency-page", Kind.AGENCY, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})),),
+    Output("agency-page", Kind.AGENCY, (Read(Scope.OWN, DATA),),
            _agency_page),
     # A region's page shows the reports of its agencies and those below; of the rest of the site,
     # only its shape (the years, the region paths), which every key covers.
-    Output("region-page", Kind.REGION, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS})),),
+    Output("region-page", Kind.REGION, (Read(Scope.OWN, _REGION_READS),),
            _region_page, cost=lambda site, node: max(1.0, len(_own(Kind.REGION, node, site)) / 100)),
     Output("codebook", Kind.SITE, (), _codebook),
-    Output("archive", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.CELLS, Facet.CHECKS})),), _archive,
+    Output("archive", Kind.SITE, (Read(Scope.SITE, DATA),), _archive,
            cost=_per_site),
     Output("home", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.CHECKS})),), _home),
     Output("not-found", Kind.SITE, (), _not_found),

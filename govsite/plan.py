@@ -127,6 +127,7 @@ class Plan:
 
     dirty: list[Unit]
     shape: str = ""
+    base: str = ""  # the code, settings and layouts it was made with
     kept: dict[str, FileRecord] = field(default_factory=dict)  # rel → record, for the kept units' files
     #: unit id → its files in the output as the last build left them (intact), for a dirty unit that
     #: may update them instead of starting over (:class:`govsite.pages.Previous`)
@@ -196,9 +197,9 @@ class Keys:
         names = self._names.get(facets)
         if names is None:
             names = self._names[facets] = sorted(f.value for f in facets)
-        # Facet digests are hex (or empty): tabs and newlines keep the rows apart.
-        rows = "\n".join("\t".join(self.facets[r.path][n] for n in names) for r in reports)
-        return digest(names, rows)
+        found = self.site.facet_digest(reports, names)
+        assert found is not None, "every report of the site has its facets"
+        return found
 
     def unit(self, output: Output, item: Any) -> Unit:
         """The unit of ``output`` for ``item``, with its key."""
@@ -231,7 +232,7 @@ def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, d
     keys = Keys(site, facets, shape)
     by_unit = recorded.by_unit()
     affected = _affected(site, registry, facets, recorded, shape)
-    plan = Plan([], shape)
+    plan = Plan([], shape, base)
     root = str(output)
 
     def intact(files: list[tuple[str, FileRecord]]) -> bool:

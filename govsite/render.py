@@ -13,7 +13,7 @@ from collections import ChainMap, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import BuiltinFunctionType, FunctionType, MethodType
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, Template
@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - older markupsafe
         return str(escape(s))
 
 from . import __version__
+from .cache import digest
 from .config import META_SETTINGS, Config
 from .diagnostics import Diagnostic
 from .explain import faults, rule_sentence
@@ -69,8 +70,9 @@ class SiteIndex:
     agencies: list[AgencyEntry] = field(default_factory=list)
     regions: dict[tuple[str, ...], RegionNode] = field(default_factory=dict)
     search_texts: dict[str, str] = field(default_factory=dict)  # path → what search finds in the report
-    #: path → a digest that changes whenever the report's search document (title, text) does
-    search_digests: dict[str, str] = field(default_factory=dict)
+    #: path → the digest of each facet of the report (``pages.Facet`` values), when the engine
+    #: made the index: what an output that updates its previous files compares
+    facets: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         by_year: dict[int, list[Report]] = defaultdict(list)
@@ -93,6 +95,17 @@ class SiteIndex:
         self._at[new.url] = new
         for reports in (self.by_year[old.year], self.by_agency[old.agency], agency.reports):
             reports[next(i for i, r in enumerate(reports) if r is old)] = new
+
+    def facet_digest(self, reports: Iterable[Report], names: Iterable[str]) -> str | None:
+        """The digest of the facets ``names`` of ``reports`` in their order (None when a report's
+        are not known): equal digests, equal inputs."""
+        names = sorted(names)
+        try:
+            # Facet digests are hex (or empty): tabs and newlines keep the rows apart.
+            rows = "\n".join("\t".join(self.facets[r.path][n] for n in names) for r in reports)
+        except KeyError:
+            return None
+        return digest(names, rows)
 
     def report_at(self, url: str) -> Report | None:
         """The report whose page is at ``url`` (``2022/weihui-shangwu/``)."""
@@ -348,6 +361,30 @@ def report_order(r: Report) -> tuple:
     return (r.year, r.region, r.agency, r.slug)
 
 
+@dataclass
+class RegionSums:
+    """Region sums across builds: those an earlier build made (``earlier``), taken again where
+    the region's reports of the year read the same, and the ones a render used (``used``), to be
+    saved for the next build. Each is kept as ``(region path, year) → (what its reports read,
+    [(format version, values, incomplete)])``; what they read is the digest of their ``facets``."""
+
+    earlier: dict
+    facets: tuple[str, ...]
+    used: dict = field(default_factory=dict)
+
+    def earlier_of(self, key: tuple[tuple[str, ...], int], reports: list[Report], read: str) -> list[Aggregate] | None:
+        """The earlier sums of a region's ``reports`` of a year, when they read the same."""
+        hit = self.earlier.get(key)
+        if hit is None or hit[0] != read:
+            return None
+        return [Aggregate(FORMATS[version], [r for r in reports if r.format.version == version], values, incomplete)
+                for version, values, incomplete in hit[1]]
+
+    def note(self, key: tuple[tuple[str, ...], int], sums: list[Aggregate], read: str) -> None:
+        """Remember sums a render used."""
+        self.used[key] = (read, [(a.format.version, a.values, a.incomplete) for a in sums])
+
+
 class Renderer:
     """Renders every page of a site from a :class:`SiteIndex`."""
 
@@ -358,6 +395,9 @@ class Renderer:
         # (region path, year) → the region's reports of the year and their sums (_region_year).
         self._region_sums: dict[tuple[tuple[str, ...], int], tuple[list[Report], list[Aggregate]]] = {}
         self._new_of: dict[int, object] = {}  # id of a report → its 新收申请 (_new_requests)
+        #: The region sums of an earlier build, to take where their reports are the same.
+        self.sums: RegionSums | None = None
+        self._sum_reads: dict[tuple[tuple[str, ...], int], str] = {}  # (region path, year) → what its sums read
         self.env = fast_environment(make_environment(site.config.layouts_dir))
         base = site.config.base_path
         self.env.globals.update(
@@ -663,12 +703,27 @@ class Renderer:
         """
         key = (node.path, year)
         hit = self._region_sums.pop(key, None) if taken else self._region_sums.get(key)
-        if hit is not None:
-            return hit
+        if hit is None:
+            hit = self._region_year_made(node, year)
+            if not taken:
+                self._region_sums[key] = hit
+        if self.sums is not None and (read := self._sum_reads.get(key)) is not None:
+            self.sums.note(key, hit[1], read)
+        return hit
+
+    def _region_year_made(self, node: RegionNode, year: int) -> tuple[list[Report], list[Aggregate]]:
         position = self._positions()
         own = [r for a in node.agencies for r in a.reports if r.year == year and self.site.agency_of(r) is a]
         below = [self._region_year(c, year, taken=True) for c in node.children]
         rs = sorted(own + [r for reports, _ in below for r in reports], key=lambda r: position[id(r)])
+        if self.sums is not None:
+            # What the sums read: the region's own reports and, through their digests, those below.
+            own_read = self.site.facet_digest(own, self.sums.facets)
+            below_read = [self._sum_reads.get((c.path, year)) for c in node.children]
+            if own_read is not None and None not in below_read:
+                read = self._sum_reads[(node.path, year)] = digest(own_read, below_read)
+                if (earlier := self.sums.earlier_of((node.path, year), rs, read)) is not None:
+                    return rs, earlier
 
         def compute() -> list[Aggregate]:
             parts: dict[str, list[Report | Aggregate]] = defaultdict(list)
@@ -682,10 +737,7 @@ class Renderer:
                 sums.append(_sum_of_sums(formats[version], parts[version], members))
             return sums
 
-        hit = (rs, compute())
-        if not taken:
-            self._region_sums[key] = hit
-        return hit
+        return rs, compute()
 
     def _positions(self) -> dict[int, int]:
         """Each report's place in its year's list (``id`` → index), made once."""

@@ -142,16 +142,17 @@ def test_the_preview_and_the_build_keep_each_others_cache(site: Path, tmp_path: 
     the preview, which finds its parses in memory, leaves them in the cache for the site's build."""
     import json
 
-    from govsite.build import Builder, _state_key
+    from govsite.build import Builder
     from govsite.write import MANIFEST
 
     build(site, workers=1)
     assert build(site, workers=1).rendered == 0
     manifest = json.loads((site / "public" / MANIFEST).read_text(encoding="utf-8"))
     search_key = manifest["files"]["search/index.html"][1]
-    c = Cache(site)
-    assert c.get(_state_key(search_key)) is not None
-    c.close()
+    db = sqlite3.connect(site / ".govsite-cache" / "cache.sqlite")
+    states = db.execute("SELECT key FROM kv WHERE key LIKE 'unit-state:%:' || ?", (search_key,)).fetchall()
+    db.close()
+    assert len(states) == 1
     preview = Builder(site, workers=1, in_place=True)
     for _ in range(3):
         preview.build(tmp_path / "preview")

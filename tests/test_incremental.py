@@ -133,3 +133,62 @@ def test_a_builder_told_what_changed_looks_at_those_files_only(site: Path, tmp_p
     builder.build(out, changed=[str(gone)])
     build(site, output=tmp_path / "cold-2", workers=1, cache=False)
     assert tree(out) == tree(tmp_path / "cold-2")
+
+
+def _bump_a_count(site: Path) -> Path:
+    """Add one to a non-zero 新收申请 count of some report; the file changed."""
+    path = next(p for p in sorted((site / "content").glob("*/*.md"))
+                if "new_requests = [1" in p.read_text(encoding="utf-8"))
+    path.write_text(path.read_text(encoding="utf-8").replace("new_requests = [1", "new_requests = [2", 1),
+                    encoding="utf-8")
+    return path
+
+
+def test_a_cell_edit_makes_one_years_data_again(site: Path, tmp_path: Path, monkeypatch) -> None:
+    """The archive takes the other years' files from the last build, and the region pages the sums
+    of the regions whose reports are the same; the output is a cold build's all the same."""
+    import govsite.aggregate as aggregate
+    import govsite.pages as pages
+    import govsite.render as render
+    from buildkit import same_as_cold
+
+    build(site, workers=1)
+    years = len({p.parent.name for p in (site / "content").glob("*/*.md")})
+    made: list[int] = []
+    real_csv = pages.year_csv
+    monkeypatch.setattr(pages, "year_csv", lambda year, *a: made.append(year) or real_csv(year, *a))
+    summed: list[int] = []
+    real_sum = aggregate.sum_reports
+    monkeypatch.setattr(render, "sum_reports", lambda fmt, rs: summed.append(1) or real_sum(fmt, rs))
+    edited = _bump_a_count(site)
+    warm = build(site, workers=1)
+    assert years > 2
+    # The year's data unit and the archive make that year's table; no other year's is made.
+    assert made == [int(edited.parent.name)] * 2
+    assert "archive:" in warm.rendered_units
+    regions = [u for u in warm.rendered_units if u.startswith("region-page:")]
+    # The edited report's region and year are summed again; the other years' sums are the last build's.
+    assert regions and len(summed) == 1
+    monkeypatch.undo()
+    same_as_cold(site, tmp_path, warm)
+
+
+def test_saved_states_serve_only_the_code_that_saved_them(site: Path, tmp_path: Path, monkeypatch) -> None:
+    """Another version of govsite (another code fingerprint) makes every year's file of the archive
+    anew, even where the year's reports are the same as at the last build."""
+    import zipfile
+
+    import govsite.build as build_module
+    import govsite.pages as pages
+    from govsite.opendata import ARCHIVE_NAME
+
+    build(site, workers=1)
+    real = pages.year_checks
+    monkeypatch.setattr(build_module, "code_fingerprint", lambda: "another version")
+    monkeypatch.setattr(pages, "year_checks", lambda *a: b"new code\n" + real(*a))
+    _bump_a_count(site)
+    build(site, workers=1)
+    with zipfile.ZipFile(site / "public" / "data" / ARCHIVE_NAME) as z:
+        checks = [n for n in z.namelist() if n.endswith("-checks.csv")]
+        assert len(checks) > 2
+        assert [n for n in checks if not z.read(n).startswith(b"new code\n")] == []
