@@ -236,3 +236,23 @@ def test_summary_line(tmp_path: Path, capsys) -> None:
     assert main(["-C", str(site), "build"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"已生成 .*public：\d+ 份报告（.*2022 年 1 份.*），\d+ 个文件，\d+ KB；\d+ 个错误，\d+ 个警告；用时 [\d.]+ 秒", out)
+
+
+def test_a_pickled_report_shares_its_keys_and_reads_back_equal() -> None:
+    """Reports travel between processes and through the cache pickled: they read back equal, in the
+    same key order, and two of them share their key strings (a site holds thousands); a key outside
+    the format's list (a file's unknown key) is kept as it is."""
+    import pickle
+
+    from govsite.load import load_bytes
+
+    a, _ = load_bytes("content/2024/a.md", "a", report_text().encode("utf-8"))
+    b, _ = load_bytes("content/2024/b.md", "b", report_text(agency="淮安市财政局").encode("utf-8"))
+    assert a is not None and b is not None
+    a2, b2 = (pickle.loads(pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL)) for r in (a, b))
+    assert (a2, b2) == (a, b)
+    assert list(a2.values) == list(a.values) and list(a2.lines) == list(a.lines)
+    assert len(a2.values) > 20 and all(x is y for x, y in zip(a2.values, b2.values))
+    a.lines["typo_key"] = 3
+    again = pickle.loads(pickle.dumps(a))
+    assert again.lines == a.lines and again.line_of("typo_key") == 3
