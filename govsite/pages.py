@@ -426,17 +426,16 @@ REGISTRY: tuple[Output, ...] = (
     Output("report-page", Kind.REPORT, (Read(Scope.OWN, ALL), Read(Scope.AGENCY, META)), _report_page),
     Output("report-data", Kind.REPORT, (Read(Scope.OWN, DATA),),
            _report_data, cost=lambda site, item: 0.3),
-    Output("year-page", Kind.YEAR, (Read(Scope.OWN, DATA),
-                                    Read(Scope.SITE, META)), _year_page, cost=_per_report),
-    Output("ranking-pages", Kind.YEAR, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS})), Read(Scope.SITE, META)),
+    # A year's pages show its own reports; of the rest of the site, its agencies (who was due to
+    # report, with the level that sets the deadline) and years: its shape, which every key covers.
+    Output("year-page", Kind.YEAR, (Read(Scope.OWN, DATA),), _year_page, cost=_per_report),
+    Output("ranking-pages", Kind.YEAR, (Read(Scope.OWN, frozenset({Facet.META, Facet.CELLS})),),
            _ranking_pages, cost=lambda site, y: 2 * _per_report(site, y)),
     Output("year-data", Kind.YEAR, (Read(Scope.OWN, DATA),), _year_data,
            cost=_per_report),
     Output("agency-list", Kind.SITE, (Read(Scope.SITE, frozenset({Facet.META, Facet.CHECKS})),), _agency_list),
     # An agency's page shows its own reports; of the rest of the site, only its shape (the years of
-    # the menu and of its gaps, its region's page), which every key covers. (A year's page reads
-    # the site's metadata: an agency's level, which decides its deadline, may come from a report
-    # of another year.)
+    # the menu and of its gaps, its region's page), which every key covers.
     Output("agency-page", Kind.AGENCY, (Read(Scope.OWN, DATA),),
            _agency_page),
     # A region's page shows the reports of its agencies and those below; of the rest of the site,

@@ -225,10 +225,12 @@ def make_plan(site: SiteIndex, registry: tuple[Output, ...], facets: dict[str, d
     ``first``: the units to render now (``Builder.build``); any other unit that would have to be
     keyed is not, and is put off with a stale key, its previous files left as they are.
     """
-    # The site's shape, read by every page: its years (the menu), its agencies' names and URLs (an
-    # agency's URL depends on every other agency's slug) and its regions; and the outputs made.
-    shape = digest(base, list(site.by_year), [(a.name, a.url) for a in site.agencies], sorted(site.regions),
-                   [o.name for o in registry])
+    # The site's shape, read by every page: its years (the menu), its agencies — names and URLs (an
+    # agency's URL depends on every other agency's slug), and the level and region that the registry
+    # or their newest report gives them (a deadline follows the level, 条例第四十九条) — and its
+    # regions; and the outputs made.
+    shape = digest(base, list(site.by_year), [(a.name, a.url, a.level, a.region, a.registered) for a in site.agencies],
+                   sorted(site.regions), [o.name for o in registry])
     keys = Keys(site, facets, shape)
     by_unit = recorded.by_unit()
     affected = _affected(site, registry, facets, recorded, shape)

@@ -67,8 +67,10 @@ def test_the_search_index_is_kept_when_its_documents_are(site: Path, tmp_path: P
     path.write_text(re.sub(r"(?m)^published = \S+$", "published = 2025-12-30", text, count=1), encoding="utf-8")
     meta = build(site, output=out, workers=1)
     assert "search-index:" in meta.rendered_units
-    # A date moves nothing: only the edited report's agency and region pages are rendered again.
+    # A date moves nothing: only the edited report's agency, year and region pages are rendered again.
     assert len([u for u in meta.rendered_units if u.startswith("agency-page:")]) == 1
+    assert [u for u in meta.rendered_units if u.startswith(("year-page:", "ranking-pages:"))] == [
+        f"year-page:{path.parent.name}", f"ranking-pages:{path.parent.name}"]
     assert "report-page:" + path.parent.name + "/" + path.stem + "/" in meta.rendered_units
     assert index_files() == inodes
     same_as_cold(site, tmp_path, meta, out)
@@ -192,3 +194,30 @@ def test_saved_states_serve_only_the_code_that_saved_them(site: Path, tmp_path: 
         checks = [n for n in z.namelist() if n.endswith("-checks.csv")]
         assert len(checks) > 2
         assert [n for n in checks if not z.read(n).startswith(b"new code\n")] == []
+
+
+def test_an_agencys_level_reaches_the_deadlines_of_its_other_years(site: Path, tmp_path: Path) -> None:
+    """A report without a level of its own is due by its agency's level, which its newest report
+    gives (条例第四十九条: 部门 by 31 January, 人民政府 by 31 March): a new level in that report
+    changes who was late in another year, and that year's page shows it as a cold build does."""
+    from buildkit import same_as_cold
+
+    old = site / "content" / "2020" / "p00-swt.md"  # 河南省商务厅, published 2021-03-01
+    newest = site / "content" / "2022" / "p00-swt.md"
+    text = old.read_text(encoding="utf-8")
+    assert "published = 2021-03-01" in text
+    old.write_text(re.sub(r'(?m)^level = ".*"\n', "", text), encoding="utf-8")
+    build(site, workers=1)
+    year_page = site / "public" / "2020" / "index.html"
+
+    def late_row() -> list[tuple[str, str]]:  # its row in the year's list of late reports: level, deadline
+        return re.findall(r'">河南省商务厅</a></th><td data-label="机关层级">([^<]*)</td>'
+                          r'<td data-label="法定期限">([^<]*)</td>', year_page.read_text(encoding="utf-8"))
+
+    assert late_row() == [("省级部门", "2021年1月31日")]
+    newest.write_text(newest.read_text(encoding="utf-8").replace('level = "省级部门"', 'level = "省级人民政府"'),
+                      encoding="utf-8")
+    warm = build(site, workers=1)
+    assert "year-page:2020" in warm.rendered_units
+    assert late_row() == []  # due by 31 March now: published in time
+    same_as_cold(site, tmp_path, warm)
