@@ -2,7 +2,8 @@
 
 The jobs are read by the workers from the parent's memory (the processes are forked after the
 site is loaded, so nothing big is pickled); each worker returns the results of its share through a
-pipe. A worker that fails sends the failure back instead, and the parent raises it. Workers are
+pipe, in batches as it goes, read as they come. A worker that fails sends the failure back instead,
+and the parent raises it. Workers are
 forked, never spawned: the build runs in no thread when it forks (``govsite serve`` renders in its
 own process instead).
 """
@@ -10,6 +11,7 @@ own process instead).
 from __future__ import annotations
 
 import multiprocessing
+from multiprocessing import connection
 import os
 import pickle
 import signal
@@ -60,16 +62,28 @@ def run(job: Callable[[int], Any], costs: Sequence[float], workers: int) -> list
     results: list[Any] = [None] * n
     failure: BaseException | None = None
     try:
-        for p, reader, part in procs:
-            try:
-                kind, payload = pickle.loads(reader.recv_bytes())
-            except (EOFError, OSError):
-                kind, payload = "lost", None
-            if kind == "ok":
-                for i, r in zip(part, payload):
-                    results[i] = r
-            elif failure is None:
-                failure = payload if kind == "error" else RuntimeError("worker process ended without a result")
+        # Each worker sends its results in batches as it goes, and they are read as they come:
+        # neither side holds a whole share's results twice (pickled and not).
+        done = {id(reader): 0 for _, reader, _ in procs}  # results read from each worker
+        part_of = {id(reader): part for _, reader, part in procs}
+        waiting = [reader for _, reader, _ in procs]
+        while waiting:
+            for reader in connection.wait(waiting):
+                try:
+                    kind, payload = pickle.loads(reader.recv_bytes())  # type: ignore[union-attr]
+                except (EOFError, OSError):
+                    kind, payload = "lost", None
+                if kind == "ok":
+                    part, at = part_of[id(reader)], done[id(reader)]
+                    for i, blob in zip(part[at:], payload):
+                        results[i] = pickle.loads(blob)
+                    done[id(reader)] = at + len(payload)
+                    continue
+                waiting.remove(reader)
+                if kind == "end":
+                    continue
+                if failure is None:
+                    failure = payload if kind == "error" else RuntimeError("worker process ended without a result")
     finally:
         for p, reader, _ in procs:
             reader.close()
@@ -81,6 +95,10 @@ def run(job: Callable[[int], Any], costs: Sequence[float], workers: int) -> list
     return results
 
 
+#: A worker sends its results once they add up to about this many pickled bytes.
+_BATCH_BYTES = 4 << 20
+
+
 def _work(job: Callable[[int], Any], part: list[int], writer: Any) -> None:
     # A signal to the build (Ctrl-C, SIGTERM) is handled by the parent, which cleans up: the worker
     # just stops, silently, instead of printing its own traceback.
@@ -89,7 +107,17 @@ def _work(job: Callable[[int], Any], part: list[int], writer: Any) -> None:
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
     try:
         try:
-            message = ("ok", [job(i) for i in part])
+            batch: list[bytes] = []
+            size = 0
+            for i in part:
+                blob = pickle.dumps(job(i), protocol=pickle.HIGHEST_PROTOCOL)
+                batch.append(blob)
+                size += len(blob)
+                if size >= _BATCH_BYTES:
+                    _send(writer, batch)
+                    batch, size = [], 0
+            _send(writer, batch)
+            message = ("end", None)
         except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
             try:
                 pickle.dumps(exc)
@@ -103,3 +131,9 @@ def _work(job: Callable[[int], Any], part: list[int], writer: Any) -> None:
     finally:
         sys.stdout.flush()
         os._exit(0)
+
+
+def _send(writer: Any, batch: list[bytes]) -> None:
+    """One batch of results, each already pickled."""
+    if batch:
+        writer.send_bytes(pickle.dumps(("ok", batch), protocol=pickle.HIGHEST_PROTOCOL))
