@@ -414,17 +414,18 @@ class Builder:
         """Stages 1–2 for each file on its own: from memory, the cache, or parsed. Their diagnostics,
         the reports, and how many files were parsed."""
         wanted = [i.key for i in inputs if i.key is not None and i.key not in self._memory]
-        for key, blob in cache.get_many(wanted).items():
+        for key, blob in cache.get_each(wanted):
             try:
                 self._memory[key] = pickle.loads(blob)
             except Exception:  # noqa: BLE001 - a damaged entry is only a miss
                 continue
         missing = [n for n, i in enumerate(inputs) if i.key is None or i.key not in self._memory]
-        for n, (parsed, stable) in zip(missing, run(lambda k: _parse(inputs[missing[k]], self.root),
-                                                    [1.0] * len(missing), self.workers)):
+        for n, (blob, stable) in zip(missing, run(lambda k: _parse(inputs[missing[k]], self.root),
+                                                  [1.0] * len(missing), self.workers)):
             i = inputs[n]
+            parsed = pickle.loads(blob)
             if stable:
-                cache.put(i.key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+                cache.put(i.key, blob)
             else:
                 # Unreadable, or changed while it was parsed: used by this build only, under a key
                 # no later build can meet (the input is replaced: a builder keeps its inputs).
@@ -612,6 +613,9 @@ class _NoCache:
     def get_many(self, keys: Any) -> dict[str, bytes]:
         return {}
 
+    def get_each(self, keys: Any) -> Iterator[tuple[str, bytes]]:
+        return iter(())
+
     def put(self, key: str, value: bytes) -> None:
         pass
 
@@ -628,9 +632,10 @@ class _NoCache:
         pass
 
 
-def _parse(i: Input, root: Path) -> tuple[_Parsed, bool]:
-    """Load and check one file on its own (stages 1–2 for one report); and whether the file still
-    holds the bytes its key was made from (else the parse may be of other bytes, and is not kept)."""
+def _parse(i: Input, root: Path) -> tuple[bytes, bool]:
+    """Load and check one file on its own (stages 1–2 for one report), pickled as the cache keeps
+    it (so that it is pickled once, in the worker); and whether the file still holds the bytes its
+    key was made from (else the parse may be of other bytes, and is not kept)."""
     report, diags = load_report(i.path, root)
     if report is None:
         parsed = _Parsed(None, diags, {}, "")
@@ -638,12 +643,13 @@ def _parse(i: Input, root: Path) -> tuple[_Parsed, bool]:
         diags = diags + check_report(report)
         text = search_text(report)
         parsed = _Parsed(report, diags, report_facets(report, text), text)
+    blob = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
     if i.key is None:
-        return parsed, False
+        return blob, False
     try:
-        return parsed, digest(i.path.read_bytes()) == i.content
+        return blob, digest(i.path.read_bytes()) == i.content
     except OSError:
-        return parsed, False
+        return blob, False
 
 
 def _source(base: str, inputs: list[Input], registry: tuple[Output, ...], cfg: Config) -> str:

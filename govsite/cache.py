@@ -165,19 +165,25 @@ class Cache:
 
     def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
         """The stored values of ``keys`` that are present (the others are misses)."""
+        return dict(self.get_each(keys))
+
+    def get_each(self, keys: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """The present ``keys`` with their stored values, one at a time (a caller that decodes them
+        as they come never holds all of them: a site's parses are a hundred megabytes and more)."""
         keys = list(dict.fromkeys(keys))
         self._used.update(keys)
-        found = {k: self._pending[k] for k in keys if k in self._pending}
-        if self._db is None:
-            return found
+        yield from ((k, self._pending[k]) for k in keys if k in self._pending)
         try:
             for i in range(0, len(keys), 500):
-                chunk = keys[i:i + 500]
+                if self._db is None:
+                    return
+                chunk = [k for k in keys[i:i + 500] if k not in self._pending]
+                if not chunk:
+                    continue
                 marks = ",".join("?" * len(chunk))
-                found.update(self._db.execute(f"SELECT key, value FROM kv WHERE key IN ({marks})", chunk))
+                yield from self._db.execute(f"SELECT key, value FROM kv WHERE key IN ({marks})", chunk).fetchall()
         except sqlite3.Error as exc:
             self._fail(exc)
-        return found
 
     def get(self, key: str) -> bytes | None:
         """The value stored under ``key``, or None."""
