@@ -341,8 +341,8 @@ def _search_index(r: Renderer, _: None, sink: Sink) -> None:
                       text=site.search_texts[x.path]) for x in site.reports]
     # The metadata and prose facets cover the title and the text of a search document.
     meta, prose = Facet.META.value, Facet.PROSE.value
-    digests = {x.url: f[meta] + f[prose] if (f := site.facets.get(x.path)) else digest(x.title, site.search_texts[x.path])
-               for x in site.reports}
+    digests = {x.url: f[meta] + f[prose] if (f := site.facets.get(x.path))
+               else digest(x.title, site.search_texts[x.path]) for x in site.reports}
     sink.write("search/index.html", r.page("search.html", page_meta=r.meta("搜索")))
     state = _updated_index(docs, digests, sink)
     if state is None:
