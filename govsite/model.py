@@ -98,7 +98,7 @@ class Report:
         # as positions in the format's key list, they are read back sharing that list's strings (a
         # quarter less memory, a third less time to read back); a key outside it keeps the dict.
         state = self.__dict__.copy()
-        keys, at = _key_list(self.format)
+        at = _key_list(self.format)[1]
         for name in ("values", "lines"):
             found = state[name]
             if all(k in at for k in found):

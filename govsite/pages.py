@@ -226,7 +226,7 @@ def _agency_list(r: Renderer, _: None, sink: Sink) -> None:
 def _region_page(r: Renderer, node: Any, sink: Sink) -> None:
     """A region's page. The sums of the regions whose reports read the same as in the last build
     are taken from it (an edit sums one region of each level again, not every report)."""
-    r.sums = RegionSums(_saved(sink.previous), tuple(sorted(f.value for f in _REGION_READS)))
+    r.sums = RegionSums(_saved(sink.previous), tuple(f.value for f in _REGION_READS))
     try:
         sink.write(f"{node.file_path}index.html", r.region_page(node))
         sink.save_state(pickle.dumps(r.sums.used, protocol=pickle.HIGHEST_PROTOCOL))
@@ -249,8 +249,9 @@ def _archive(r: Renderer, _: None, sink: Sink) -> None:
     # name → (the digest of the year's reports' facets, the file compressed)
     last: dict[str, tuple[str, bytes]] = _saved(sink.previous)
     saved: dict[str, tuple[str, bytes]] = {}
+    shown = [f.value for f in DATA]
     for year, reports in sorted(site.by_year.items()):
-        read = site.facet_digest(reports, [f.value for f in DATA])
+        read = site.facet_digest(reports, shown)
         for name, make in ((year_csv_name(year), year_csv), (checks_csv_name(year), year_checks)):
             hit = last.get(name)
             if read is not None and hit is not None and hit[0] == read:

@@ -3,19 +3,18 @@
 The jobs are read by the workers from the parent's memory (the processes are forked after the
 site is loaded, so nothing big is pickled); each worker returns the results of its share through a
 pipe, in batches as it goes, read as they come. A worker that fails sends the failure back instead,
-and the parent raises it. Workers are
-forked, never spawned: the build runs in no thread when it forks (``govsite serve`` renders in its
-own process instead).
+and the parent raises it. Workers are forked, never spawned: the build runs in no thread when it
+forks (``govsite serve`` renders in its own process instead).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from multiprocessing import connection
 import os
 import pickle
 import signal
 import sys
+from multiprocessing import connection
 from typing import Any, Callable, Sequence
 
 #: Below this much work (in units of one report page) a worker process costs more than it saves.
